@@ -1,0 +1,81 @@
+package app
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/providers/datagrid"
+	"github.com/agentmcp/agentmcp/tools"
+)
+
+// entry builds one provider's tool.
+type entry struct {
+	slug  string
+	build func(env providers.Env, deps tools.Deps) (*tools.Tool, error)
+}
+
+// catalog lists every provider, in the order tools are listed.
+func catalog() []entry {
+	return []entry{
+		{"datagrid", func(env providers.Env, d tools.Deps) (*tools.Tool, error) {
+			p, err := datagrid.New(env)
+			if err != nil {
+				return nil, err
+			}
+			return tools.New(p, d)
+		}},
+	}
+}
+
+// Slugs lists every provider slug the server knows.
+func Slugs() []string {
+	var out []string
+	for _, e := range catalog() {
+		out = append(out, e.slug)
+	}
+	return out
+}
+
+// SelectProviders checks a --providers list; empty means all.
+func SelectProviders(want []string) ([]string, error) {
+	all := Slugs()
+	if len(want) == 0 {
+		return all, nil
+	}
+	var out, unknown []string
+	for _, w := range want {
+		w = strings.TrimSpace(w)
+		switch {
+		case w == "":
+		case !slices.Contains(all, w):
+			unknown = append(unknown, w)
+		case !slices.Contains(out, w):
+			out = append(out, w)
+		}
+	}
+	if len(unknown) > 0 {
+		return nil, fmt.Errorf("--providers: unknown %s; known: %s", strings.Join(unknown, ", "), strings.Join(all, ", "))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--providers: empty; known: %s", strings.Join(all, ", "))
+	}
+	return out, nil
+}
+
+// BuildTools builds the tools of the selected providers.
+func BuildTools(selected []string, env providers.Env, deps tools.Deps) ([]*tools.Tool, error) {
+	var out []*tools.Tool
+	for _, e := range catalog() {
+		if !slices.Contains(selected, e.slug) {
+			continue
+		}
+		t, err := e.build(env, deps)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, nil
+}

@@ -1,0 +1,98 @@
+// Package app wires agentmcp together: configuration, logging, the provider
+// catalog, the MCP server, and the stdio and streamable HTTP transports.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// Transports.
+const (
+	TransportStdio = "stdio"
+	TransportHTTP  = "http"
+)
+
+// JournalOff disables the journal when given as its path.
+const JournalOff = "off"
+
+// Config is the whole server configuration; main fills it from flags and env.
+type Config struct {
+	Transport         string
+	Addr              string
+	HTTPToken         providers.Secret
+	AllowedOrigins    []string
+	Providers         []string
+	DryRun            bool
+	Timeout           time.Duration
+	LogLevel          string
+	LogFile           string
+	Journal           string // path; "" = default location; "off" = none
+	HeaderCredentials bool
+	Stateless         bool
+	MaxBodyBytes      int64
+	ShutdownTimeout   time.Duration
+	Version           string
+}
+
+// Defaults.
+const (
+	DefaultAddr         = "127.0.0.1:8080"
+	DefaultTimeout      = 60 * time.Second
+	DefaultMaxBodyBytes = 4 << 20
+)
+
+// Validate checks the configuration before anything starts.
+func (c *Config) Validate() error {
+	var errs []error
+	switch c.Transport {
+	case TransportStdio, TransportHTTP:
+	default:
+		errs = append(errs, fmt.Errorf("--transport %q: want stdio or http", c.Transport))
+	}
+	if _, err := SelectProviders(c.Providers); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Timeout <= 0 {
+		errs = append(errs, fmt.Errorf("--timeout %s: must be positive", c.Timeout))
+	}
+	if c.Transport == TransportHTTP {
+		host, _, err := net.SplitHostPort(c.Addr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--addr %q: want host:port: %v", c.Addr, err))
+		} else if !IsLoopbackHost(host) && c.HTTPToken.IsZero() {
+			errs = append(errs, fmt.Errorf("--addr %q is not a loopback address: set --http-token (or AGENTMCP_HTTP_TOKEN) so that only callers with the token can create agents", c.Addr))
+		}
+		for _, o := range c.AllowedOrigins {
+			if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" {
+				errs = append(errs, fmt.Errorf("--allowed-origins %q: want scheme://host[:port]", o))
+			}
+		}
+	}
+	if c.HeaderCredentials && c.Transport != TransportHTTP {
+		errs = append(errs, errors.New("--header-credentials needs --transport http: stdio has no request headers"))
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = c.Timeout + 5*time.Second
+	}
+	return errors.Join(errs...)
+}
+
+// IsLoopbackHost reports whether host names this machine only.
+func IsLoopbackHost(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}

@@ -1,0 +1,219 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+)
+
+// progressPause lets mcp-go's streamable HTTP transport flush a trailing
+// progress notification before the result ends the response.
+const progressPause = 20 * time.Millisecond
+
+// MCPPath is where the MCP endpoint is served.
+const MCPPath = "/mcp"
+
+// HTTPService is the HTTP transport: /mcp behind Origin, bearer and body-size
+// checks, and /healthz.
+type HTTPService struct {
+	cfg     Config
+	log     zerolog.Logger
+	mcp     *server.StreamableHTTPServer
+	streams streamSet
+	handler http.Handler
+}
+
+// NewHTTPService builds the HTTP handler for s.
+func NewHTTPService(s *Server, cfg Config) *HTTPService {
+	opts := []server.StreamableHTTPOption{
+		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(s.Log))),
+	}
+	if cfg.Stateless {
+		opts = append(opts, server.WithStateLess(true))
+	}
+	h := &HTTPService{cfg: cfg, log: s.Log, mcp: server.NewStreamableHTTPServer(s.MCP, opts...)}
+	mux := http.NewServeMux()
+	mux.Handle(MCPPath, h.checkOrigin(h.checkToken(h.limitBody(h.trackStreams(h.mcp)))))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, "ok\n")
+	})
+	h.handler = mux
+	return h
+}
+
+// ServeHTTP implements http.Handler.
+func (h *HTTPService) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
+
+// Serve answers on ln until ctx is done, then shuts down gracefully: it stops
+// accepting, ends open streams, and lets in-flight tool calls finish (and be
+// journaled) for up to cfg.ShutdownTimeout.
+func (h *HTTPService) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		// Longer than the longest tool call; streams clear it themselves.
+		WriteTimeout: h.cfg.Timeout + 30*time.Second,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     nil,
+	}
+	srv.RegisterOnShutdown(h.streams.closeAll)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	h.log.Info().Dur("grace", h.cfg.ShutdownTimeout).Msg("shutting down: finishing in-flight calls")
+	sctx, cancel := context.WithTimeout(context.Background(), h.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		h.log.Warn().Msg("shutdown grace period over: closing remaining connections")
+		_ = srv.Close()
+		err = nil
+	}
+	_ = h.mcp.Shutdown(sctx)
+	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	return err
+}
+
+// checkOrigin refuses browser requests from origins that are neither loopback
+// nor allowed (MCP transport security: DNS rebinding). Requests without an
+// Origin header (CLI and desktop clients) pass.
+func (h *HTTPService) checkOrigin(next http.Handler) http.Handler {
+	allowed := map[string]bool{}
+	for _, o := range h.cfg.AllowedOrigins {
+		allowed[strings.ToLower(strings.TrimRight(o, "/"))] = true
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		if origin == "" || allowed[strings.ToLower(origin)] || isLoopbackOrigin(origin) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h.log.Warn().Str("origin", origin).Msg("refused request from a foreign origin")
+		http.Error(w, "forbidden: origin not allowed (see --allowed-origins)", http.StatusForbidden)
+	})
+}
+
+func isLoopbackOrigin(origin string) bool {
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	return IsLoopbackHost(u.Hostname())
+}
+
+// checkToken requires Authorization: Bearer <token> when a token is configured.
+func (h *HTTPService) checkToken(next http.Handler) http.Handler {
+	if h.cfg.HTTPToken.IsZero() {
+		return next
+	}
+	want := []byte("Bearer " + h.cfg.HTTPToken.Reveal())
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := []byte(r.Header.Get("Authorization"))
+		if subtle.ConstantTimeCompare(got, want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="agentmcp"`)
+			http.Error(w, "unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody answers 413 to bodies over the cap (mcp-go reads whole bodies).
+func (h *HTTPService) limitBody(next http.Handler) http.Handler {
+	max := h.cfg.MaxBodyBytes
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.ContentLength > max {
+			http.Error(w, fmt.Sprintf("request body over %d bytes", max), http.StatusRequestEntityTooLarge)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, max))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				http.Error(w, fmt.Sprintf("request body over %d bytes", max), http.StatusRequestEntityTooLarge)
+				return
+			}
+			http.Error(w, "could not read request body", http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// trackStreams lets shutdown end long-lived GET streams, which would otherwise
+// hold the server open, and frees them from the write timeout.
+func (h *HTTPService) trackStreams(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			next.ServeHTTP(w, r)
+			return
+		}
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+		ctx, cancel := context.WithCancel(r.Context())
+		id := h.streams.add(cancel)
+		defer h.streams.remove(id)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// streamSet holds the cancel functions of open GET streams.
+type streamSet struct {
+	mu     sync.Mutex
+	next   int
+	cancel map[int]context.CancelFunc
+}
+
+func (s *streamSet) add(c context.CancelFunc) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cancel == nil {
+		s.cancel = map[int]context.CancelFunc{}
+	}
+	s.next++
+	s.cancel[s.next] = c
+	return s.next
+}
+
+func (s *streamSet) remove(id int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.cancel[id]; ok {
+		c()
+		delete(s.cancel, id)
+	}
+}
+
+func (s *streamSet) closeAll() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, c := range s.cancel {
+		c()
+		delete(s.cancel, id)
+	}
+}

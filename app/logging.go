@@ -1,0 +1,36 @@
+package app
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+)
+
+// NewLogger writes to logFile when set, else to stderr: human-readable on a
+// terminal, JSON otherwise. Never stdout: in stdio mode it carries JSON-RPC.
+// The returned closer closes the log file, if any.
+func NewLogger(level, logFile string, stderr io.Writer) (zerolog.Logger, io.Closer, error) {
+	lvl := zerolog.InfoLevel
+	if strings.TrimSpace(level) != "" {
+		var err error
+		if lvl, err = zerolog.ParseLevel(strings.ToLower(strings.TrimSpace(level))); err != nil {
+			return zerolog.Nop(), nil, fmt.Errorf("--log-level %q: want trace, debug, info, warn, error or disabled", level)
+		}
+	}
+	var w io.Writer = stderr
+	var closer io.Closer = io.NopCloser(nil)
+	if logFile != "" {
+		f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		if err != nil {
+			return zerolog.Nop(), nil, fmt.Errorf("--log-file: %w", err)
+		}
+		w, closer = f, f
+	} else if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05"}
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), closer, nil
+}

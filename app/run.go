@@ -1,0 +1,84 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// stdioWorkers is how many tool calls run at once over stdio (mcp-go's default is 5).
+const stdioWorkers = 16
+
+// Run serves cfg until ctx is done or, over stdio, until stdin closes.
+func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, stdout, stderr io.Writer) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	logger, closer, err := NewLogger(cfg.LogLevel, cfg.LogFile, stderr)
+	if err != nil {
+		return err
+	}
+	defer closer.Close()
+
+	jr, err := openJournal(cfg, env)
+	if err != nil {
+		return err
+	}
+	if jr != nil {
+		defer jr.Close()
+	}
+	client := providers.NewClient("agentmcp/" + cfg.Version)
+	srv, err := NewServer(cfg, env, jr, client, logger)
+	if err != nil {
+		return err
+	}
+
+	if cfg.Transport == TransportStdio {
+		srv.LogStartup(cfg, "")
+		stdio := server.NewStdioServer(srv.MCP)
+		stdio.SetErrorLogger(log.New(logger, "", 0))
+		server.WithWorkerPoolSize(stdioWorkers)(stdio)
+		err := stdio.Listen(ctx, stdin, stdout)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return fmt.Errorf("stdio: %w", err)
+		}
+		logger.Info().Msg("stdio closed, exiting")
+		return nil
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Addr, err)
+	}
+	where := "http://" + ln.Addr().String() + MCPPath
+	srv.LogStartup(cfg, where)
+	err = NewHTTPService(srv, cfg).Serve(ctx, ln)
+	logger.Info().Msg("stopped")
+	return err
+}
+
+func openJournal(cfg Config, env providers.Env) (*journal.Journal, error) {
+	path := cfg.Journal
+	if path == JournalOff {
+		return nil, nil
+	}
+	if path == "" {
+		var err error
+		if path, err = journal.DefaultPath(func(k string) string { return env.Get(k, "") }); err != nil {
+			return nil, err
+		}
+	}
+	jr, err := journal.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("%w (set --journal PATH, or --journal off)", err)
+	}
+	return jr, nil
+}

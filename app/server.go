@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/tools"
+)
+
+// JournalURI is the resource that lists recent create attempts.
+const JournalURI = "agentmcp://journal/recent"
+
+// journalRecent is how many entries the resource returns.
+const journalRecent = 50
+
+const instructions = "agentmcp creates AI agents on vendor platforms, one create_agent_<provider> tool per vendor. " +
+	"Each call creates a new agent: call once per agent wanted, and use dry_run to preview first. " +
+	"If a result was lost or said the outcome is unknown, read the resource " + JournalURI + " before calling again."
+
+// Server is a configured MCP server and what it was built from.
+type Server struct {
+	MCP     *server.MCPServer
+	Tools   []*tools.Tool
+	Journal *journal.Journal // nil when off
+	Log     zerolog.Logger
+}
+
+// NewServer builds the MCP server for cfg. env supplies vendor settings and credentials.
+func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *providers.Client, log zerolog.Logger) (*Server, error) {
+	selected, err := SelectProviders(cfg.Providers)
+	if err != nil {
+		return nil, err
+	}
+	deps := tools.Deps{
+		Client:            client,
+		Env:               env,
+		HeaderCredentials: cfg.HeaderCredentials,
+		DryRunOnly:        cfg.DryRun,
+		Timeout:           cfg.Timeout,
+		Logger:            log,
+	}
+	if cfg.Transport == TransportHTTP {
+		deps.ProgressPause = progressPause
+	}
+	if jr != nil {
+		deps.Journal = jr
+	}
+	ts, err := BuildTools(selected, env, deps)
+	if err != nil {
+		return nil, err
+	}
+	opts := []server.ServerOption{
+		server.WithToolCapabilities(false),
+		server.WithInstructions(instructions),
+		server.WithTitle("agentmcp"),
+	}
+	if jr != nil {
+		opts = append(opts, server.WithResourceCapabilities(false, false))
+	}
+	s := server.NewMCPServer("agentmcp", cfg.Version, opts...)
+	for _, t := range ts {
+		s.AddTools(t.ServerTool())
+	}
+	if jr != nil {
+		s.AddResource(mcp.NewResource(JournalURI, "Recent agent creations",
+			mcp.WithResourceDescription(fmt.Sprintf("The last %d create attempts with outcome and agent id (no secrets, no prompts). Read it to find an agent whose tool result was lost.", journalRecent)),
+			mcp.WithMIMEType("application/json")),
+			func(ctx context.Context, _ mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+				entries, err := jr.Recent(journalRecent)
+				if err != nil {
+					return nil, fmt.Errorf("read journal: %w", err)
+				}
+				if entries == nil {
+					entries = []journal.Entry{}
+				}
+				b, err := json.Marshal(map[string]any{"entries": entries})
+				if err != nil {
+					return nil, err
+				}
+				return []mcp.ResourceContents{mcp.TextResourceContents{URI: JournalURI, MIMEType: "application/json", Text: string(b)}}, nil
+			})
+	}
+	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log}, nil
+}
+
+// LogStartup writes one line naming the enabled tools and where each
+// credential comes from (env, file, header or unset), never a value.
+func (s *Server) LogStartup(cfg Config, where string) {
+	var names []string
+	creds := zerolog.Dict()
+	for _, t := range s.Tools {
+		names = append(names, t.Tool.Name)
+		for _, c := range t.Credentials {
+			src := string(c.Source)
+			if src == "" {
+				src = "unset"
+			}
+			creds.Str(c.Env, src)
+		}
+	}
+	ev := s.Log.Info().Str("version", cfg.Version).Str("transport", cfg.Transport).
+		Str("tools", strings.Join(names, ",")).Dict("credentials", creds).Bool("dry_run", cfg.DryRun)
+	if s.Journal != nil {
+		ev = ev.Str("journal", s.Journal.Path())
+	} else {
+		ev = ev.Str("journal", JournalOff)
+	}
+	if where != "" {
+		ev = ev.Str("listen", where)
+	}
+	ev.Msg("agentmcp started")
+}

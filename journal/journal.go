@@ -1,0 +1,173 @@
+// Package journal keeps an append-only JSON Lines record of every create
+// attempt and its outcome, so the id of an agent whose tool result never
+// reached the user can still be found. It records no secrets and no prompts.
+package journal
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Outcomes of a create attempt.
+const (
+	OutcomeCreated = "created"  // the vendor confirmed the agent
+	OutcomeFailed  = "failed"   // the vendor refused; no agent
+	OutcomeNotSent = "not_sent" // nothing reached the vendor, or no credentials
+	OutcomeUnknown = "unknown"  // the agent may exist: look before retrying
+	OutcomePreview = "preview"  // dry run
+)
+
+// Entry is one line of the journal.
+type Entry struct {
+	Time       time.Time `json:"time"`
+	Provider   string    `json:"provider"`
+	Tool       string    `json:"tool"`
+	AgentName  string    `json:"agent_name,omitempty"`
+	AgentID    string    `json:"agent_id,omitempty"`
+	Outcome    string    `json:"outcome"`
+	Error      string    `json:"error,omitempty"`
+	RequestID  string    `json:"request_id,omitempty"`
+	DryRun     bool      `json:"dry_run"`
+	Attempts   int       `json:"attempts,omitempty"`
+	DurationMS int64     `json:"duration_ms"`
+}
+
+// Journal appends entries to one file. It is safe for concurrent use.
+type Journal struct {
+	mu   sync.Mutex
+	f    *os.File
+	path string
+}
+
+// DefaultPath is $XDG_STATE_HOME/agentmcp/journal.jsonl, else
+// ~/.local/state/agentmcp/journal.jsonl.
+func DefaultPath(getenv func(string) string) (string, error) {
+	if dir := getenv("XDG_STATE_HOME"); dir != "" {
+		return filepath.Join(dir, "agentmcp", "journal.jsonl"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", fmt.Errorf("journal: no XDG_STATE_HOME and no home directory: %w", err)
+		}
+	}
+	return filepath.Join(home, ".local", "state", "agentmcp", "journal.jsonl"), nil
+}
+
+// Open opens (creating if needed) the journal at path for appending. A torn
+// last line left by a crash is closed with a newline so the next entry starts clean.
+func Open(path string) (*Journal, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
+		last := make([]byte, 1)
+		if _, err := f.ReadAt(last, fi.Size()-1); err == nil && last[0] != '\n' {
+			if _, err := f.Write([]byte{'\n'}); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("journal: %w", err)
+			}
+		}
+	}
+	return &Journal{f: f, path: path}, nil
+}
+
+// Path is where the journal lives.
+func (j *Journal) Path() string { return j.path }
+
+// Record appends e as one line and syncs it to disk before returning.
+func (j *Journal) Record(e Entry) error {
+	line, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("journal: encode: %w", err)
+	}
+	line = append(line, '\n')
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return errors.New("journal: closed")
+	}
+	if _, err := j.f.Write(line); err != nil {
+		return fmt.Errorf("journal: write: %w", err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("journal: sync: %w", err)
+	}
+	return nil
+}
+
+// tailBytes bounds how much of a long journal Recent reads.
+const tailBytes = 1 << 20
+
+// Recent returns up to n of the newest entries, oldest first. Lines that do
+// not parse (a torn write) are skipped.
+func (j *Journal) Recent(n int) ([]Entry, error) {
+	f, err := os.Open(j.path)
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer f.Close()
+	return readRecent(f, n)
+}
+
+func readRecent(f *os.File, n int) ([]Entry, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	start := fi.Size() - tailBytes
+	if start < 0 {
+		start = 0
+	}
+	data, err := io.ReadAll(io.NewSectionReader(f, start, fi.Size()-start))
+	if err != nil {
+		return nil, fmt.Errorf("journal: read: %w", err)
+	}
+	if start > 0 { // the first line is probably cut
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			data = data[i+1:]
+		}
+	}
+	return parse(data, n), nil
+}
+
+func parse(data []byte, n int) []Entry {
+	var out []Entry
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 0, 64<<10), tailBytes)
+	for sc.Scan() {
+		var e Entry
+		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Provider != "" {
+			out = append(out, e)
+		}
+	}
+	if n > 0 && len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out
+}
+
+// Close closes the file; later Records fail.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	return err
+}

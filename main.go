@@ -1,0 +1,144 @@
+// Command agentmcp is an MCP server that creates agents on vendor platforms:
+// one create_agent_<provider> tool per vendor, over stdio or streamable HTTP.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/agentmcp/agentmcp/app"
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// Set at build time: -ldflags "-X main.version=v1.2.3 -X main.commit=abc1234".
+var (
+	version = "dev"
+	commit  = ""
+)
+
+func main() {
+	// Stray stdlib log output must never reach stdout (the stdio protocol).
+	log.SetOutput(os.Stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(ctx context.Context, args []string, lookup func(string) (string, bool), stdin io.Reader, stdout, stderr io.Writer) int {
+	cfg, showVersion, err := parseConfig(args, lookup, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "agentmcp:", err)
+		return 2
+	}
+	if showVersion {
+		fmt.Fprintln(stdout, versionString())
+		return 0
+	}
+	if err := app.Run(ctx, cfg, providers.Env(lookup), stdin, stdout, stderr); err != nil {
+		fmt.Fprintln(stderr, "agentmcp:", err)
+		return 1
+	}
+	return 0
+}
+
+func versionString() string {
+	if commit != "" {
+		return fmt.Sprintf("agentmcp %s (commit %s)", version, commit)
+	}
+	return "agentmcp " + version
+}
+
+// envPrefix names every flag's environment twin: --http-token is AGENTMCP_HTTP_TOKEN.
+const envPrefix = "AGENTMCP_"
+
+func envName(flagName string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// parseConfig reads flags, then fills every flag not given on the command line
+// from its AGENTMCP_<FLAG> twin. Flags win over the environment.
+func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Writer) (app.Config, bool, error) {
+	fs := flag.NewFlagSet("agentmcp", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfg          = app.Config{Version: version}
+		providerList = strings.Join(app.Slugs(), ",")
+		origins      string
+		token        string
+		showVer      bool
+	)
+	fs.StringVar(&cfg.Transport, "transport", app.TransportStdio, "stdio or http")
+	fs.StringVar(&cfg.Addr, "addr", app.DefaultAddr, "HTTP listen address (the MCP endpoint is /mcp, health is /healthz)")
+	fs.StringVar(&token, "http-token", "", "require Authorization: Bearer <token> on every HTTP request (required off loopback; or AGENTMCP_HTTP_TOKEN_FILE)")
+	fs.StringVar(&origins, "allowed-origins", "", "comma-separated browser origins allowed besides loopback ones, e.g. https://app.example.com")
+	fs.StringVar(&providerList, "providers", providerList, "comma-separated providers to serve")
+	fs.BoolVar(&cfg.DryRun, "dry-run", false, "preview every call; nothing is sent to any vendor")
+	fs.DurationVar(&cfg.Timeout, "timeout", app.DefaultTimeout, "time limit of one vendor call, retries included")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "trace, debug, info, warn or error")
+	fs.StringVar(&cfg.LogFile, "log-file", "", "write logs to this file instead of stderr")
+	fs.StringVar(&cfg.Journal, "journal", "", `journal of create attempts (JSON Lines); default $XDG_STATE_HOME/agentmcp/journal.jsonl; "off" disables`)
+	fs.BoolVar(&cfg.HeaderCredentials, "header-credentials", false, "HTTP only: take vendor credentials from allowlisted request headers, never from the server environment")
+	fs.BoolVar(&cfg.Stateless, "stateless", false, "HTTP only: no sessions, so replicas can run behind any load balancer")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", app.DefaultMaxBodyBytes, "largest HTTP request body accepted (413 above)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "HTTP: how long in-flight calls may finish after SIGTERM (default --timeout + 5s)")
+	fs.BoolVar(&showVer, "version", false, "print the version and exit")
+	if err := fs.Parse(args); err != nil {
+		return cfg, false, err
+	}
+	if fs.NArg() > 0 {
+		return cfg, false, fmt.Errorf("unexpected arguments %q (flags only; see --help)", fs.Args())
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		if v, ok := lookup(envName(f.Name)); ok && v != "" {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
+			}
+		}
+	})
+	if token == "" {
+		if path, ok := lookup(envName("http-token") + "_FILE"); ok && path != "" {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", envName("http-token"), err))
+			}
+			token = strings.TrimSpace(string(b))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return cfg, false, err
+	}
+	cfg.HTTPToken = providers.NewSecret(token)
+	cfg.Providers = splitList(providerList)
+	cfg.AllowedOrigins = splitList(origins)
+	if cfg.ShutdownTimeout < 0 {
+		cfg.ShutdownTimeout = 0
+	}
+	return cfg, showVer, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,277 @@
+package providers
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"net/url"
+	"sync/atomic"
+	"time"
+)
+
+// DefaultMaxResponseBytes caps how much of a vendor response is read. An agent
+// object is a few kilobytes; anything near this is not a create response.
+const DefaultMaxResponseBytes = 2 << 20
+
+// Client sends vendor requests. One Client serves every provider.
+type Client struct {
+	HTTP             *http.Client
+	UserAgent        string
+	MaxResponseBytes int64
+	MaxAttempts      int           // per call, first try included
+	BaseBackoff      time.Duration // first wait when the vendor names none
+	MaxBackoff       time.Duration
+	// Sleep waits d or until ctx is done; tests replace it to observe waits.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock for attempts and Retry-After dates.
+	Now func() time.Time
+}
+
+// NewClient returns a Client with production defaults.
+func NewClient(userAgent string) *Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 32
+	tr.ResponseHeaderTimeout = 0 // the call's context bounds the whole exchange
+	return &Client{
+		HTTP: &http.Client{
+			Transport: tr,
+			// A create must not be replayed elsewhere: a redirect is reported,
+			// never followed (and credentials never travel to another host).
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		},
+		UserAgent:        userAgent,
+		MaxResponseBytes: DefaultMaxResponseBytes,
+		MaxAttempts:      5,
+		BaseBackoff:      500 * time.Millisecond,
+		MaxBackoff:       8 * time.Second,
+	}
+}
+
+// RetryEvent describes a wait before another attempt.
+type RetryEvent struct {
+	Attempt int           // the attempt that failed
+	Wait    time.Duration // how long before the next one
+	Reason  string
+}
+
+// Call is one create-agent call as the client sees it.
+type Call struct {
+	Provider   string // human name, for messages
+	AgentName  string
+	VerifyHint string
+	ClientID   string // id that makes the create idempotent ("" when none)
+	Idempotent bool
+	Build      func(Attempt) (*Outgoing, error)
+	Parse      func(*Incoming) (*Created, error)
+	OnRetry    func(RetryEvent)
+}
+
+// Result is what Do reports besides the created agent.
+type Result struct {
+	Created  *Created
+	Attempts int
+}
+
+// Do runs call: it builds, sends and parses attempts, retrying only when the
+// vendor cannot have acted on the request, or when the request is idempotent,
+// and never past ctx's deadline.
+func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
+	var last error
+	for attempt := 1; ; attempt++ {
+		at := Attempt{Number: attempt, Time: c.now().UTC(), Nonce: nonce()}
+		out, err := call.Build(at)
+		if err != nil {
+			return Result{Attempts: attempt - 1}, fmt.Errorf("build request: %w", err)
+		}
+		created, class, wait, err := c.attempt(ctx, call, out)
+		if err == nil {
+			return Result{Created: created, Attempts: attempt}, nil
+		}
+		last = err
+		if class == Final {
+			return Result{Attempts: attempt}, err
+		}
+		if class == MaybeProcessed && !call.Idempotent {
+			return Result{Attempts: attempt}, c.unknown(call, err)
+		}
+		if ctx.Err() != nil {
+			return Result{Attempts: attempt}, c.giveUp(call, class, ctx.Err(), last)
+		}
+		if wait <= 0 {
+			wait = c.backoff(attempt)
+		}
+		if attempt >= c.maxAttempts() || !fits(ctx, c.now(), wait) {
+			return Result{Attempts: attempt}, c.giveUp(call, class, fmt.Errorf("gave up after %d attempts", attempt), last)
+		}
+		if call.OnRetry != nil {
+			call.OnRetry(RetryEvent{Attempt: attempt, Wait: wait, Reason: err.Error()})
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return Result{Attempts: attempt}, c.giveUp(call, class, err, last)
+		}
+	}
+}
+
+// attempt sends one request and classifies the outcome.
+func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Created, Retry, time.Duration, error) {
+	var wrote atomic.Bool
+	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), out.Method, out.URL, bytes.NewReader(out.Body))
+	if err != nil {
+		return nil, Final, 0, fmt.Errorf("%s: bad request URL: %w", call.Provider, err)
+	}
+	for k, vs := range out.Header {
+		req.Header[k] = append([]string(nil), vs...)
+	}
+	if req.Header.Get("User-Agent") == "" && c.UserAgent != "" {
+		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		err = scrubURLError(err)
+		if wrote.Load() {
+			return nil, MaybeProcessed, 0, fmt.Errorf("%s: connection lost after the request was sent: %w", call.Provider, err)
+		}
+		if ctx.Err() != nil {
+			return nil, NotProcessed, 0, ctx.Err()
+		}
+		return nil, NotProcessed, 0, fmt.Errorf("%s: request not sent: %w", call.Provider, err)
+	}
+	defer resp.Body.Close()
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes()+1))
+	truncated := int64(len(body)) > c.maxBytes()
+	success := resp.StatusCode >= 200 && resp.StatusCode < 300
+	if readErr != nil || truncated {
+		why := "response truncated"
+		if truncated {
+			why = fmt.Sprintf("response larger than %d bytes", c.maxBytes())
+		} else {
+			why = "reading the response failed: " + scrubURLError(readErr).Error()
+		}
+		if success {
+			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but %s", call.Provider, resp.StatusCode, why)
+		}
+		body = body[:min(int64(len(body)), c.maxBytes())]
+	}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return nil, Final, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode,
+			Message: "unexpected redirect (not followed): check the base URL setting"}
+	}
+	in := &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	created, err := call.Parse(in)
+	if err == nil {
+		if created == nil || created.AgentID == "" {
+			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but the response carries no agent id", call.Provider, resp.StatusCode)
+		}
+		return created, Final, 0, nil
+	}
+	if ve, ok := IsVendorError(err); ok {
+		return nil, ve.Retry, ve.RetryAfter, err
+	}
+	if success {
+		// The vendor said yes but we cannot read what it created.
+		return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but its response could not be read: %w", call.Provider, resp.StatusCode, err)
+	}
+	return nil, Final, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode, Message: Snippet(body)}
+}
+
+func (c *Client) unknown(call Call, cause error) error {
+	hint := call.VerifyHint
+	if call.ClientID != "" {
+		hint += fmt.Sprintf(". The request carried the id %s, so calling the tool again with that same id cannot create a duplicate", call.ClientID)
+	}
+	return &UnknownOutcomeError{Provider: call.Provider, AgentName: call.AgentName, VerifyHint: hint, Cause: cause}
+}
+
+// giveUp ends a call that was still retryable.
+func (c *Client) giveUp(call Call, class Retry, why, last error) error {
+	if class == MaybeProcessed {
+		return c.unknown(call, fmt.Errorf("%v; last error: %w", why, last))
+	}
+	var ve *VendorError
+	if errors.As(last, &ve) {
+		return fmt.Errorf("%v, no agent was created: %w", why, last)
+	}
+	return &NotSentError{Provider: call.Provider, Cause: fmt.Errorf("%v; last error: %w", why, last)}
+}
+
+func (c *Client) backoff(attempt int) time.Duration {
+	base, max := c.BaseBackoff, c.MaxBackoff
+	if base <= 0 {
+		base = 500 * time.Millisecond
+	}
+	if max <= 0 {
+		max = 8 * time.Second
+	}
+	d := base << (attempt - 1)
+	if d > max || d <= 0 {
+		d = max
+	}
+	return jitter(d)
+}
+
+func (c *Client) sleep(ctx context.Context, d time.Duration) error {
+	if c.Sleep != nil {
+		return c.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Client) maxBytes() int64 {
+	if c.MaxResponseBytes > 0 {
+		return c.MaxResponseBytes
+	}
+	return DefaultMaxResponseBytes
+}
+
+func (c *Client) maxAttempts() int {
+	if c.MaxAttempts > 0 {
+		return c.MaxAttempts
+	}
+	return 5
+}
+
+// fits reports whether waiting d still leaves the deadline ahead.
+func fits(ctx context.Context, now time.Time, d time.Duration) bool {
+	dl, ok := ctx.Deadline()
+	return !ok || now.Add(d).Before(dl)
+}
+
+func nonce() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+
+// scrubURLError drops the URL from *url.Error: the URL of some vendors (the
+// query-signed ones) carries the whole request, which belongs in no error text.
+func scrubURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if ue.Timeout() {
+			return fmt.Errorf("timeout: %w", ue.Err)
+		}
+		return ue.Err
+	}
+	return err
+}

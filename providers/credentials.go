@@ -1,0 +1,135 @@
+package providers
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+)
+
+// Env looks up a configuration value; os.LookupEnv in production, a map in tests.
+type Env func(key string) (string, bool)
+
+// MapEnv serves values from a map, for tests and tools that build a fixed environment.
+func MapEnv(m map[string]string) Env {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+// Get returns the trimmed value of key, or def when it is unset or blank.
+func (e Env) Get(key, def string) string {
+	if e == nil {
+		return def
+	}
+	if v, ok := e(key); ok && strings.TrimSpace(v) != "" {
+		return strings.TrimSpace(v)
+	}
+	return def
+}
+
+// Source tells where a credential came from; it is logged, the value never is.
+type Source string
+
+// Credential sources.
+const (
+	SourceEnv    Source = "env"
+	SourceFile   Source = "file"
+	SourceHeader Source = "header"
+)
+
+// CredentialSpec declares one credential a provider needs.
+type CredentialSpec struct {
+	Key      string // provider-local name, e.g. "api_key"
+	Env      string // environment variable; <Env>_FILE names a file holding the value
+	Header   string // HTTP header that carries it in --header-credentials mode
+	Required bool
+}
+
+// Credentials are the resolved credential values of one provider.
+type Credentials struct {
+	values  map[string]Secret
+	sources map[string]Source
+}
+
+// Get returns the credential stored under key (zero when absent).
+func (c Credentials) Get(key string) Secret { return c.values[key] }
+
+// Source returns where key came from ("" when absent).
+func (c Credentials) Source(key string) Source { return c.sources[key] }
+
+// Values lists every credential value, for redaction.
+func (c Credentials) Values() []Secret {
+	out := make([]Secret, 0, len(c.values))
+	for _, v := range c.values {
+		out = append(out, v)
+	}
+	return out
+}
+
+// Missing returns the required credentials that are not set.
+func (c Credentials) Missing(specs []CredentialSpec) []CredentialSpec {
+	var out []CredentialSpec
+	for _, s := range specs {
+		if s.Required && c.values[s.Key].IsZero() {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (c *Credentials) set(key string, v Secret, src Source) {
+	if c.values == nil {
+		c.values, c.sources = map[string]Secret{}, map[string]Source{}
+	}
+	c.values[key], c.sources[key] = v, src
+}
+
+// NewCredentials builds credentials from plain values (tests, fixtures).
+func NewCredentials(src Source, kv map[string]string) Credentials {
+	var c Credentials
+	for k, v := range kv {
+		if v != "" {
+			c.set(k, NewSecret(v), src)
+		}
+	}
+	return c
+}
+
+// CredentialsFromEnv reads each spec from <Env>, or from the file named by <Env>_FILE
+// (container secrets). Setting both is an error, as is an unreadable file.
+func CredentialsFromEnv(specs []CredentialSpec, env Env) (Credentials, error) {
+	var c Credentials
+	for _, s := range specs {
+		val := env.Get(s.Env, "")
+		file := env.Get(s.Env+"_FILE", "")
+		switch {
+		case val != "" && file != "":
+			return Credentials{}, fmt.Errorf("both %s and %s_FILE are set; set one", s.Env, s.Env)
+		case file != "":
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return Credentials{}, fmt.Errorf("read %s_FILE: %w", s.Env, err)
+			}
+			if v := strings.TrimSpace(string(b)); v != "" {
+				c.set(s.Key, NewSecret(v), SourceFile)
+			}
+		case val != "":
+			c.set(s.Key, NewSecret(val), SourceEnv)
+		}
+	}
+	return c, nil
+}
+
+// CredentialsFromHeaders reads each spec that has a header from h. It never
+// falls back to the server's own credentials: that is the point of the mode.
+func CredentialsFromHeaders(specs []CredentialSpec, h http.Header) Credentials {
+	var c Credentials
+	for _, s := range specs {
+		if s.Header == "" {
+			continue
+		}
+		if v := strings.TrimSpace(h.Get(s.Header)); v != "" {
+			c.set(s.Key, NewSecret(v), SourceHeader)
+		}
+	}
+	return c
+}

@@ -1,0 +1,152 @@
+// Package datagrid creates agents with the Datagrid API: POST {base}/agents,
+// Authorization: Bearer <key>, optional Datagrid-Teamspace header.
+package datagrid
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// Environment variables read by the provider.
+const (
+	EnvAPIKey    = "DATAGRID_API_KEY"
+	EnvBaseURL   = "DATAGRID_BASE_URL"
+	EnvTeamspace = "DATAGRID_TEAMSPACE_ID"
+	// DefaultBaseURL is the documented server.
+	DefaultBaseURL = "https://api.datagrid.com/v1"
+)
+
+const name = "Datagrid"
+
+// Provider implements providers.Provider[Request].
+type Provider struct {
+	baseURL   string
+	teamspace string
+}
+
+// New reads the provider's settings (not its credentials) from env.
+func New(env providers.Env) (*Provider, error) {
+	base, err := providers.BaseURL(env, EnvBaseURL, DefaultBaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("datagrid: %w", err)
+	}
+	return &Provider{baseURL: base, teamspace: env.Get(EnvTeamspace, "")}, nil
+}
+
+// Describe implements providers.Provider.
+func (p *Provider) Describe() providers.Descriptor {
+	return providers.Descriptor{
+		Slug: "datagrid",
+		Name: name,
+		Description: "Create an AI agent on Datagrid (datagrid.com): name, agent and LLM model, tools, MCP servers, knowledge corpus and prompts. " +
+			"Returns the new agent id. Every field is optional. Set dry_run to preview the request without creating anything.",
+		Credentials: []providers.CredentialSpec{
+			{Key: "api_key", Env: EnvAPIKey, Header: "X-Datagrid-Api-Key", Required: true},
+		},
+		VerifyHint: fmt.Sprintf("list agents with GET %s (Authorization: Bearer <key>) and look for that name", providers.JoinURL(p.baseURL, "agents")),
+	}
+}
+
+// Check applies the document's rules that the schema cannot express.
+func (p *Provider) Check(r *Request) providers.FieldErrors {
+	var errs providers.FieldErrors
+	for i, c := range r.Corpus {
+		at := fmt.Sprintf("/corpus/%d", i)
+		switch c.Type {
+		case CorpusKnowledge:
+			if c.KnowledgeID == "" {
+				errs.Add(at+"/knowledge_id", "required when type is \"knowledge\"")
+			}
+			if c.PageID != "" {
+				errs.Add(at+"/page_id", "not allowed when type is \"knowledge\" (use type \"page\" for a page)")
+			}
+		case CorpusPage:
+			if c.PageID == "" {
+				errs.Add(at+"/page_id", "required when type is \"page\"")
+			}
+			if c.KnowledgeID != "" {
+				errs.Add(at+"/knowledge_id", "not allowed when type is \"page\" (use type \"knowledge\" for knowledge)")
+			}
+		}
+	}
+	if r.Tools != nil {
+		switch r.AgentModel {
+		case "magpie-1.1-flash":
+			for i, t := range *r.Tools {
+				if t.Name != "semantic_search" {
+					errs.Add(fmt.Sprintf("/tools/%d/name", i), "agent_model magpie-1.1-flash supports only the semantic_search tool, got %q", t.Name)
+				}
+			}
+		case "llm-only":
+			if len(*r.Tools) > 0 {
+				errs.Add("/tools", "agent_model llm-only runs no tools: omit tools or pass []")
+			}
+		}
+	}
+	return errs
+}
+
+// Prepare implements providers.Provider; Datagrid needs nothing filled in.
+func (p *Provider) Prepare(*Request) error { return nil }
+
+// AgentName implements providers.Provider.
+func (p *Provider) AgentName(r *Request) string { return r.Name }
+
+// Idempotent implements providers.Provider: Datagrid has no client-chosen id.
+func (p *Provider) Idempotent(*Request) bool { return false }
+
+// Build implements providers.Provider.
+func (p *Provider) Build(r *Request, creds providers.Credentials, _ providers.Attempt) (*providers.Outgoing, error) {
+	body, err := providers.JSONBody(r)
+	if err != nil {
+		return nil, fmt.Errorf("datagrid: encode request: %w", err)
+	}
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+creds.Get("api_key").Reveal())
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	if p.teamspace != "" {
+		h.Set("Datagrid-Teamspace", p.teamspace)
+	}
+	return &providers.Outgoing{Method: http.MethodPost, URL: providers.JoinURL(p.baseURL, "agents"), Header: h, Body: body}, nil
+}
+
+// errorBody is Datagrid's JSON error envelope.
+type errorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message"`
+	Details struct {
+		Reason string `json:"reason"`
+	} `json:"details"`
+}
+
+// Parse implements providers.Provider.
+func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
+	if resp.Status < 200 || resp.Status > 299 {
+		var eb errorBody
+		msg := ""
+		if json.Unmarshal(resp.Body, &eb) == nil {
+			msg = eb.Message
+			if eb.Details.Reason != "" && eb.Details.Reason != msg {
+				msg += " (" + eb.Details.Reason + ")"
+			}
+		}
+		ve := providers.NewStatusError(name, resp, eb.Error, msg)
+		if resp.Status == http.StatusUnauthorized {
+			ve.Hint = "Check " + EnvAPIKey
+		}
+		return nil, ve
+	}
+	var agent map[string]any
+	if err := json.Unmarshal(resp.Body, &agent); err != nil {
+		return nil, fmt.Errorf("datagrid: decode agent: %w", err)
+	}
+	id, _ := agent["id"].(string)
+	if id == "" {
+		return nil, fmt.Errorf("datagrid: response has no agent id")
+	}
+	return &providers.Created{AgentID: id, Agent: agent, RequestID: resp.Header.Get("X-Request-Id")}, nil
+}

@@ -1,0 +1,155 @@
+package providers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Retry says what a failed attempt means for trying again.
+type Retry int
+
+const (
+	// Final: the vendor refused the request; sending it again would fail again.
+	Final Retry = iota
+	// NotProcessed: the vendor did not act on the request (429, throttling,
+	// 503 with Retry-After, a connection that failed before the request was
+	// written). Trying again cannot create a duplicate.
+	NotProcessed
+	// MaybeProcessed: the vendor may have created the agent (other 5xx, a
+	// timeout or a connection lost after the request was written). Trying
+	// again is safe only for idempotent requests.
+	MaybeProcessed
+)
+
+func (r Retry) String() string {
+	switch r {
+	case NotProcessed:
+		return "not processed"
+	case MaybeProcessed:
+		return "maybe processed"
+	default:
+		return "final"
+	}
+}
+
+// VendorError is an error the vendor returned.
+type VendorError struct {
+	Provider   string // human name
+	Status     int    // HTTP status; 0 when the error came in a 200 body
+	Code       string // vendor error code, when it gives one
+	Message    string // the vendor's own message
+	RequestID  string
+	Hint       string // what the user can do, when we know
+	Retry      Retry
+	RetryAfter time.Duration // vendor-requested wait, 0 when none
+}
+
+func (e *VendorError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s rejected the request", e.Provider)
+	if e.Status != 0 {
+		fmt.Fprintf(&b, " (HTTP %d %s)", e.Status, http.StatusText(e.Status))
+	}
+	if e.Code != "" {
+		fmt.Fprintf(&b, ", code %s", e.Code)
+	}
+	if e.Message != "" {
+		fmt.Fprintf(&b, ": %s", e.Message)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
+	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, ". %s", e.Hint)
+	}
+	return b.String()
+}
+
+// UnknownOutcomeError means the agent may or may not exist: the request may
+// have been processed and retrying could create a duplicate.
+type UnknownOutcomeError struct {
+	Provider   string
+	AgentName  string
+	VerifyHint string
+	Cause      error
+}
+
+func (e *UnknownOutcomeError) Error() string {
+	name := e.AgentName
+	if name == "" {
+		name = "(no name given)"
+	}
+	return fmt.Sprintf("outcome unknown: %s may have created the agent %q, but no confirmation arrived (%v). "+
+		"Do not simply call the tool again: that could create a second agent. "+
+		"First check whether an agent named %q exists: %s",
+		e.Provider, name, e.Cause, name, e.VerifyHint)
+}
+
+func (e *UnknownOutcomeError) Unwrap() error { return e.Cause }
+
+// NotSentError means the agent was certainly not created.
+type NotSentError struct {
+	Provider string
+	Cause    error
+}
+
+func (e *NotSentError) Error() string {
+	return fmt.Sprintf("%s was not reached, no agent was created: %v", e.Provider, e.Cause)
+}
+
+func (e *NotSentError) Unwrap() error { return e.Cause }
+
+// ClassifyStatus gives the default retry class of a non-2xx HTTP status:
+// 429, and 503 with Retry-After, were not processed; other 5xx may have been.
+func ClassifyStatus(status int, h http.Header) Retry {
+	switch {
+	case status == http.StatusTooManyRequests:
+		return NotProcessed
+	case status == http.StatusServiceUnavailable && h.Get("Retry-After") != "":
+		return NotProcessed
+	case status >= 500:
+		return MaybeProcessed
+	default:
+		return Final
+	}
+}
+
+// NewStatusError builds the VendorError for a non-2xx response with the
+// default classification and the wait the vendor asked for.
+func NewStatusError(provider string, resp *Incoming, code, message string) *VendorError {
+	if message == "" {
+		message = Snippet(resp.Body)
+	}
+	return &VendorError{
+		Provider:   provider,
+		Status:     resp.Status,
+		Code:       code,
+		Message:    message,
+		Retry:      ClassifyStatus(resp.Status, resp.Header),
+		RetryAfter: RetryAfter(resp.Header, time.Now()),
+	}
+}
+
+// Snippet returns a short, single-line excerpt of a body that is not the
+// vendor's JSON error shape (an HTML error page, say).
+func Snippet(body []byte) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "?")), " ")
+	const max = 300
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	if s == "" {
+		return "(empty response body)"
+	}
+	return s
+}
+
+// IsVendorError reports whether err is a *VendorError and returns it.
+func IsVendorError(err error) (*VendorError, bool) {
+	var ve *VendorError
+	ok := errors.As(err, &ve)
+	return ve, ok
+}

@@ -1,0 +1,69 @@
+package providers
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Preview is the dry-run view of an Outgoing request, secrets masked.
+type Preview struct {
+	Method  string            `json:"method"`
+	URL     string            `json:"url"`
+	Headers map[string]string `json:"headers"`
+	Body    any               `json:"body"` // the JSON body as a value, a string, or null
+}
+
+// Redactor masks known secret values wherever they appear in text.
+type Redactor struct{ values []string }
+
+// minSecretLen keeps a one- or two-character "secret" from masking unrelated text.
+const minSecretLen = 4
+
+// NewRedactor masks the given credentials and derived values.
+func NewRedactor(creds Credentials, extra ...string) Redactor {
+	var r Redactor
+	add := func(v string) {
+		if len(v) < minSecretLen {
+			return
+		}
+		r.values = append(r.values, v, url.QueryEscape(v), url.PathEscape(v))
+	}
+	for _, s := range creds.Values() {
+		add(s.Reveal())
+	}
+	for _, v := range extra {
+		add(v)
+	}
+	return r
+}
+
+// Redact replaces every secret value in s.
+func (r Redactor) Redact(s string) string {
+	for _, v := range r.values {
+		if v != "" && strings.Contains(s, v) {
+			s = strings.ReplaceAll(s, v, Redacted)
+		}
+	}
+	return s
+}
+
+// Preview renders o with every credential and sensitive value masked.
+func (o *Outgoing) Preview(creds Credentials) Preview {
+	r := NewRedactor(creds, o.Sensitive...)
+	p := Preview{Method: o.Method, URL: r.Redact(o.URL), Headers: map[string]string{}}
+	for name, vals := range o.Header {
+		p.Headers[http.CanonicalHeaderKey(name)] = r.Redact(strings.Join(vals, ", "))
+	}
+	if len(o.Body) > 0 {
+		body := r.Redact(string(o.Body))
+		var v any
+		if json.Unmarshal([]byte(body), &v) == nil {
+			p.Body = v
+		} else {
+			p.Body = body
+		}
+	}
+	return p
+}

@@ -1,0 +1,125 @@
+// Package providers holds what the vendor packages share: the Provider contract,
+// credentials and secrets, the outgoing request and its redacted preview, the
+// HTTP client with its retry policy, and the errors a vendor call can end in.
+// It knows nothing of MCP; the tools package adapts a Provider to an MCP tool.
+package providers
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Descriptor is what a provider tells the tool layer about itself.
+type Descriptor struct {
+	Slug        string // tool name suffix: create_agent_<Slug>
+	Name        string // human name, e.g. "Datagrid"
+	Description string // tool description: when a model should use it
+	Credentials []CredentialSpec
+	// VerifyHint tells a user how to look for an agent whose creation outcome
+	// is unknown, e.g. "list agents with GET https://api.datagrid.com/v1/agents".
+	VerifyHint string
+}
+
+// Provider is one vendor's create-agent API. T is the request struct: its JSON
+// form is the vendor's wire body (or parameters) and its reflected JSON Schema
+// is the tool's input schema, so the two cannot drift apart.
+type Provider[T any] interface {
+	Describe() Descriptor
+	// Check applies the vendor rules a JSON Schema cannot express. It runs after
+	// schema validation and before anything is sent.
+	Check(req *T) FieldErrors
+	// Prepare fills values the server owns before the first attempt (a generated
+	// id, say). It is not called for invalid requests.
+	Prepare(req *T) error
+	// AgentName is the name the user will look for if an outcome is unknown.
+	AgentName(req *T) string
+	// Idempotent reports whether sending req again can never create a second
+	// agent (true only when the request carries an id the vendor upserts by).
+	Idempotent(req *T) bool
+	// Build makes the wire request of one attempt. It is pure: the same inputs
+	// give the same request, and dry runs and real calls share it.
+	Build(req *T, creds Credentials, at Attempt) (*Outgoing, error)
+	// Parse maps a vendor response to the created agent, or returns a
+	// *VendorError (whose Retry says whether trying again is safe).
+	Parse(resp *Incoming) (*Created, error)
+}
+
+// Attempt carries what may differ between attempts of one call.
+type Attempt struct {
+	Number int       // 1 for the first try
+	Time   time.Time // UTC
+	Nonce  string    // fresh random hex per attempt
+}
+
+// Outgoing is one wire request.
+type Outgoing struct {
+	Method string
+	URL    string
+	Header http.Header
+	Body   []byte
+	// Sensitive lists values derived from secrets (a signature, say) that
+	// previews and logs must mask besides the credentials themselves.
+	Sensitive []string
+}
+
+// Incoming is a vendor response, with its body capped.
+type Incoming struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// Created is a successfully created agent.
+type Created struct {
+	AgentID   string
+	Agent     map[string]any // the vendor's agent object, as returned
+	RequestID string         // vendor request id, when it gives one
+	Status    string         // vendor lifecycle status, when it gives one
+}
+
+// FieldError is one offending argument: a JSON pointer and what is allowed.
+type FieldError struct {
+	Field   string // JSON pointer, e.g. /tools/0/name
+	Message string
+}
+
+// FieldErrors collects every problem with a request, so a model can fix all at once.
+type FieldErrors []FieldError
+
+// Add appends a problem at field.
+func (e *FieldErrors) Add(field, format string, args ...any) {
+	*e = append(*e, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (e FieldErrors) Error() string {
+	sorted := append(FieldErrors(nil), e...)
+	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Field < sorted[j].Field })
+	var b strings.Builder
+	for i, fe := range sorted {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		field := fe.Field
+		if field == "" {
+			field = "(arguments)"
+		}
+		fmt.Fprintf(&b, "- %s: %s", field, fe.Message)
+	}
+	return b.String()
+}
+
+// JSONBody marshals v as a compact JSON request body without HTML escaping, so
+// the preview shows exactly the bytes that are sent.
+func JSONBody(v any) ([]byte, error) {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}

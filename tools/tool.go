@@ -1,0 +1,445 @@
+// Package tools adapts any providers.Provider to an MCP tool: the input schema
+// reflected from the provider's request struct plus dry_run, strict decoding
+// and validation, dry-run previews, the vendor call, the journal entry, and
+// results and errors a model can act on.
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/invopop/jsonschema"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/schemas"
+)
+
+// Prefix starts every tool name.
+const Prefix = "create_agent_"
+
+// Recorder stores the outcome of every create attempt (see package journal).
+type Recorder interface {
+	Record(journal.Entry) error
+}
+
+// Deps is what every tool shares.
+type Deps struct {
+	Client *providers.Client
+	Env    providers.Env // credentials from env and <VAR>_FILE
+	// HeaderCredentials takes credentials only from the HTTP request's
+	// allowlisted headers, never from the server's environment.
+	HeaderCredentials bool
+	DryRunOnly        bool          // --dry-run: every call previews
+	Timeout           time.Duration // per call, retries included
+	Journal           Recorder      // nil: no journal
+	Logger            zerolog.Logger
+	// ProgressPause is a short wait after the last progress notification so the
+	// streamable HTTP transport delivers it before the result (mcp-go drops a
+	// trailing notification otherwise).
+	ProgressPause time.Duration
+}
+
+// CredentialStatus tells, for the startup log, where a credential comes from.
+type CredentialStatus struct {
+	Env    string
+	Source providers.Source // "" when unset
+}
+
+// Tool is one registered create-agent tool.
+type Tool struct {
+	Slug        string
+	Tool        mcp.Tool
+	Handler     server.ToolHandlerFunc
+	Credentials []CredentialStatus
+}
+
+// ServerTool returns the tool in the form mcp-go registers.
+func (t *Tool) ServerTool() server.ServerTool {
+	return server.ServerTool{Tool: t.Tool, Handler: t.Handler}
+}
+
+// adapter holds one provider's tool state.
+type adapter[T any] struct {
+	p         providers.Provider[T]
+	desc      providers.Descriptor
+	name      string
+	deps      Deps
+	envCreds  providers.Credentials
+	validator *validator
+}
+
+// New builds the MCP tool for p.
+func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
+	desc := p.Describe()
+	name := Prefix + desc.Slug
+	in, err := InputSchema[T]()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	v, err := newValidator(name, in)
+	if err != nil {
+		return nil, err
+	}
+	a := &adapter[T]{p: p, desc: desc, name: name, deps: deps, validator: v}
+	if deps.Client == nil {
+		return nil, fmt.Errorf("%s: no HTTP client", name)
+	}
+	if !deps.HeaderCredentials {
+		if a.envCreds, err = providers.CredentialsFromEnv(desc.Credentials, deps.Env); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	t := mcp.NewToolWithRawSchema(name, desc.Description, in)
+	t.Title = "Create " + desc.Name + " agent"
+	t.RawOutputSchema = outputSchema
+	t.Annotations = mcp.ToolAnnotation{
+		Title:           t.Title,
+		ReadOnlyHint:    mcp.ToBoolPtr(false),
+		DestructiveHint: mcp.ToBoolPtr(false), // it adds an agent, never removes or overwrites one
+		IdempotentHint:  mcp.ToBoolPtr(false), // two calls can make two agents
+		OpenWorldHint:   mcp.ToBoolPtr(true),
+	}
+	tool := &Tool{Slug: desc.Slug, Tool: t, Handler: a.recovering}
+	for _, c := range desc.Credentials {
+		src := a.envCreds.Source(c.Key)
+		if deps.HeaderCredentials && c.Header != "" {
+			src = providers.SourceHeader
+		}
+		tool.Credentials = append(tool.Credentials, CredentialStatus{Env: c.Env, Source: src})
+	}
+	return tool, nil
+}
+
+// dryRunDescription is the description of the argument every tool adds.
+const dryRunDescription = "Preview: validate and return the exact request (secrets redacted); nothing is created."
+
+// InputSchema is the served input schema of a provider whose request type is
+// T: the reflected struct plus dry_run.
+func InputSchema[T any]() (json.RawMessage, error) {
+	s := schemas.Reflect(new(T))
+	if s.Properties == nil {
+		s.Properties = jsonschema.NewProperties()
+	}
+	if _, clash := s.Properties.Get("dry_run"); clash {
+		return nil, errors.New("request struct must not have a dry_run field")
+	}
+	s.Properties.Set("dry_run", &jsonschema.Schema{Type: "boolean", Description: dryRunDescription})
+	return schemas.Marshal(s)
+}
+
+// outputSchema covers both the created result and the dry-run preview.
+var outputSchema = json.RawMessage(`{"type":"object","properties":{` +
+	`"provider":{"type":"string"},"dry_run":{"type":"boolean"},"agent_id":{"type":"string"},` +
+	`"request_id":{"type":"string"},"agent":{"type":"object","description":"Vendor's agent object."},` +
+	`"request":{"type":"object","description":"Dry run: the request that would be sent."},` +
+	`"missing_credentials":{"type":"array","items":{"type":"string"}}},"required":["provider","dry_run"]}`)
+
+// Success is the structured result of a created agent.
+type Success struct {
+	Provider  string         `json:"provider"`
+	AgentID   string         `json:"agent_id"`
+	DryRun    bool           `json:"dry_run"`
+	Agent     map[string]any `json:"agent"`
+	RequestID string         `json:"request_id,omitempty"`
+}
+
+// DryRun is the structured result of a preview.
+type DryRun struct {
+	Provider           string            `json:"provider"`
+	DryRun             bool              `json:"dry_run"`
+	Request            providers.Preview `json:"request"`
+	MissingCredentials []string          `json:"missing_credentials,omitempty"`
+}
+
+// recovering turns a panic into a tool error: a JSON-RPC error would hide the
+// problem from the model, and the server must keep serving.
+func (a *adapter[T]) recovering(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a.deps.Logger.Error().Str("tool", a.name).Interface("panic", fmt.Sprint(r)).Msg("tool handler panicked")
+			res, err = mcp.NewToolResultError(a.name+": internal error; nothing is known to have been created. Check the journal resource before retrying."), nil
+		}
+	}()
+	return a.handle(ctx, req)
+}
+
+func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+	start := time.Now()
+	log := a.deps.Logger.With().Str("tool", a.name).Logger()
+	raw, err := json.Marshal(argumentsOf(req))
+	if err != nil {
+		return mcp.NewToolResultError(a.name + ": arguments could not be read: " + err.Error()), nil
+	}
+	logArgs(&log, raw)
+
+	var in T
+	dryRun, errs := a.decode(raw, &in)
+	if len(errs) > 0 {
+		log.Info().Int("problems", len(errs)).Msg("arguments refused")
+		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Error())), nil
+	}
+	dryRun = dryRun || a.deps.DryRunOnly
+	if err := a.p.Prepare(&in); err != nil {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: %v; nothing was sent", a.name, err)), nil
+	}
+	creds := a.envCreds
+	if a.deps.HeaderCredentials {
+		creds = providers.CredentialsFromHeaders(a.desc.Credentials, headerOf(req))
+	}
+	missing := creds.Missing(a.desc.Credentials)
+	entry := journal.Entry{Time: start.UTC(), Provider: a.desc.Slug, Tool: a.name, AgentName: a.p.AgentName(&in), DryRun: dryRun}
+	if id, ok := any(a.p).(interface{ ClientID(*T) string }); ok {
+		entry.AgentID = id.ClientID(&in)
+	}
+
+	if dryRun {
+		return a.preview(&in, creds, missing, entry, log)
+	}
+	if len(missing) > 0 {
+		msg := a.missingMessage(missing)
+		entry.Outcome, entry.Error = journal.OutcomeNotSent, msg
+		a.record(entry, start, log)
+		return mcp.NewToolResultError(a.name + ": " + msg), nil
+	}
+
+	timeout := a.deps.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	progress := newProgress(ctx, req, a.deps.ProgressPause)
+	call := providers.Call{
+		Provider:   a.desc.Name,
+		AgentName:  entry.AgentName,
+		VerifyHint: a.desc.VerifyHint,
+		ClientID:   entry.AgentID,
+		Idempotent: a.p.Idempotent(&in),
+		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(&in, creds, at) },
+		Parse:      a.p.Parse,
+		OnRetry: func(ev providers.RetryEvent) {
+			log.Warn().Int("attempt", ev.Attempt).Dur("wait", ev.Wait).Str("reason", redact(creds, ev.Reason)).Msg("retrying vendor call")
+			progress.send(float64(ev.Attempt), fmt.Sprintf("attempt %d failed (%s); retrying in %s", ev.Attempt, shorten(redact(creds, ev.Reason)), ev.Wait.Round(time.Millisecond)))
+		},
+	}
+	res, err := a.deps.Client.Do(callCtx, call)
+	progress.finish()
+	entry.Attempts = res.Attempts
+	if err != nil {
+		msg := redact(creds, a.explain(err, creds))
+		entry.Outcome, entry.Error = outcomeOf(err), msg
+		if ve, ok := providers.IsVendorError(err); ok {
+			entry.RequestID = ve.RequestID
+		}
+		a.record(entry, start, log)
+		log.Warn().Str("outcome", entry.Outcome).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("create failed")
+		return mcp.NewToolResultError(a.name + ": " + msg), nil
+	}
+	c := res.Created
+	entry.Outcome, entry.AgentID, entry.RequestID = journal.OutcomeCreated, c.AgentID, c.RequestID
+	journalErr := a.record(entry, start, log)
+	log.Info().Str("agent_id", c.AgentID).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("agent created")
+
+	summary := fmt.Sprintf("Created %s agent %q with id %s.", a.desc.Name, entry.AgentName, c.AgentID)
+	if entry.AgentName == "" {
+		summary = fmt.Sprintf("Created %s agent with id %s.", a.desc.Name, c.AgentID)
+	}
+	if c.Status != "" {
+		summary += " Status: " + c.Status + "."
+	}
+	if c.RequestID != "" {
+		summary += " Request id: " + c.RequestID + "."
+	}
+	if journalErr != nil {
+		summary += " (The journal could not record it: keep this id.)"
+	}
+	return structured(Success{Provider: a.desc.Slug, AgentID: c.AgentID, Agent: c.Agent, RequestID: c.RequestID}, summary)
+}
+
+func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []providers.CredentialSpec, entry journal.Entry, log zerolog.Logger) (*mcp.CallToolResult, error) {
+	// Missing credentials are shown as ${VAR} placeholders, never as real values.
+	buildCreds := creds
+	var names []string
+	if len(missing) > 0 {
+		kv := map[string]string{}
+		for _, c := range a.desc.Credentials {
+			if v := creds.Get(c.Key); !v.IsZero() {
+				kv[c.Key] = v.Reveal()
+			}
+		}
+		for _, m := range missing {
+			kv[m.Key] = "${" + m.Env + "}"
+			names = append(names, a.credentialName(m))
+		}
+		buildCreds = providers.NewCredentials(providers.SourceEnv, kv)
+	}
+	out, err := a.p.Build(in, buildCreds, providers.Attempt{Number: 1, Time: time.Now().UTC(), Nonce: "0123456789abcdef0123456789abcdef"})
+	if err != nil {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: could not build the request: %v", a.name, redact(creds, err.Error()))), nil
+	}
+	if out.Header.Get("User-Agent") == "" && a.deps.Client.UserAgent != "" {
+		out.Header.Set("User-Agent", a.deps.Client.UserAgent)
+	}
+	p := out.Preview(creds)
+	entry.Outcome = journal.OutcomePreview
+	a.record(entry, entry.Time, log)
+	summary := fmt.Sprintf("Dry run: nothing was sent. %s %s would create the %s agent.", p.Method, p.URL, a.desc.Name)
+	if len(names) > 0 {
+		summary += " Before a real call, set " + strings.Join(names, ", ") + "."
+	}
+	return structured(DryRun{Provider: a.desc.Slug, DryRun: true, Request: p, MissingCredentials: names}, summary)
+}
+
+// decode validates raw against the schema, splits off dry_run, decodes the
+// rest strictly into in and runs the provider's own checks.
+func (a *adapter[T]) decode(raw []byte, in *T) (bool, providers.FieldErrors) {
+	// A provider may recognise a known wrong shape and say how to fix it,
+	// which beats the schema's generic complaint.
+	if pc, ok := any(a.p).(interface {
+		Precheck(raw []byte) providers.FieldErrors
+	}); ok {
+		if errs := pc.Precheck(raw); len(errs) > 0 {
+			return false, errs
+		}
+	}
+	if errs := a.validator.validate(raw); len(errs) > 0 {
+		return false, errs
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return false, providers.FieldErrors{{Message: "arguments must be a JSON object"}}
+	}
+	dryRun := false
+	if v, ok := fields["dry_run"]; ok {
+		_ = json.Unmarshal(v, &dryRun) // the schema has checked it is a boolean
+		delete(fields, "dry_run")
+	}
+	rest, _ := json.Marshal(fields)
+	dec := json.NewDecoder(bytes.NewReader(rest))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(in); err != nil {
+		return false, providers.FieldErrors{{Message: err.Error()}}
+	}
+	return dryRun, a.p.Check(in)
+}
+
+func (a *adapter[T]) credentialName(c providers.CredentialSpec) string {
+	if a.deps.HeaderCredentials && c.Header != "" {
+		return "the " + c.Header + " header"
+	}
+	return c.Env
+}
+
+func (a *adapter[T]) missingMessage(missing []providers.CredentialSpec) string {
+	names := make([]string, 0, len(missing))
+	for _, m := range missing {
+		names = append(names, a.credentialName(m))
+	}
+	if a.deps.HeaderCredentials {
+		return fmt.Sprintf("missing credentials: send %s with the request (this server takes credentials per request only). Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
+	}
+	return fmt.Sprintf("missing credentials: set %s (or %s_FILE) in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "), missing[0].Env)
+}
+
+// explain renders a call error for the model, adding what to check on auth failures.
+func (a *adapter[T]) explain(err error, creds providers.Credentials) string {
+	if ve, ok := providers.IsVendorError(err); ok && (ve.Status == http.StatusUnauthorized || ve.Status == http.StatusForbidden) && ve.Hint == "" {
+		var names []string
+		for _, c := range a.desc.Credentials {
+			names = append(names, a.credentialName(c))
+		}
+		return err.Error() + ". Check that " + strings.Join(names, " and ") + " is valid and allowed to create agents"
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return err.Error() + fmt.Sprintf(" (the call's time limit is %s; see --timeout)", a.deps.Timeout)
+	}
+	return err.Error()
+}
+
+func (a *adapter[T]) record(e journal.Entry, start time.Time, log zerolog.Logger) error {
+	if a.deps.Journal == nil {
+		return nil
+	}
+	e.DurationMS = time.Since(start).Milliseconds()
+	if err := a.deps.Journal.Record(e); err != nil {
+		log.Error().Err(err).Msg("journal write failed")
+		return err
+	}
+	return nil
+}
+
+func outcomeOf(err error) string {
+	var unknown *providers.UnknownOutcomeError
+	var notSent *providers.NotSentError
+	switch {
+	case errors.As(err, &unknown):
+		return journal.OutcomeUnknown
+	case errors.As(err, &notSent):
+		return journal.OutcomeNotSent
+	default:
+		return journal.OutcomeFailed
+	}
+}
+
+// structured returns v as structuredContent, a one-line summary, and v as
+// JSON text for clients that read only text content.
+func structured(v any, summary string) (*mcp.CallToolResult, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return mcp.NewToolResultError("internal error: encode result: " + err.Error()), nil
+	}
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(summary), mcp.NewTextContent(string(b))},
+		StructuredContent: json.RawMessage(b),
+	}, nil
+}
+
+func argumentsOf(req mcp.CallToolRequest) any {
+	if args := req.GetRawArguments(); args != nil {
+		return args
+	}
+	return map[string]any{}
+}
+
+func headerOf(req mcp.CallToolRequest) http.Header {
+	if req.Header != nil {
+		return req.Header
+	}
+	return http.Header{}
+}
+
+// logArgs logs argument keys and sizes, never values.
+func logArgs(log *zerolog.Logger, raw []byte) {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(raw, &fields) != nil {
+		return
+	}
+	keys := make([]string, 0, len(fields))
+	for k, v := range fields {
+		keys = append(keys, fmt.Sprintf("%s:%d", k, len(v)))
+	}
+	sort.Strings(keys)
+	log.Debug().Strs("args", keys).Int("bytes", len(raw)).Msg("tool call")
+}
+
+func redact(creds providers.Credentials, s string) string {
+	return providers.NewRedactor(creds).Redact(s)
+}
+
+func shorten(s string) string {
+	if r := []rune(s); len(r) > 160 {
+		return string(r[:160]) + "…"
+	}
+	return s
+}

@@ -1,0 +1,115 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// validator checks raw arguments against a tool's input schema and reports
+// every violation with its location and what is allowed.
+type validator struct {
+	schema  *jsonschema.Schema
+	doc     map[string]any // the schema as JSON, to list allowed keys
+	printer *message.Printer
+}
+
+func newValidator(tool string, raw json.RawMessage) (*validator, error) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%s: schema: %w", tool, err)
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	url := "mem:///" + tool + ".json"
+	if err := c.AddResource(url, doc); err != nil {
+		return nil, fmt.Errorf("%s: schema: %w", tool, err)
+	}
+	sch, err := c.Compile(url)
+	if err != nil {
+		return nil, fmt.Errorf("%s: schema: %w", tool, err)
+	}
+	m, _ := doc.(map[string]any)
+	return &validator{schema: sch, doc: m, printer: message.NewPrinter(language.English)}, nil
+}
+
+// validate returns nil when args satisfy the schema.
+func (v *validator) validate(args []byte) providers.FieldErrors {
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(args))
+	if err != nil {
+		return providers.FieldErrors{{Message: "arguments are not valid JSON: " + err.Error()}}
+	}
+	err = v.schema.Validate(inst)
+	if err == nil {
+		return nil
+	}
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return providers.FieldErrors{{Message: err.Error()}}
+	}
+	var out providers.FieldErrors
+	v.collect(ve, &out)
+	return out
+}
+
+func (v *validator) collect(e *jsonschema.ValidationError, out *providers.FieldErrors) {
+	if len(e.Causes) > 0 {
+		for _, c := range e.Causes {
+			v.collect(c, out)
+		}
+		return
+	}
+	at := pointer(e.InstanceLocation)
+	if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
+		allowed := v.allowedKeys(e.InstanceLocation)
+		for _, p := range ap.Properties {
+			out.Add(at+"/"+p, "unknown argument; allowed here: %s", strings.Join(allowed, ", "))
+		}
+		return
+	}
+	out.Add(at, "%s", e.ErrorKind.LocalizedString(v.printer))
+}
+
+// allowedKeys lists the properties of the object schema at an instance location.
+func (v *validator) allowedKeys(loc []string) []string {
+	node := v.doc
+	for _, tok := range loc {
+		if props, ok := node["properties"].(map[string]any); ok {
+			if next, ok := props[tok].(map[string]any); ok {
+				node = next
+				continue
+			}
+		}
+		if items, ok := node["items"].(map[string]any); ok {
+			node = items
+			continue
+		}
+		return nil
+	}
+	props, _ := node["properties"].(map[string]any)
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func pointer(tokens []string) string {
+	var b strings.Builder
+	for _, t := range tokens {
+		b.WriteByte('/')
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+	}
+	return b.String()
+}
