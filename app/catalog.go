@@ -79,3 +79,45 @@ func BuildTools(selected []string, env providers.Env, deps tools.Deps) ([]*tools
 	}
 	return out, nil
 }
+
+// EnvVar is one environment variable a provider reads.
+type EnvVar struct {
+	Provider string
+	Name     string
+	Secret   bool
+	Required bool
+	Default  string
+	Usage    string
+}
+
+// Describe returns the descriptor of every provider, built with defaults.
+func Describe() ([]providers.Descriptor, error) {
+	ts, err := BuildTools(Slugs(), providers.MapEnv(nil), tools.Deps{Client: providers.NewClient("agentmcp/describe")})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]providers.Descriptor, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, t.Descriptor)
+	}
+	return out, nil
+}
+
+// EnvVars lists every provider environment variable: credentials (each also
+// readable from <NAME>_FILE) and settings.
+func EnvVars() ([]EnvVar, error) {
+	descs, err := Describe()
+	if err != nil {
+		return nil, err
+	}
+	var out []EnvVar
+	for _, d := range descs {
+		for _, c := range d.Credentials {
+			out = append(out, EnvVar{Provider: d.Slug, Name: c.Env, Secret: true, Required: c.Required, Usage: "credential (or " + c.Env + "_FILE)"})
+		}
+		for _, s := range d.Settings {
+			out = append(out, EnvVar{Provider: d.Slug, Name: s.Env, Default: s.Default, Usage: s.Usage})
+		}
+	}
+	return out, nil
+}

@@ -19,9 +19,17 @@ type Descriptor struct {
 	Name        string // human name, e.g. "Datagrid"
 	Description string // tool description: when a model should use it
 	Credentials []CredentialSpec
+	Settings    []Setting // non-secret environment settings
 	// VerifyHint tells a user how to look for an agent whose creation outcome
 	// is unknown, e.g. "list agents with GET https://api.datagrid.com/v1/agents".
 	VerifyHint string
+}
+
+// Setting is a non-secret environment variable a provider reads (a base URL, say).
+type Setting struct {
+	Env     string
+	Default string // "" when optional with no default
+	Usage   string
 }
 
 // Provider is one vendor's create-agent API. T is the request struct: its JSON

@@ -59,6 +59,7 @@ type CredentialStatus struct {
 // Tool is one registered create-agent tool.
 type Tool struct {
 	Slug        string
+	Descriptor  providers.Descriptor
 	Tool        mcp.Tool
 	Handler     server.ToolHandlerFunc
 	Credentials []CredentialStatus
@@ -110,7 +111,7 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 		IdempotentHint:  mcp.ToBoolPtr(false), // two calls can make two agents
 		OpenWorldHint:   mcp.ToBoolPtr(true),
 	}
-	tool := &Tool{Slug: desc.Slug, Tool: t, Handler: a.recovering}
+	tool := &Tool{Slug: desc.Slug, Descriptor: desc, Tool: t, Handler: a.recovering}
 	for _, c := range desc.Credentials {
 		src := a.envCreds.Source(c.Key)
 		if deps.HeaderCredentials && c.Header != "" {

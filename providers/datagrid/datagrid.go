@@ -46,6 +46,10 @@ func (p *Provider) Describe() providers.Descriptor {
 		Credentials: []providers.CredentialSpec{
 			{Key: "api_key", Env: EnvAPIKey, Header: "X-Datagrid-Api-Key", Required: true},
 		},
+		Settings: []providers.Setting{
+			{Env: EnvBaseURL, Default: DefaultBaseURL, Usage: "API base URL"},
+			{Env: EnvTeamspace, Usage: "teamspace to create the agent in (Datagrid-Teamspace header)"},
+		},
 		VerifyHint: fmt.Sprintf("list agents with GET %s (Authorization: Bearer <key>) and look for that name", providers.JoinURL(p.baseURL, "agents")),
 	}
 }
