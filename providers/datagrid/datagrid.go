@@ -138,11 +138,7 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 				msg += " (" + eb.Details.Reason + ")"
 			}
 		}
-		ve := providers.NewStatusError(name, resp, eb.Error, msg)
-		if resp.Status == http.StatusUnauthorized {
-			ve.Hint = "Check " + EnvAPIKey
-		}
-		return nil, ve
+		return nil, providers.NewStatusError(name, resp, eb.Error, msg)
 	}
 	var agent map[string]any
 	if err := json.Unmarshal(resp.Body, &agent); err != nil {

@@ -1,0 +1,322 @@
+package providers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// fakeVendor answers each request with the next scripted step and counts requests.
+type fakeVendor struct {
+	mu    sync.Mutex
+	steps []func(w http.ResponseWriter, r *http.Request)
+	n     atomic.Int32
+}
+
+func (f *fakeVendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	i := int(f.n.Add(1)) - 1
+	f.mu.Lock()
+	step := f.steps[min(i, len(f.steps)-1)]
+	f.mu.Unlock()
+	step(w, r)
+}
+
+func status(code int, hdr map[string]string, body string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		for k, v := range hdr {
+			w.Header().Set(k, v)
+		}
+		w.WriteHeader(code)
+		_, _ = w.Write([]byte(body))
+	}
+}
+
+// hangUp reads the request, then drops the connection without answering.
+func hangUp(w http.ResponseWriter, _ *http.Request) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		conn.Close()
+	}
+}
+
+func created(w http.ResponseWriter, _ *http.Request) {
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write([]byte(`{"id":"agt_1","name":"n"}`))
+}
+
+// testCall builds a call against url with a JSON parser of {"id"} and {"message"}.
+func testCall(url string, idempotent bool) Call {
+	return Call{
+		Provider:   "Vendor",
+		AgentName:  "my-agent",
+		VerifyHint: "GET /agents",
+		Idempotent: idempotent,
+		Build: func(Attempt) (*Outgoing, error) {
+			return &Outgoing{Method: http.MethodPost, URL: url, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(`{}`)}, nil
+		},
+		Parse: func(in *Incoming) (*Created, error) {
+			if in.Status >= 300 {
+				var e struct{ Message string }
+				_ = json.Unmarshal(in.Body, &e)
+				return nil, NewStatusError("Vendor", in, "", e.Message)
+			}
+			var a map[string]any
+			if err := json.Unmarshal(in.Body, &a); err != nil {
+				return nil, fmt.Errorf("decode: %w", err)
+			}
+			id, _ := a["id"].(string)
+			return &Created{AgentID: id, Agent: a}, nil
+		},
+	}
+}
+
+// testClient records waits instead of sleeping.
+func testClient(waits *[]time.Duration) *Client {
+	c := NewClient("agentmcp/test")
+	var mu sync.Mutex
+	c.Sleep = func(ctx context.Context, d time.Duration) error {
+		mu.Lock()
+		*waits = append(*waits, d)
+		mu.Unlock()
+		return ctx.Err()
+	}
+	return c
+}
+
+func TestDoRetryPolicy(t *testing.T) {
+	cases := []struct {
+		name       string
+		steps      []func(http.ResponseWriter, *http.Request)
+		idempotent bool
+		wantReqs   int32
+		wantErr    string // "" = success
+		wantErrAs  any
+		wantWaits  []time.Duration // nil = don't check
+	}{
+		{name: "success first time", steps: []func(http.ResponseWriter, *http.Request){created}, wantReqs: 1},
+		{name: "429 with Retry-After is retried after that wait",
+			steps:    []func(http.ResponseWriter, *http.Request){status(429, map[string]string{"Retry-After": "2"}, `{"message":"slow down"}`), created},
+			wantReqs: 2, wantWaits: []time.Duration{2 * time.Second}},
+		{name: "503 with Retry-After is retried",
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, map[string]string{"Retry-After": "1"}, ``), created},
+			wantReqs: 2, wantWaits: []time.Duration{time.Second}},
+		{name: "503 without Retry-After may have been processed: no second create",
+			steps:    []func(http.ResponseWriter, *http.Request){status(503, nil, ``), created},
+			wantReqs: 1, wantErr: "outcome unknown", wantErrAs: new(*UnknownOutcomeError)},
+		{name: "500 on a non-idempotent create is never retried",
+			steps:    []func(http.ResponseWriter, *http.Request){status(500, nil, `{"message":"boom"}`), created},
+			wantReqs: 1, wantErr: `may have created the agent "my-agent"`, wantErrAs: new(*UnknownOutcomeError)},
+		{name: "500 on an idempotent create is retried",
+			steps: []func(http.ResponseWriter, *http.Request){status(500, nil, `{"message":"boom"}`), created}, idempotent: true,
+			wantReqs: 2},
+		{name: "connection dropped after the request was written: unknown, not retried",
+			steps:    []func(http.ResponseWriter, *http.Request){hangUp, created},
+			wantReqs: 1, wantErr: "outcome unknown", wantErrAs: new(*UnknownOutcomeError)},
+		{name: "connection dropped on an idempotent create is retried",
+			steps: []func(http.ResponseWriter, *http.Request){hangUp, created}, idempotent: true, wantReqs: 2},
+		{name: "400 is final",
+			steps:    []func(http.ResponseWriter, *http.Request){status(400, nil, `{"message":"name too long"}`), created},
+			wantReqs: 1, wantErr: "(HTTP 400 Bad Request): name too long", wantErrAs: new(*VendorError)},
+		{name: "429 forever gives up without a duplicate",
+			steps:    []func(http.ResponseWriter, *http.Request){status(429, nil, `{"message":"slow"}`)},
+			wantReqs: 5, wantErr: "gave up after 5 attempts, no agent was created"},
+		{name: "2xx with an unreadable body: probably created, so not retried",
+			steps:    []func(http.ResponseWriter, *http.Request){status(201, nil, `<html>ok</html>`), created},
+			wantReqs: 1, wantErr: "answered HTTP 201 (success) but its response could not be read", wantErrAs: new(*UnknownOutcomeError)},
+		{name: "2xx without an id",
+			steps:    []func(http.ResponseWriter, *http.Request){status(201, nil, `{"name":"x"}`)},
+			wantReqs: 1, wantErr: "carries no agent id", wantErrAs: new(*UnknownOutcomeError)},
+		{name: "redirect is reported, not followed",
+			steps:    []func(http.ResponseWriter, *http.Request){status(307, map[string]string{"Location": "http://127.0.0.1:1/elsewhere"}, ``), created},
+			wantReqs: 1, wantErr: "unexpected redirect"},
+		{name: "HTML error page becomes a snippet",
+			steps:    []func(http.ResponseWriter, *http.Request){status(502, nil, "<html>\n<body>Bad   gateway</body></html>")},
+			wantReqs: 1, wantErr: "<html> <body>Bad gateway</body></html>"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			fv := &fakeVendor{steps: tc.steps}
+			srv := httptest.NewServer(fv)
+			defer srv.Close()
+			var waits []time.Duration
+			c := testClient(&waits)
+			res, err := c.Do(context.Background(), testCall(srv.URL, tc.idempotent))
+			if got := fv.n.Load(); got != tc.wantReqs {
+				t.Errorf("requests = %d, want %d", got, tc.wantReqs)
+			}
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("Do: %v", err)
+				}
+				if res.Created.AgentID != "agt_1" {
+					t.Errorf("AgentID = %q", res.Created.AgentID)
+				}
+			} else {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want it to contain %q", err, tc.wantErr)
+				}
+				if tc.wantErrAs != nil && !errors.As(err, tc.wantErrAs) {
+					t.Errorf("err %T is not %T", err, tc.wantErrAs)
+				}
+			}
+			if tc.wantWaits != nil && fmt.Sprint(waits) != fmt.Sprint(tc.wantWaits) {
+				t.Errorf("waits = %v, want %v", waits, tc.wantWaits)
+			}
+		})
+	}
+}
+
+func TestDoRetriesWhenNothingWasSent(t *testing.T) {
+	// A port nobody listens on: the connection fails before any byte is written.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	var waits []time.Duration
+	c := testClient(&waits)
+	c.MaxAttempts = 3
+	_, err = c.Do(context.Background(), testCall("http://"+addr+"/agents", false))
+	var ns *NotSentError
+	if !errors.As(err, &ns) {
+		t.Fatalf("err = %v (%T), want *NotSentError", err, err)
+	}
+	if len(waits) != 2 {
+		t.Errorf("waits = %v, want 2 retries", waits)
+	}
+	if !strings.Contains(err.Error(), "no agent was created") {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestDoStopsAtTheDeadline(t *testing.T) {
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(429, map[string]string{"Retry-After": "30"}, `{}`)}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	var waits []time.Duration
+	c := testClient(&waits)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, err := c.Do(ctx, testCall(srv.URL, false))
+	if err == nil || !strings.Contains(err.Error(), "no agent was created") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(waits) != 0 || fv.n.Load() != 1 {
+		t.Errorf("a 30 s wait past a 5 s deadline must not be taken: waits %v, requests %d", waits, fv.n.Load())
+	}
+}
+
+func TestDoTimeoutAfterSendIsUnknown(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	c := NewClient("agentmcp/test")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	_, err := c.Do(ctx, testCall(srv.URL, false))
+	var u *UnknownOutcomeError
+	if !errors.As(err, &u) {
+		t.Fatalf("err = %v (%T), want *UnknownOutcomeError", err, err)
+	}
+	if !strings.Contains(err.Error(), "GET /agents") {
+		t.Errorf("unknown outcome must say how to check: %v", err)
+	}
+}
+
+func TestDoCapsResponseBytes(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(201)
+		_, _ = w.Write([]byte(`{"id":"` + strings.Repeat("x", 4096) + `"}`))
+	}))
+	defer srv.Close()
+	c := NewClient("agentmcp/test")
+	c.MaxResponseBytes = 1024
+	_, err := c.Do(context.Background(), testCall(srv.URL, false))
+	if err == nil || !strings.Contains(err.Error(), "larger than 1024 bytes") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestDoSendsUserAgentAndFreshAttempts(t *testing.T) {
+	var uas []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		uas = append(uas, r.Header.Get("User-Agent"))
+		if len(uas) == 1 {
+			w.WriteHeader(429)
+			return
+		}
+		created(w, r)
+	}))
+	defer srv.Close()
+	var waits []time.Duration
+	c := testClient(&waits)
+	var attempts []Attempt
+	call := testCall(srv.URL, false)
+	build := call.Build
+	call.Build = func(a Attempt) (*Outgoing, error) { attempts = append(attempts, a); return build(a) }
+	var events []RetryEvent
+	call.OnRetry = func(e RetryEvent) { events = append(events, e) }
+	if _, err := c.Do(context.Background(), call); err != nil {
+		t.Fatal(err)
+	}
+	if uas[0] != "agentmcp/test" {
+		t.Errorf("User-Agent = %q", uas[0])
+	}
+	if len(attempts) != 2 || attempts[0].Nonce == attempts[1].Nonce || attempts[1].Number != 2 {
+		t.Errorf("attempts must be numbered with fresh nonces: %+v", attempts)
+	}
+	if len(events) != 1 || events[0].Attempt != 1 {
+		t.Errorf("retry events = %+v", events)
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	cases := []struct {
+		h    http.Header
+		want time.Duration
+	}{
+		{http.Header{"Retry-After": {"3"}}, 3 * time.Second},
+		{http.Header{"Retry-After": {"Thu, 01 Jan 2026 00:00:10 GMT"}}, 10 * time.Second},
+		{http.Header{"Retry-After": {"Wed, 31 Dec 2025 00:00:10 GMT"}}, 0},
+		{http.Header{"X-Ratelimit-Reset": {fmt.Sprint(now.Add(7 * time.Second).Unix())}}, 7 * time.Second},
+		{http.Header{"X-Ratelimit-Reset": {"4"}}, 4 * time.Second},
+		{http.Header{"Retry-After": {"soon"}}, 0},
+		{http.Header{}, 0},
+	}
+	for _, c := range cases {
+		if got := RetryAfter(c.h, now); got != c.want {
+			t.Errorf("RetryAfter(%v) = %v, want %v", c.h, got, c.want)
+		}
+	}
+}
+
+func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
+	c := NewClient("x")
+	for attempt := 1; attempt <= 8; attempt++ {
+		base := c.BaseBackoff << (attempt - 1)
+		if base > c.MaxBackoff {
+			base = c.MaxBackoff
+		}
+		d := c.backoff(attempt)
+		if d < base*3/4 || d > base*5/4 {
+			t.Errorf("backoff(%d) = %v, want within ±25%% of %v", attempt, d, base)
+		}
+	}
+}

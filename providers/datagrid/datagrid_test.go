@@ -1,0 +1,271 @@
+package datagrid
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/schemas"
+	"github.com/agentmcp/agentmcp/tools"
+)
+
+const canary = "canary-dg-7c1e0b9a5d3f"
+
+func mustRead(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func decodeStrict(t *testing.T, b []byte) *Request {
+	t.Helper()
+	var r Request
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		t.Fatalf("decode: %v", err)
+	}
+	return &r
+}
+
+func jsonEqual(t *testing.T, got, want []byte) {
+	t.Helper()
+	var g, w any
+	if err := json.Unmarshal(got, &g); err != nil {
+		t.Fatalf("got is not JSON: %v: %s", err, got)
+	}
+	if err := json.Unmarshal(want, &w); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(g, w) {
+		t.Errorf("JSON differs\n got: %s\nwant: %s", got, want)
+	}
+}
+
+func newProvider(t *testing.T, env map[string]string) *Provider {
+	t.Helper()
+	p, err := New(providers.MapEnv(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestWireRequest sends every documented field to a fake Datagrid and checks
+// the exact request against the document: method, path under the base URL's
+// own path, bearer auth, teamspace header, JSON body with the union forms.
+func TestWireRequest(t *testing.T) {
+	var seen int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen++
+		if r.Method != http.MethodPost || r.URL.Path != "/v1/agents" || r.URL.RawQuery != "" {
+			t.Errorf("request line = %s %s", r.Method, r.URL)
+		}
+		want := map[string]string{
+			"Authorization":      "Bearer " + canary,
+			"Content-Type":       "application/json",
+			"Accept":             "application/json",
+			"Datagrid-Teamspace": "ts_42",
+			"User-Agent":         "agentmcp/test",
+		}
+		for k, v := range want {
+			if got := r.Header.Get(k); got != v {
+				t.Errorf("header %s = %q, want %q", k, redactCanary(got), redactCanary(v))
+			}
+		}
+		body := new(bytes.Buffer)
+		_, _ = body.ReadFrom(r.Body)
+		jsonEqual(t, body.Bytes(), mustRead(t, "testdata/wire.json"))
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(mustRead(t, "testdata/response.json"))
+	}))
+	defer srv.Close()
+
+	p := newProvider(t, map[string]string{EnvBaseURL: srv.URL + "/v1", EnvTeamspace: "ts_42"})
+	req := decodeStrict(t, mustRead(t, "testdata/request.json"))
+	if errs := p.Check(req); len(errs) > 0 {
+		t.Fatalf("Check: %v", errs)
+	}
+	creds := providers.NewCredentials(providers.SourceEnv, map[string]string{"api_key": canary})
+	res, err := providers.NewClient("agentmcp/test").Do(context.Background(), providers.Call{
+		Provider: name,
+		Build:    func(at providers.Attempt) (*providers.Outgoing, error) { return p.Build(req, creds, at) },
+		Parse:    p.Parse,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen != 1 || res.Created.AgentID != "agt_01HZX3Y4" || res.Created.Agent["object"] != "agent" {
+		t.Errorf("created = %+v after %d requests", res.Created, seen)
+	}
+}
+
+func redactCanary(s string) string { return strings.ReplaceAll(s, canary, "<canary>") }
+
+func TestNoTeamspaceHeaderByDefault(t *testing.T) {
+	p := newProvider(t, nil)
+	out, err := p.Build(&Request{}, providers.Credentials{}, providers.Attempt{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := out.Header["Datagrid-Teamspace"]; ok {
+		t.Error("Datagrid-Teamspace sent without DATAGRID_TEAMSPACE_ID")
+	}
+	if out.URL != "https://api.datagrid.com/v1/agents" {
+		t.Errorf("default URL = %s", out.URL)
+	}
+	if string(out.Body) != "{}" {
+		t.Errorf("empty request body = %s (the document allows an empty create)", out.Body)
+	}
+}
+
+func TestToolsNullVersusEmpty(t *testing.T) {
+	p := newProvider(t, nil)
+	for in, want := range map[string]string{`{}`: `{}`, `{"tools":[]}`: `{"tools":[]}`} {
+		out, err := p.Build(decodeStrict(t, []byte(in)), providers.Credentials{}, providers.Attempt{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(out.Body) != want {
+			t.Errorf("%s sent as %s, want %s", in, out.Body, want)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	cases := []struct {
+		name string
+		req  string
+		want []string // substrings, one per expected problem; none = valid
+	}{
+		{"empty is valid", `{}`, nil},
+		{"flash with semantic_search", `{"agent_model":"magpie-1.1-flash","tools":[{"name":"semantic_search"}]}`, nil},
+		{"flash with another tool", `{"agent_model":"magpie-1.1-flash","tools":[{"name":"semantic_search"},{"name":"web_search"}]}`,
+			[]string{"/tools/1/name: agent_model magpie-1.1-flash supports only the semantic_search tool, got \"web_search\""}},
+		{"flash with default tools", `{"agent_model":"magpie-1.1-flash"}`, nil},
+		{"llm-only with tools", `{"agent_model":"llm-only","tools":[{"name":"charts"}]}`, []string{"/tools: agent_model llm-only runs no tools"}},
+		{"llm-only with no tools", `{"agent_model":"llm-only","tools":[]}`, nil},
+		{"custom agent model", `{"agent_model":"magpie-9","tools":[{"name":"charts"}]}`, nil},
+		{"knowledge without id", `{"corpus":[{"type":"knowledge"}]}`, []string{"/corpus/0/knowledge_id: required"}},
+		{"page without id", `{"corpus":[{"type":"page","knowledge_id":"k"}]}`, []string{"/corpus/0/page_id: required", "/corpus/0/knowledge_id: not allowed"}},
+		{"knowledge with page id", `{"corpus":[{"type":"knowledge","knowledge_id":"k","page_id":"p"}]}`, []string{"/corpus/0/page_id: not allowed"}},
+	}
+	p := newProvider(t, nil)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			errs := p.Check(decodeStrict(t, []byte(c.req)))
+			if len(errs) != len(c.want) {
+				t.Fatalf("Check = %v, want %d problems", errs, len(c.want))
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errs.Error(), w) {
+					t.Errorf("Check = %v, want %q", errs, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	p := newProvider(t, nil)
+	cases := []struct {
+		status int
+		hdr    http.Header
+		body   string
+		want   string
+		retry  providers.Retry
+	}{
+		{400, nil, `{"status_code":400,"error":"invalid_request","message":"Only semantic_search is supported"}`, "HTTP 400 Bad Request), code invalid_request: Only semantic_search is supported", providers.Final},
+		{401, nil, `{"error":"unauthorized","message":"Invalid API key"}`, "Invalid API key", providers.Final},
+		{429, http.Header{"Retry-After": {"7"}}, `{"status_code":429,"error":"rate_limit_exceeded","message":"Rate limit exceeded","details":{"reason":"Please retry after the current window resets."}}`, "Rate limit exceeded (Please retry after the current window resets.)", providers.NotProcessed},
+		{500, nil, `{"message":"Internal error"}`, "HTTP 500", providers.MaybeProcessed},
+		{502, nil, `<html><body>Bad Gateway</body></html>`, "<html><body>Bad Gateway</body></html>", providers.MaybeProcessed},
+	}
+	for _, c := range cases {
+		_, err := p.Parse(&providers.Incoming{Status: c.status, Header: c.hdr, Body: []byte(c.body)})
+		ve, ok := providers.IsVendorError(err)
+		if !ok {
+			t.Fatalf("%d: err %T is not a VendorError", c.status, err)
+		}
+		if !strings.Contains(ve.Error(), c.want) || ve.Retry != c.retry {
+			t.Errorf("%d: %v (retry %v), want %q (retry %v)", c.status, ve, ve.Retry, c.want, c.retry)
+		}
+		if c.status == 429 && ve.RetryAfter != 7*time.Second {
+			t.Errorf("429 RetryAfter = %v", ve.RetryAfter)
+		}
+	}
+	for _, body := range []string{`not json`, `{"name":"no id"}`, `[]`} {
+		_, err := p.Parse(&providers.Incoming{Status: 201, Body: []byte(body)})
+		if _, isVendor := providers.IsVendorError(err); err == nil || isVendor {
+			t.Errorf("2xx %s: err = %v, want a plain parse error", body, err)
+		}
+	}
+}
+
+func TestSchema(t *testing.T) {
+	raw, err := tools.InputSchema[Request]()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := schemas.Lint(raw); len(v) > 0 {
+		t.Errorf("schema not portable: %v", v)
+	}
+	var s struct {
+		Required   []string                  `json:"required"`
+		Properties map[string]map[string]any `json:"properties"`
+	}
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Required) != 0 {
+		t.Errorf("the document marks no field required, schema requires %v", s.Required)
+	}
+	for _, f := range []string{"name", "description", "agent_model", "llm_model", "temperature", "tools", "disabled_tools",
+		"mcp_servers", "knowledge_ids", "corpus", "system_prompt", "custom_prompt", "planning_prompt", "dry_run"} {
+		if _, ok := s.Properties[f]; !ok {
+			t.Errorf("documented field %s missing from the schema", f)
+		}
+	}
+	if s.Properties["name"]["maxLength"] != float64(255) || s.Properties["description"]["maxLength"] != float64(1000) {
+		t.Error("name/description maxLength not from the document")
+	}
+	if s.Properties["temperature"]["minimum"] != float64(0) || s.Properties["temperature"]["maximum"] != float64(1) {
+		t.Error("temperature range not from the document")
+	}
+	if len(raw) > 4000 {
+		t.Errorf("served schema is %d bytes, budget 4000", len(raw))
+	}
+}
+
+func TestPreviewHidesKey(t *testing.T) {
+	p := newProvider(t, nil)
+	creds := providers.NewCredentials(providers.SourceEnv, map[string]string{"api_key": canary})
+	out, err := p.Build(&Request{Name: "x"}, creds, providers.Attempt{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(out.Preview(creds))
+	if strings.Contains(string(b), canary) {
+		t.Fatalf("preview leaks the key: %s", redactCanary(string(b)))
+	}
+	if !strings.Contains(string(b), `"Authorization":"Bearer [REDACTED]"`) {
+		t.Errorf("preview = %s", b)
+	}
+	_, err = p.Parse(&providers.Incoming{Status: 401, Body: []byte(`{"message":"bad key"}`)})
+	if errors.Unwrap(err) != nil && strings.Contains(err.Error(), canary) {
+		t.Error("error leaks the key")
+	}
+}

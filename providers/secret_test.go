@@ -1,0 +1,126 @@
+package providers
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const canary = "canary-sk-5f3e9a1c7b2d4e6f"
+
+func TestSecretNeverPrints(t *testing.T) {
+	s := NewSecret(canary)
+	holder := struct {
+		Key Secret
+		P   *Secret
+	}{s, &s}
+	b, _ := json.Marshal(holder)
+	txt, _ := s.MarshalText()
+	outputs := []string{
+		fmt.Sprint(s), fmt.Sprintf("%v %+v %#v %s %q %x", s, s, s, s, s, s),
+		fmt.Sprintf("%v %+v %#v", holder, holder, holder), string(b), string(txt), s.String(),
+	}
+	for _, out := range outputs {
+		if strings.Contains(out, canary) {
+			t.Errorf("secret leaked: %s", out)
+		}
+	}
+	if s.Reveal() != canary {
+		t.Error("Reveal must return the value")
+	}
+	if NewSecret("").String() != "" || !NewSecret("").IsZero() {
+		t.Error("empty secret prints empty")
+	}
+}
+
+func TestCredentialsFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "key")
+	if err := os.WriteFile(file, []byte(canary+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	specs := []CredentialSpec{{Key: "k", Env: "V_KEY", Required: true}, {Key: "opt", Env: "V_OPT"}}
+
+	c, err := CredentialsFromEnv(specs, MapEnv(map[string]string{"V_KEY": " " + canary + " "}))
+	if err != nil || c.Get("k").Reveal() != canary || c.Source("k") != SourceEnv {
+		t.Errorf("env: %v %v", err, c.Source("k"))
+	}
+	if len(c.Missing(specs)) != 0 {
+		t.Errorf("optional credentials are never missing")
+	}
+
+	c, err = CredentialsFromEnv(specs, MapEnv(map[string]string{"V_KEY_FILE": file}))
+	if err != nil || c.Get("k").Reveal() != canary || c.Source("k") != SourceFile {
+		t.Errorf("file: %v %v", err, c.Source("k"))
+	}
+
+	_, err = CredentialsFromEnv(specs, MapEnv(map[string]string{"V_KEY": "a", "V_KEY_FILE": file}))
+	if err == nil || !strings.Contains(err.Error(), "both V_KEY and V_KEY_FILE") {
+		t.Errorf("both set: %v", err)
+	}
+	_, err = CredentialsFromEnv(specs, MapEnv(map[string]string{"V_KEY_FILE": filepath.Join(dir, "nope")}))
+	if err == nil || strings.Contains(err.Error(), canary) {
+		t.Errorf("unreadable file: %v", err)
+	}
+
+	c, _ = CredentialsFromEnv(specs, MapEnv(nil))
+	if m := c.Missing(specs); len(m) != 1 || m[0].Env != "V_KEY" {
+		t.Errorf("missing = %+v", m)
+	}
+}
+
+func TestCredentialsFromHeadersNeverFallBack(t *testing.T) {
+	specs := []CredentialSpec{{Key: "k", Env: "V_KEY", Header: "X-V-Api-Key", Required: true}, {Key: "envonly", Env: "V_OTHER"}}
+	c := CredentialsFromHeaders(specs, http.Header{"X-V-Api-Key": {canary}, "V_other": {"x"}})
+	if c.Get("k").Reveal() != canary || c.Source("k") != SourceHeader {
+		t.Errorf("header credential not read")
+	}
+	if !c.Get("envonly").IsZero() {
+		t.Error("a credential without a header must stay unset")
+	}
+	if m := CredentialsFromHeaders(specs, http.Header{}).Missing(specs); len(m) != 1 {
+		t.Errorf("missing header credential not reported: %v", m)
+	}
+}
+
+func TestPreviewRedactsEverywhere(t *testing.T) {
+	creds := NewCredentials(SourceEnv, map[string]string{"k": canary})
+	o := &Outgoing{
+		Method:    "POST",
+		URL:       "https://h/x?sig=derived-signature-123&k=" + canary,
+		Header:    http.Header{"Authorization": {"Bearer " + canary}, "X-Sig": {"derived-signature-123"}},
+		Body:      []byte(`{"note":"` + canary + `","n":1}`),
+		Sensitive: []string{"derived-signature-123"},
+	}
+	p := o.Preview(creds)
+	b, _ := json.Marshal(p)
+	if strings.Contains(string(b), canary) || strings.Contains(string(b), "derived-signature-123") {
+		t.Fatalf("preview leaks: %s", b)
+	}
+	if p.Headers["Authorization"] != "Bearer "+Redacted {
+		t.Errorf("Authorization = %q", p.Headers["Authorization"])
+	}
+	if m, ok := p.Body.(map[string]any); !ok || m["n"] != float64(1) {
+		t.Errorf("JSON body should stay a JSON value: %#v", p.Body)
+	}
+}
+
+func TestBaseURL(t *testing.T) {
+	cases := map[string]bool{
+		"https://api.example.com/v1": true, "http://127.0.0.1:8080": true,
+		"ftp://x": false, "api.example.com": false, "https://h/v1?x=1": false, "https://u:p@h": false,
+	}
+	for v, ok := range cases {
+		_, err := BaseURL(MapEnv(map[string]string{"B": v}), "B", "https://d")
+		if (err == nil) != ok {
+			t.Errorf("BaseURL(%q) err = %v", v, err)
+		}
+	}
+	if got := JoinURL("https://api.datagrid.com/v1/", "/agents"); got != "https://api.datagrid.com/v1/agents" {
+		t.Errorf("JoinURL = %s", got)
+	}
+}

@@ -1,0 +1,420 @@
+package tools_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/providers/datagrid"
+	"github.com/agentmcp/agentmcp/schemas"
+	"github.com/agentmcp/agentmcp/tools"
+)
+
+const canary = "canary-tool-key-3b8f1d2e"
+
+// memJournal collects entries.
+type memJournal struct {
+	mu      sync.Mutex
+	entries []journal.Entry
+}
+
+func (m *memJournal) Record(e journal.Entry) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.entries = append(m.entries, e)
+	return nil
+}
+
+func (m *memJournal) all() []journal.Entry {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]journal.Entry(nil), m.entries...)
+}
+
+// vendor is a fake Datagrid whose answer a test sets.
+type vendor struct {
+	mu       sync.Mutex
+	requests int
+	answer   func(w http.ResponseWriter, r *http.Request)
+}
+
+func (v *vendor) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v.mu.Lock()
+	v.requests++
+	answer := v.answer
+	v.mu.Unlock()
+	answer(w, r)
+}
+
+func (v *vendor) count() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.requests
+}
+
+type fixture struct {
+	client  *client.Client
+	vendor  *vendor
+	journal *memJournal
+	logs    *strings.Builder
+}
+
+type option func(*tools.Deps, map[string]string)
+
+func withoutKey() option { return func(_ *tools.Deps, env map[string]string) { delete(env, datagrid.EnvAPIKey) } }
+
+func setup(t *testing.T, opts ...option) *fixture {
+	t.Helper()
+	v := &vendor{answer: func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9","name":"Analyst"}`))
+	}}
+	srv := httptest.NewServer(v)
+	t.Cleanup(srv.Close)
+	env := map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: srv.URL + "/v1"}
+	logs := &strings.Builder{}
+	var mu sync.Mutex
+	jr := &memJournal{}
+	c := providers.NewClient("agentmcp/test")
+	c.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	deps := tools.Deps{Client: c, Timeout: 5 * time.Second, Journal: jr,
+		Logger: zerolog.New(zerolog.SyncWriter(lockedWriter{&mu, logs})).Level(zerolog.DebugLevel)}
+	for _, o := range opts {
+		o(&deps, env)
+	}
+	deps.Env = providers.MapEnv(env)
+	p, err := datagrid.New(deps.Env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, err := tools.New(p, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := server.NewMCPServer("test", "0", server.WithToolCapabilities(false))
+	s.AddTools(tool.ServerTool())
+	cl, err := client.NewInProcessClient(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	ctx := context.Background()
+	if err := cl.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ProtocolVersion = mcp.LATEST_LEGACY_PROTOCOL_VERSION
+	init.Params.ClientInfo = mcp.Implementation{Name: "test", Version: "0"}
+	if _, err := cl.Initialize(ctx, init); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), canary) {
+			t.Errorf("logs contain the API key")
+		}
+	})
+	return &fixture{client: cl, vendor: v, journal: jr, logs: logs}
+}
+
+type lockedWriter struct {
+	mu *sync.Mutex
+	b  *strings.Builder
+}
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.Write(p)
+}
+
+func (f *fixture) call(t *testing.T, args any) (*mcp.CallToolResult, string) {
+	t.Helper()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "create_agent_datagrid"
+	req.Params.Arguments = args
+	res, err := f.client.CallTool(context.Background(), req)
+	if err != nil {
+		t.Fatalf("CallTool returned a protocol error (the model would not see it): %v", err)
+	}
+	var text []string
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			text = append(text, tc.Text)
+		}
+	}
+	all := strings.Join(text, "\n")
+	if strings.Contains(all, canary) {
+		t.Fatalf("result leaks the API key")
+	}
+	if b, _ := json.Marshal(res.StructuredContent); strings.Contains(string(b), canary) {
+		t.Fatalf("structured result leaks the API key")
+	}
+	return res, all
+}
+
+func structuredOf(t *testing.T, res *mcp.CallToolResult) map[string]any {
+	t.Helper()
+	b, err := json.Marshal(res.StructuredContent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatalf("structured content is not an object: %s", b)
+	}
+	return m
+}
+
+func TestToolsList(t *testing.T) {
+	f := setup(t)
+	res, err := f.client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Tools) != 1 {
+		t.Fatalf("tools = %d", len(res.Tools))
+	}
+	tool := res.Tools[0]
+	a := tool.Annotations
+	if tool.Name != "create_agent_datagrid" || tool.Title == "" || tool.Description == "" {
+		t.Errorf("name/title/description: %q %q %q", tool.Name, tool.Title, tool.Description)
+	}
+	if a.ReadOnlyHint == nil || *a.ReadOnlyHint || a.DestructiveHint == nil || *a.DestructiveHint ||
+		a.IdempotentHint == nil || *a.IdempotentHint || a.OpenWorldHint == nil || !*a.OpenWorldHint {
+		t.Errorf("annotations must be explicit: readOnly false, destructive false, idempotent false, openWorld true: %+v", a)
+	}
+	b, _ := json.Marshal(tool)
+	var wire struct {
+		InputSchema  json.RawMessage `json:"inputSchema"`
+		OutputSchema json.RawMessage `json:"outputSchema"`
+	}
+	_ = json.Unmarshal(b, &wire)
+	if v := schemas.Lint(wire.InputSchema); len(v) > 0 {
+		t.Errorf("input schema: %v", v)
+	}
+	var in struct {
+		Properties map[string]struct{ Type string } `json:"properties"`
+	}
+	if err := json.Unmarshal(wire.InputSchema, &in); err != nil || in.Properties["dry_run"].Type != "boolean" {
+		t.Errorf("dry_run missing: %s", wire.InputSchema)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(wire.OutputSchema, &out); err != nil || out["type"] != "object" {
+		t.Errorf("output schema root must be an object: %s", wire.OutputSchema)
+	}
+}
+
+func TestCreate(t *testing.T) {
+	f := setup(t)
+	var body map[string]any
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		w.Header().Set("X-Request-Id", "req_1")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9","name":"Analyst"}`))
+	}
+	res, text := f.call(t, map[string]any{"name": "Analyst", "temperature": 0.5, "tools": []any{map[string]any{"name": "web_search"}}})
+	if res.IsError {
+		t.Fatalf("isError: %s", text)
+	}
+	s := structuredOf(t, res)
+	if s["provider"] != "datagrid" || s["agent_id"] != "agt_9" || s["dry_run"] != false || s["request_id"] != "req_1" {
+		t.Errorf("structured = %v", s)
+	}
+	if agent, _ := s["agent"].(map[string]any); agent["object"] != "agent" {
+		t.Errorf("agent object not passed through: %v", s["agent"])
+	}
+	if !strings.HasPrefix(text, `Created Datagrid agent "Analyst" with id agt_9.`) {
+		t.Errorf("summary = %q", text)
+	}
+	if body["name"] != "Analyst" || body["temperature"] != 0.5 {
+		t.Errorf("vendor got %v", body)
+	}
+	if _, sent := body["dry_run"]; sent {
+		t.Error("dry_run must not reach the vendor")
+	}
+	e := f.journal.all()
+	if len(e) != 1 || e[0].Outcome != journal.OutcomeCreated || e[0].AgentID != "agt_9" || e[0].AgentName != "Analyst" || e[0].DryRun {
+		t.Errorf("journal = %+v", e)
+	}
+}
+
+func TestRefusedBeforeSending(t *testing.T) {
+	cases := []struct {
+		name string
+		args any
+		want []string
+	}{
+		{"unknown argument", map[string]any{"name": "x", "colour": "red"},
+			[]string{"/colour: unknown argument; allowed here: agent_model, corpus"}},
+		{"wrong type", map[string]any{"name": 42}, []string{"/name: got number, want string"}},
+		{"temperature above 1", map[string]any{"temperature": 1.5}, []string{"/temperature: maximum: got 1.5, want 1"}},
+		{"temperature below 0", map[string]any{"temperature": -0.1}, []string{"/temperature: minimum"}},
+		{"name too long", map[string]any{"name": strings.Repeat("n", 256)}, []string{"/name: maxLength: got 256, want 255"}},
+		{"description too long", map[string]any{"description": strings.Repeat("d", 1001)}, []string{"/description: maxLength"}},
+		{"server_id missing", map[string]any{"mcp_servers": []any{map[string]any{}}}, []string{"/mcp_servers/0: missing property 'server_id'"}},
+		{"corpus type outside the enum", map[string]any{"corpus": []any{map[string]any{"type": "file"}}}, []string{"/corpus/0/type: value must be one of 'knowledge', 'page'"}},
+		{"flash with other tools", map[string]any{"agent_model": "magpie-1.1-flash", "tools": []any{map[string]any{"name": "charts"}}},
+			[]string{"/tools/0/name: agent_model magpie-1.1-flash supports only the semantic_search tool"}},
+		{"llm-only with tools", map[string]any{"agent_model": "llm-only", "tools": []any{map[string]any{"name": "charts"}}},
+			[]string{"/tools: agent_model llm-only runs no tools"}},
+		{"every problem at once", map[string]any{"name": 1, "temperature": 9, "x": true},
+			[]string{"/name:", "/temperature:", "/x: unknown argument"}},
+		{"dry_run not boolean", map[string]any{"dry_run": "yes"}, []string{"/dry_run: got string, want boolean"}},
+		{"arguments not an object", []any{1}, []string{"got array, want object"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := setup(t)
+			res, text := f.call(t, c.args)
+			if !res.IsError {
+				t.Fatalf("accepted: %s", text)
+			}
+			if !strings.Contains(text, "nothing was sent") {
+				t.Errorf("must say nothing was sent: %s", text)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("message %q\nwant it to contain %q", text, w)
+				}
+			}
+			if res.StructuredContent != nil {
+				t.Error("error results carry no structured content")
+			}
+			if n := f.vendor.count(); n != 0 {
+				t.Errorf("vendor got %d requests", n)
+			}
+		})
+	}
+}
+
+func TestDryRun(t *testing.T) {
+	for _, keyed := range []bool{true, false} {
+		var opts []option
+		if !keyed {
+			opts = append(opts, withoutKey())
+		}
+		f := setup(t, opts...)
+		res, text := f.call(t, map[string]any{"name": "Analyst", "tools": []any{map[string]any{"name": "web_search"}}, "dry_run": true})
+		if res.IsError {
+			t.Fatalf("keyed=%v: %s", keyed, text)
+		}
+		s := structuredOf(t, res)
+		req, _ := s["request"].(map[string]any)
+		headers, _ := req["headers"].(map[string]any)
+		if s["dry_run"] != true || req["method"] != "POST" || !strings.HasSuffix(req["url"].(string), "/v1/agents") {
+			t.Errorf("preview = %v", s)
+		}
+		wantAuth := "Bearer [REDACTED]"
+		if !keyed {
+			wantAuth = "Bearer ${DATAGRID_API_KEY}"
+			if m, _ := s["missing_credentials"].([]any); len(m) != 1 || m[0] != "DATAGRID_API_KEY" {
+				t.Errorf("missing_credentials = %v", s["missing_credentials"])
+			}
+		}
+		if headers["Authorization"] != wantAuth {
+			t.Errorf("keyed=%v: Authorization = %v", keyed, headers["Authorization"])
+		}
+		body, _ := json.Marshal(req["body"])
+		if string(body) != `{"name":"Analyst","tools":["web_search"]}` {
+			t.Errorf("previewed body = %s", body)
+		}
+		if f.vendor.count() != 0 {
+			t.Error("dry run sent a request")
+		}
+		if e := f.journal.all(); len(e) != 1 || e[0].Outcome != journal.OutcomePreview || !e[0].DryRun {
+			t.Errorf("journal = %+v", e)
+		}
+	}
+}
+
+func TestServerWideDryRun(t *testing.T) {
+	f := setup(t, func(d *tools.Deps, _ map[string]string) { d.DryRunOnly = true })
+	res, text := f.call(t, map[string]any{"name": "x"})
+	if res.IsError || structuredOf(t, res)["dry_run"] != true || f.vendor.count() != 0 {
+		t.Fatalf("--dry-run must preview every call: %s", text)
+	}
+}
+
+func TestMissingKey(t *testing.T) {
+	f := setup(t, withoutKey())
+	res, text := f.call(t, map[string]any{"name": "x"})
+	if !res.IsError || !strings.Contains(text, "set DATAGRID_API_KEY") || !strings.Contains(text, "dry_run works without them") {
+		t.Fatalf("result = %s", text)
+	}
+	if f.vendor.count() != 0 {
+		t.Error("sent without a key")
+	}
+}
+
+func TestVendorErrors(t *testing.T) {
+	cases := []struct {
+		name   string
+		status int
+		body   string
+		want   []string
+		reqs   int
+	}{
+		{"400 with message", 400, `{"error":"invalid_request","message":"tools not supported by llm-only"}`, []string{"HTTP 400", "tools not supported by llm-only"}, 1},
+		{"401 names the credential", 401, `{"message":"Invalid API key"}`, []string{"HTTP 401", "Invalid API key", "Check that DATAGRID_API_KEY"}, 1},
+		{"500 is an unknown outcome, not retried", 500, `{"message":"db down"}`, []string{"outcome unknown", `"x"`, "GET", "/v1/agents"}, 1},
+		{"non-JSON success", 201, `<html>created</html>`, []string{"could not be read", "outcome unknown"}, 1},
+		{"HTML error page", 404, `<html><h1>Not Found</h1></html>`, []string{"HTTP 404", "<html><h1>Not Found</h1></html>"}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := setup(t)
+			f.vendor.answer = func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(c.status)
+				_, _ = w.Write([]byte(c.body))
+			}
+			res, text := f.call(t, map[string]any{"name": "x"})
+			if !res.IsError {
+				t.Fatalf("not an error: %s", text)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("%q lacks %q", text, w)
+				}
+			}
+			if f.vendor.count() != c.reqs {
+				t.Errorf("requests = %d, want %d", f.vendor.count(), c.reqs)
+			}
+			if e := f.journal.all(); len(e) != 1 || e[0].Error == "" || e[0].Outcome == journal.OutcomeCreated {
+				t.Errorf("journal = %+v", e)
+			}
+		})
+	}
+}
+
+func TestRateLimitIsRetried(t *testing.T) {
+	f := setup(t)
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		if f.vendor.count() == 1 {
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"agt_2"}`))
+	}
+	res, text := f.call(t, map[string]any{"name": "x"})
+	if res.IsError || f.vendor.count() != 2 {
+		t.Fatalf("requests %d: %s", f.vendor.count(), text)
+	}
+	if e := f.journal.all(); e[0].Attempts != 2 {
+		t.Errorf("journal attempts = %d", e[0].Attempts)
+	}
+}
