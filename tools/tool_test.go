@@ -73,7 +73,9 @@ type fixture struct {
 
 type option func(*tools.Deps, map[string]string)
 
-func withoutKey() option { return func(_ *tools.Deps, env map[string]string) { delete(env, datagrid.EnvAPIKey) } }
+func withoutKey() option {
+	return func(_ *tools.Deps, env map[string]string) { delete(env, datagrid.EnvAPIKey) }
+}
 
 func setup(t *testing.T, opts ...option) *fixture {
 	t.Helper()
