@@ -6,7 +6,11 @@ import (
 	"strings"
 
 	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/providers/alibabadms"
+	"github.com/agentmcp/agentmcp/providers/computeragents"
+	"github.com/agentmcp/agentmcp/providers/datagol"
 	"github.com/agentmcp/agentmcp/providers/datagrid"
+	"github.com/agentmcp/agentmcp/providers/everruns"
 	"github.com/agentmcp/agentmcp/tools"
 )
 
@@ -16,17 +20,35 @@ type entry struct {
 	build func(env providers.Env, deps tools.Deps) (*tools.Tool, error)
 }
 
-// catalog lists every provider, in the order tools are listed.
+// catalog lists every provider, in the order tools are listed. Adding a
+// vendor is one line here plus its package under providers/.
 func catalog() []entry {
 	return []entry{
-		{"datagrid", func(env providers.Env, d tools.Deps) (*tools.Tool, error) {
-			p, err := datagrid.New(env)
-			if err != nil {
-				return nil, err
-			}
-			return tools.New(p, d)
-		}},
+		provider[alibabadms.Request]("alibaba_dms", alibabadms.New),
+		provider[datagol.Request]("datagol", datagol.New),
+		provider[datagrid.Request]("datagrid", datagrid.New),
+		provider[everruns.Request]("everruns", everruns.New),
+		provider[computeragents.Request]("computer_agents", computeragents.New),
 	}
+}
+
+// provider makes the catalog entry of a provider package: its constructor
+// reads settings from env, and the tool adapter does the rest.
+func provider[T any, P providers.Provider[T]](slug string, newProvider func(providers.Env) (P, error)) entry {
+	return entry{slug: slug, build: func(env providers.Env, d tools.Deps) (*tools.Tool, error) {
+		p, err := newProvider(env)
+		if err != nil {
+			return nil, err
+		}
+		t, err := tools.New[T](p, d)
+		if err != nil {
+			return nil, err
+		}
+		if t.Slug != slug {
+			return nil, fmt.Errorf("catalog: %s provider describes itself as %q", slug, t.Slug)
+		}
+		return t, nil
+	}}
 }
 
 // Slugs lists every provider slug the server knows.

@@ -60,6 +60,10 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 	}
 	where := "http://" + ln.Addr().String() + MCPPath
 	srv.LogStartup(cfg, where)
+	if cfg.LogFile != "" {
+		// The log line went to the file; a person at the terminal still needs the address.
+		fmt.Fprintf(stderr, "agentmcp listening on %s\n", where)
+	}
 	err = NewHTTPService(srv, cfg).Serve(ctx, ln)
 	logger.Info().Msg("stopped")
 	return err

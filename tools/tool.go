@@ -101,11 +101,10 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	t := mcp.NewToolWithRawSchema(name, desc.Description, in)
+	t := mcp.NewToolWithRawSchema(name, desc.Description+" Returns the new agent id; dry_run previews.", in)
 	t.Title = "Create " + desc.Name + " agent"
 	t.RawOutputSchema = outputSchema
 	t.Annotations = mcp.ToolAnnotation{
-		Title:           t.Title,
 		ReadOnlyHint:    mcp.ToBoolPtr(false),
 		DestructiveHint: mcp.ToBoolPtr(false), // it adds an agent, never removes or overwrites one
 		IdempotentHint:  mcp.ToBoolPtr(false), // two calls can make two agents
@@ -123,7 +122,7 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 }
 
 // dryRunDescription is the description of the argument every tool adds.
-const dryRunDescription = "Preview: validate and return the exact request (secrets redacted); nothing is created."
+const dryRunDescription = "Return the exact request (secrets hidden); create nothing."
 
 // InputSchema is the served input schema of a provider whose request type is
 // T: the reflected struct plus dry_run.
@@ -142,9 +141,7 @@ func InputSchema[T any]() (json.RawMessage, error) {
 // outputSchema covers both the created result and the dry-run preview.
 var outputSchema = json.RawMessage(`{"type":"object","properties":{` +
 	`"provider":{"type":"string"},"dry_run":{"type":"boolean"},"agent_id":{"type":"string"},` +
-	`"request_id":{"type":"string"},"agent":{"type":"object","description":"Vendor's agent object."},` +
-	`"request":{"type":"object","description":"Dry run: the request that would be sent."},` +
-	`"missing_credentials":{"type":"array","items":{"type":"string"}}},"required":["provider","dry_run"]}`)
+	`"agent":{"type":"object"},"request":{"type":"object"}},"required":["provider","dry_run"]}`)
 
 // Success is the structured result of a created agent.
 type Success struct {
@@ -183,6 +180,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return mcp.NewToolResultError(a.name + ": arguments could not be read: " + err.Error()), nil
 	}
 	logArgs(&log, raw)
+	raw = a.validator.dropNulls(raw)
 
 	var in T
 	dryRun, errs := a.decode(raw, &in)
@@ -314,25 +312,58 @@ func (a *adapter[T]) decode(raw []byte, in *T) (bool, providers.FieldErrors) {
 			return false, errs
 		}
 	}
-	if errs := a.validator.validate(raw); len(errs) > 0 {
-		return false, errs
+	schemaErrs := a.validator.validate(raw)
+	dryRun, err := decodeStrict(raw, in)
+	switch {
+	case err != nil && len(schemaErrs) > 0:
+		return false, schemaErrs
+	case err != nil:
+		return false, providers.FieldErrors{{Message: err.Error()}}
 	}
+	checkErrs := a.p.Check(in)
+	if len(schemaErrs) == 0 {
+		return dryRun, checkErrs
+	}
+	// The provider's word on a field is more specific than the schema's
+	// (e.g. "31 hex digits" beats "does not match pattern"): keep it, and the
+	// schema's errors on every other field.
+	merged := append(providers.FieldErrors(nil), checkErrs...)
+	for _, se := range schemaErrs {
+		covered := false
+		for _, ce := range checkErrs {
+			covered = covered || ce.Field == se.Field
+		}
+		if !covered {
+			merged = append(merged, se)
+		}
+	}
+	return false, merged
+}
+
+// decodeStrict splits dry_run off raw and decodes the rest into in,
+// refusing unknown fields.
+func decodeStrict(raw []byte, in any) (bool, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return false, providers.FieldErrors{{Message: "arguments must be a JSON object"}}
+		return false, errors.New("arguments must be a JSON object")
 	}
 	dryRun := false
 	if v, ok := fields["dry_run"]; ok {
-		_ = json.Unmarshal(v, &dryRun) // the schema has checked it is a boolean
+		if err := json.Unmarshal(v, &dryRun); err != nil {
+			return false, errors.New("dry_run must be a boolean")
+		}
 		delete(fields, "dry_run")
 	}
-	rest, _ := json.Marshal(fields)
+	rest, err := json.Marshal(fields)
+	if err != nil {
+		return false, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(rest))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(in); err != nil {
-		return false, providers.FieldErrors{{Message: err.Error()}}
+		return false, err
 	}
-	return dryRun, a.p.Check(in)
+	return dryRun, nil
 }
 
 func (a *adapter[T]) credentialName(c providers.CredentialSpec) string {

@@ -113,3 +113,50 @@ func pointer(tokens []string) string {
 	}
 	return b.String()
 }
+
+// dropNulls removes object members that are null where the schema declares
+// the property: models often send null for "not set", and every optional
+// field here means the same when absent. Free-form objects keep their nulls.
+func (v *validator) dropNulls(args []byte) []byte {
+	var doc any
+	if json.Unmarshal(args, &doc) != nil {
+		return args
+	}
+	if !dropNullsAt(doc, v.doc) {
+		return args
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return args
+	}
+	return out
+}
+
+// dropNullsAt reports whether it changed anything.
+func dropNullsAt(value any, schema map[string]any) bool {
+	changed := false
+	switch val := value.(type) {
+	case map[string]any:
+		props, _ := schema["properties"].(map[string]any)
+		for k, child := range val {
+			sub, declared := props[k].(map[string]any)
+			if !declared {
+				continue
+			}
+			if child == nil {
+				delete(val, k)
+				changed = true
+				continue
+			}
+			changed = dropNullsAt(child, sub) || changed
+		}
+	case []any:
+		items, _ := schema["items"].(map[string]any)
+		for _, child := range val {
+			if items != nil {
+				changed = dropNullsAt(child, items) || changed
+			}
+		}
+	}
+	return changed
+}

@@ -39,10 +39,9 @@ func New(env providers.Env) (*Provider, error) {
 // Describe implements providers.Provider.
 func (p *Provider) Describe() providers.Descriptor {
 	return providers.Descriptor{
-		Slug: "datagrid",
-		Name: name,
-		Description: "Create an AI agent on Datagrid (datagrid.com): name, agent and LLM model, tools, MCP servers, knowledge corpus and prompts. " +
-			"Returns the new agent id. Every field is optional. Set dry_run to preview the request without creating anything.",
+		Slug:        "datagrid",
+		Name:        name,
+		Description: "Create a Datagrid (datagrid.com) agent: models, tools, MCP servers, knowledge corpus, prompts. Every field is optional.",
 		Credentials: []providers.CredentialSpec{
 			{Key: "api_key", Env: EnvAPIKey, Header: "X-Datagrid-Api-Key", Required: true},
 		},

@@ -1,0 +1,102 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/schemas"
+)
+
+// tokensBudget is what tools/list may cost every conversation: 20,000 bytes,
+// about 5,000 tokens, input and output schemas included.
+const toolsListBudget = 20000
+
+func listTools(t *testing.T) []mcp.Tool {
+	t.Helper()
+	cfg := Config{Transport: TransportStdio, Timeout: DefaultTimeout, Journal: JournalOff, Version: "test"}
+	s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := s.MCP.HandleMessage(context.Background(), []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatalf("tools/list does not marshal: %v", err)
+	}
+	var out struct {
+		Result struct {
+			Tools []json.RawMessage `json:"tools"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	var tools []mcp.Tool
+	for _, raw := range out.Result.Tools {
+		var tool mcp.Tool
+		if err := json.Unmarshal(raw, &tool); err != nil {
+			t.Fatal(err)
+		}
+		tools = append(tools, tool)
+	}
+	return tools
+}
+
+func TestToolsListBudget(t *testing.T) {
+	cfg := Config{Transport: TransportStdio, Timeout: DefaultTimeout, Journal: JournalOff, Version: "test"}
+	s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := s.MCP.HandleMessage(context.Background(), []byte(`{"jsonrpc":"2.0","id":1,"method":"tools/list"}`))
+	b, _ := json.Marshal(res)
+	var out struct {
+		Result struct {
+			Tools []json.RawMessage `json:"tools"`
+		} `json:"result"`
+	}
+	_ = json.Unmarshal(b, &out)
+	total := 0
+	for _, raw := range out.Result.Tools {
+		var tool struct{ Name string }
+		_ = json.Unmarshal(raw, &tool)
+		t.Logf("%-32s %6d bytes (~%d tokens)", tool.Name, len(raw), len(raw)/4)
+		total += len(raw)
+	}
+	t.Logf("%-32s %6d bytes (~%d tokens)", "all tools", total, total/4)
+	if len(out.Result.Tools) != len(Slugs()) {
+		t.Errorf("tools/list has %d tools, want %d", len(out.Result.Tools), len(Slugs()))
+	}
+	if total > toolsListBudget {
+		t.Errorf("tools/list is %d bytes, budget %d", total, toolsListBudget)
+	}
+}
+
+// TestEveryToolIsPortable walks every registered schema with the portability rules.
+func TestEveryToolIsPortable(t *testing.T) {
+	for _, tool := range listTools(t) {
+		b, _ := json.Marshal(tool)
+		var wire struct {
+			InputSchema  json.RawMessage `json:"inputSchema"`
+			OutputSchema json.RawMessage `json:"outputSchema"`
+			Annotations  map[string]any  `json:"annotations"`
+		}
+		_ = json.Unmarshal(b, &wire)
+		if v := schemas.Lint(wire.InputSchema); len(v) > 0 {
+			t.Errorf("%s: %v", tool.Name, v)
+		}
+		for _, hint := range []string{"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"} {
+			if _, ok := wire.Annotations[hint]; !ok {
+				t.Errorf("%s: %s not set", tool.Name, hint)
+			}
+		}
+		if len(tool.Name) > 40 {
+			t.Errorf("%s: name longer than 40 characters (clients cap server+tool names)", tool.Name)
+		}
+	}
+}

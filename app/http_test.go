@@ -1,0 +1,158 @@
+package app
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`
+
+func testService(t *testing.T, mutate func(*Config)) *httptest.Server {
+	t.Helper()
+	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 5 * time.Second, Journal: JournalOff, Version: "test"}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(NewHTTPService(s, cfg))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+func post(t *testing.T, url string, hdr map[string]string, body string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { resp.Body.Close() })
+	return resp
+}
+
+func TestHTTPGuards(t *testing.T) {
+	const token = "canary-http-token-91ab"
+	ts := testService(t, func(c *Config) {
+		c.HTTPToken = providers.NewSecret(token)
+		c.AllowedOrigins = []string{"https://app.example.com"}
+		c.MaxBodyBytes = 64 << 10
+	})
+	auth := map[string]string{"Authorization": "Bearer " + token}
+	with := func(extra map[string]string) map[string]string {
+		m := map[string]string{}
+		for k, v := range auth {
+			m[k] = v
+		}
+		for k, v := range extra {
+			m[k] = v
+		}
+		return m
+	}
+	cases := []struct {
+		name string
+		hdr  map[string]string
+		body string
+		want int
+	}{
+		{"no token", nil, initBody, http.StatusUnauthorized},
+		{"wrong token", map[string]string{"Authorization": "Bearer nope"}, initBody, http.StatusUnauthorized},
+		{"token without Bearer", map[string]string{"Authorization": token}, initBody, http.StatusUnauthorized},
+		{"right token", auth, initBody, http.StatusOK},
+		{"foreign origin", with(map[string]string{"Origin": "https://evil.example"}), initBody, http.StatusForbidden},
+		{"foreign origin without token is still 403", map[string]string{"Origin": "https://evil.example"}, initBody, http.StatusForbidden},
+		{"null origin", with(map[string]string{"Origin": "null"}), initBody, http.StatusForbidden},
+		{"loopback origin", with(map[string]string{"Origin": "http://localhost:6274"}), initBody, http.StatusOK},
+		{"loopback IP origin", with(map[string]string{"Origin": "http://127.0.0.1:3000"}), initBody, http.StatusOK},
+		{"allowed origin", with(map[string]string{"Origin": "https://app.example.com"}), initBody, http.StatusOK},
+		{"body over the cap", auth, `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"` + strings.Repeat("a", 70<<10) + `"}}`, http.StatusRequestEntityTooLarge},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp := post(t, ts.URL+MCPPath, c.hdr, c.body)
+			if resp.StatusCode != c.want {
+				b, _ := io.ReadAll(resp.Body)
+				t.Fatalf("status = %d, want %d: %s", resp.StatusCode, c.want, b)
+			}
+			if c.want == http.StatusUnauthorized && !strings.HasPrefix(resp.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("401 without WWW-Authenticate: %v", resp.Header)
+			}
+		})
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	ts := testService(t, func(c *Config) { c.HTTPToken = providers.NewSecret("tok-12345") })
+	resp, err := http.Get(ts.URL + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz = %d", resp.StatusCode)
+	}
+}
+
+func TestMalformedJSONRPCOverHTTP(t *testing.T) {
+	ts := testService(t, nil)
+	resp := post(t, ts.URL+MCPPath, nil, `{"jsonrpc":"2.0","id":1,"method":`)
+	b, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(b), `"code":-32700`) {
+		t.Errorf("malformed JSON: status %d body %s, want a JSON-RPC parse error", resp.StatusCode, b)
+	}
+	// The server keeps serving.
+	if resp := post(t, ts.URL+MCPPath, nil, initBody); resp.StatusCode != http.StatusOK {
+		t.Errorf("after a malformed request: %d", resp.StatusCode)
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"non-loopback without token", Config{Transport: TransportHTTP, Addr: "0.0.0.0:8080", Timeout: time.Second}, "not a loopback address"},
+		{"public host without token", Config{Transport: TransportHTTP, Addr: "example.com:80", Timeout: time.Second}, "set --http-token"},
+		{"unknown provider", Config{Transport: TransportStdio, Providers: []string{"datagrid", "openai"}, Timeout: time.Second}, "unknown openai"},
+		{"bad transport", Config{Transport: "sse", Timeout: time.Second}, "want stdio or http"},
+		{"header credentials over stdio", Config{Transport: TransportStdio, HeaderCredentials: true, Timeout: time.Second}, "needs --transport http"},
+		{"bad origin", Config{Transport: TransportHTTP, Addr: DefaultAddr, AllowedOrigins: []string{"example.com"}, Timeout: time.Second}, "want scheme://host"},
+		{"zero timeout", Config{Transport: TransportStdio}, "--timeout"},
+	}
+	for _, c := range cases {
+		err := c.cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+	ok := []Config{
+		{Transport: TransportHTTP, Addr: "0.0.0.0:8080", HTTPToken: providers.NewSecret("t0k3n-long"), Timeout: time.Second},
+		{Transport: TransportHTTP, Addr: "[::1]:8080", Timeout: time.Second},
+		{Transport: TransportHTTP, Addr: "localhost:8080", Timeout: time.Second},
+		{Transport: TransportStdio, Timeout: time.Second},
+	}
+	for _, c := range ok {
+		if err := c.Validate(); err != nil {
+			t.Errorf("%+v: %v", c, err)
+		}
+	}
+}

@@ -1,0 +1,317 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/agentmcp/agentmcp/journal"
+)
+
+const httpToken = "canary-e2e-http-token-77d1"
+
+func rawPost(t *testing.T, url string, hdr map[string]string) int {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"ping"}`))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func journalEntries(t *testing.T, path string) []journal.Entry {
+	t.Helper()
+	var out []journal.Entry
+	for _, line := range strings.Split(strings.TrimSpace(readFile(t, path)), "\n") {
+		var e journal.Entry
+		if line != "" && json.Unmarshal([]byte(line), &e) == nil {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestHTTP(t *testing.T) {
+	for _, era := range []string{mcp.ProtocolVersion20251125, ""} {
+		t.Run("protocol "+era, func(t *testing.T) {
+			v := newVendor(t)
+			dir := t.TempDir()
+			logFile, journalFile := filepath.Join(dir, "log"), filepath.Join(dir, "journal.jsonl")
+			s := startHTTP(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1", "AGENTMCP_HTTP_TOKEN="+httpToken),
+				"--log-file", logFile, "--journal", journalFile)
+
+			if code := rawPost(t, s.url, nil); code != http.StatusUnauthorized {
+				t.Errorf("no token: %d", code)
+			}
+			if code := rawPost(t, s.url, map[string]string{"Authorization": "Bearer " + httpToken, "Origin": "https://evil.example"}); code != http.StatusForbidden {
+				t.Errorf("foreign origin: %d", code)
+			}
+			resp, err := http.Get(s.base + "/healthz")
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Errorf("healthz: %v %v", err, resp)
+			}
+
+			c := httpClient(t, s.url, map[string]string{"Authorization": "Bearer " + httpToken})
+			initialize(t, c, era)
+			dry := callTool(t, c, "create_agent_datagrid", map[string]any{"name": "Preview", "dry_run": true})
+			if dry.IsError {
+				t.Fatalf("dry run: %s", textOf(dry))
+			}
+			res := callTool(t, c, "create_agent_datagrid", map[string]any{"name": "Over HTTP"})
+			if res.IsError || structured(t, res)["agent_id"] != "agt_0001" {
+				t.Fatalf("create: %s", textOf(res))
+			}
+			if era != "" { // resources are read the same way in both eras; once is enough
+				rr := mcp.ReadResourceRequest{}
+				rr.Params.URI = "agentmcp://journal/recent"
+				read, err := c.ReadResource(context.Background(), rr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				text := read.Contents[0].(mcp.TextResourceContents).Text
+				if !strings.Contains(text, `"agent_id":"agt_0001"`) || !strings.Contains(text, `"agent_name":"Over HTTP"`) {
+					t.Errorf("journal resource = %s", text)
+				}
+			}
+			for where, text := range map[string]string{"stderr": s.stderr.String(), "log file": readFile(t, logFile),
+				"journal": readFile(t, journalFile), "results": textOf(dry) + textOf(res)} {
+				assertNoCanary(t, where, text)
+				if strings.Contains(text, httpToken) {
+					t.Errorf("the HTTP token appears in %s", where)
+				}
+			}
+		})
+	}
+}
+
+// TestHTTPConcurrentCreates: 100 calls at once, none lost, none duplicated.
+func TestHTTPConcurrentCreates(t *testing.T) {
+	v := newVendor(t)
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startHTTP(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--journal", journalFile)
+	c := httpClient(t, s.url, nil)
+	initialize(t, c, mcp.ProtocolVersion20251125)
+	const n = 100
+	ids := make([]string, n)
+	var wg sync.WaitGroup
+	var failures atomic.Int32
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			req := mcp.CallToolRequest{}
+			req.Params.Name = "create_agent_datagrid"
+			req.Params.Arguments = map[string]any{"name": fmt.Sprintf("agent-%03d", i)}
+			res, err := c.CallTool(context.Background(), req)
+			if err != nil || res.IsError {
+				failures.Add(1)
+				return
+			}
+			b, _ := json.Marshal(res.StructuredContent)
+			var sc struct {
+				AgentID string `json:"agent_id"`
+			}
+			_ = json.Unmarshal(b, &sc)
+			ids[i] = sc.AgentID
+		}()
+	}
+	wg.Wait()
+	if f := failures.Load(); f > 0 {
+		t.Fatalf("%d of %d calls failed", f, n)
+	}
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if id == "" || seen[id] {
+			t.Fatalf("lost or duplicated id %q", id)
+		}
+		seen[id] = true
+	}
+	names := map[string]bool{}
+	for _, name := range v.names {
+		names[name] = true
+	}
+	if v.count() != n || len(names) != n {
+		t.Errorf("vendor got %d requests for %d names, want %d each", v.count(), len(names), n)
+	}
+	if got := len(journalEntries(t, journalFile)); got != n {
+		t.Errorf("journal has %d entries, want %d", got, n)
+	}
+}
+
+// TestHTTPGracefulShutdown: SIGTERM during a create lets it finish, reach the
+// client and the journal, and the server exits 0.
+func TestHTTPGracefulShutdown(t *testing.T) {
+	v := newVendor(t)
+	v.delay = 1500 * time.Millisecond
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startHTTP(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--journal", journalFile)
+	c := httpClient(t, s.url, nil)
+	initialize(t, c, mcp.ProtocolVersion20251125)
+	type result struct {
+		res *mcp.CallToolResult
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": "in flight"}
+		res, err := c.CallTool(context.Background(), req)
+		done <- result{res, err}
+	}()
+	select {
+	case <-v.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the vendor never got the request")
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || r.res.IsError {
+		t.Fatalf("in-flight call did not finish: %v %v", r.err, r.res)
+	}
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, s.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not exit after SIGTERM")
+	}
+	e := journalEntries(t, journalFile)
+	if len(e) != 1 || e[0].Outcome != journal.OutcomeCreated || e[0].AgentID == "" {
+		t.Errorf("journal = %+v", e)
+	}
+	if code := func() int {
+		resp, err := http.Get(s.base + "/healthz")
+		if err != nil {
+			return 0
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}(); code != 0 {
+		t.Errorf("server still answering after exit: %d", code)
+	}
+}
+
+// TestHTTPClientCancellation: a client that gives up aborts the vendor request,
+// and the journal says the outcome is unknown.
+func TestHTTPClientCancellation(t *testing.T) {
+	v := newVendor(t)
+	v.delay = 20 * time.Second
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startHTTP(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--journal", journalFile)
+	c := httpClient(t, s.url, nil)
+	initialize(t, c, mcp.ProtocolVersion20251125)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-v.started
+		cancel()
+	}()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "create_agent_datagrid"
+	req.Params.Arguments = map[string]any{"name": "abandoned"}
+	start := time.Now()
+	_, _ = c.CallTool(ctx, req)
+	deadline := time.Now().Add(5 * time.Second)
+	var e []journal.Entry
+	for time.Now().Before(deadline) {
+		if e = journalEntries(t, journalFile); len(e) > 0 {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if len(e) != 1 || e[0].Outcome != journal.OutcomeUnknown {
+		t.Fatalf("journal = %+v", e)
+	}
+	if time.Since(start) > 10*time.Second {
+		t.Error("the vendor call was not aborted")
+	}
+}
+
+// TestStatelessBehindRoundRobin: two --stateless replicas behind a plain
+// round-robin proxy; one client creates agents through both.
+func TestStatelessBehindRoundRobin(t *testing.T) {
+	v := newVendor(t)
+	var journals []string
+	var targets []*url.URL
+	for range 2 {
+		jf := filepath.Join(t.TempDir(), "journal.jsonl")
+		journals = append(journals, jf)
+		s := startHTTP(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--stateless", "--journal", jf)
+		u, _ := url.Parse(s.base)
+		targets = append(targets, u)
+	}
+	var next atomic.Uint32
+	proxy := httptest.NewServer(&httputil.ReverseProxy{
+		Rewrite: func(r *httputil.ProxyRequest) {
+			r.SetURL(targets[int(next.Add(1))%len(targets)])
+		},
+		FlushInterval: -1,
+	})
+	t.Cleanup(proxy.Close)
+	c := httpClient(t, proxy.URL+"/mcp", nil)
+	initialize(t, c, mcp.ProtocolVersion20251125)
+	const n = 10
+	for i := range n {
+		res := callTool(t, c, "create_agent_datagrid", map[string]any{"name": fmt.Sprintf("replica-%d", i)})
+		if res.IsError {
+			t.Fatalf("call %d: %s", i, textOf(res))
+		}
+	}
+	total := 0
+	for i, jf := range journals {
+		got := len(journalEntries(t, jf))
+		if got == 0 {
+			t.Errorf("replica %d served no create: the proxy did not spread the calls", i)
+		}
+		total += got
+	}
+	if total != n || v.count() != n {
+		t.Errorf("journals %d, vendor %d, want %d", total, v.count(), n)
+	}
+}
+
+// TestHeaderCredentials: keys come from allowlisted headers only, never from
+// the server's environment.
+func TestHeaderCredentials(t *testing.T) {
+	v := newVendor(t)
+	const serverKey = "server-own-key-should-not-be-used"
+	s := startHTTP(t, env(t, "DATAGRID_API_KEY="+serverKey, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--header-credentials", "--journal", "off")
+
+	anon := httpClient(t, s.url, nil)
+	initialize(t, anon, mcp.ProtocolVersion20251125)
+	res := callTool(t, anon, "create_agent_datagrid", map[string]any{"name": "x"})
+	if !res.IsError || !strings.Contains(textOf(res), "X-Datagrid-Api-Key") || v.count() != 0 {
+		t.Fatalf("without the header: %s (vendor %d)", textOf(res), v.count())
+	}
+
+	keyed := httpClient(t, s.url, map[string]string{"X-Datagrid-Api-Key": canary})
+	initialize(t, keyed, mcp.ProtocolVersion20251125)
+	res = callTool(t, keyed, "create_agent_datagrid", map[string]any{"name": "x"})
+	if res.IsError || v.count() != 1 || v.keys[0] != canary {
+		t.Fatalf("with the header: %s", textOf(res))
+	}
+	assertNoCanary(t, "result", textOf(res))
+	assertNoCanary(t, "stderr", s.stderr.String())
+}

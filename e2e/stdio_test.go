@@ -1,0 +1,146 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// TestStdio drives the binary over stdio in both protocol eras: list tools,
+// refuse bad input, dry-run, create; stdout carries JSON-RPC only and the key
+// appears in no stream, log file, journal or result.
+func TestStdio(t *testing.T) {
+	for _, era := range []string{mcp.ProtocolVersion20250618, ""} {
+		t.Run("protocol "+era, func(t *testing.T) {
+			v := newVendor(t)
+			dir := t.TempDir()
+			logFile, journalFile := filepath.Join(dir, "agentmcp.log"), filepath.Join(dir, "journal.jsonl")
+			s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"),
+				"--log-file", logFile, "--log-level", "debug", "--journal", journalFile)
+			initialize(t, s.client, era)
+
+			list, err := s.client.ListTools(context.Background(), mcp.ListToolsRequest{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list.Tools) < 2 {
+				t.Fatalf("tools = %d", len(list.Tools))
+			}
+
+			bad := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": 7, "nope": true})
+			if !bad.IsError || !strings.Contains(textOf(bad), "/nope: unknown argument") {
+				t.Errorf("bad input: %s", textOf(bad))
+			}
+			dry := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": "Preview", "dry_run": true})
+			if dry.IsError || structured(t, dry)["dry_run"] != true {
+				t.Errorf("dry run: %s", textOf(dry))
+			}
+			res := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": "Real", "system_prompt": "secret prompt body"})
+			if res.IsError {
+				t.Fatalf("create: %s", textOf(res))
+			}
+			if got := structured(t, res)["agent_id"]; got != "agt_0001" {
+				t.Errorf("agent_id = %v", got)
+			}
+			if v.count() != 1 || v.keys[0] != canary {
+				t.Errorf("vendor saw %d requests", v.count())
+			}
+			s.stdin.Close()
+			time.Sleep(200 * time.Millisecond)
+
+			sc := bufio.NewScanner(strings.NewReader(s.stdout.String()))
+			sc.Buffer(make([]byte, 1<<20), 1<<20)
+			for sc.Scan() {
+				var msg struct {
+					JSONRPC string `json:"jsonrpc"`
+				}
+				if err := json.Unmarshal(sc.Bytes(), &msg); err != nil || msg.JSONRPC != "2.0" {
+					t.Errorf("stdout line is not JSON-RPC: %.200q", sc.Text())
+				}
+			}
+			for where, text := range map[string]string{
+				"stdout": s.stdout.String(), "stderr": s.stderr.String(),
+				"log file": readFile(t, logFile), "journal": readFile(t, journalFile),
+				"results": textOf(bad) + textOf(dry) + textOf(res),
+			} {
+				assertNoCanary(t, where, text)
+			}
+			if strings.Contains(readFile(t, journalFile), "secret prompt body") || strings.Contains(readFile(t, logFile), "secret prompt body") {
+				t.Error("prompt bodies must stay out of the journal and logs")
+			}
+			if !strings.Contains(readFile(t, logFile), "create_agent_datagrid") {
+				t.Error("log file has no tool log line")
+			}
+		})
+	}
+}
+
+// TestStdioMalformedInput: garbage gets a JSON-RPC error and the server keeps serving.
+func TestStdioMalformedInput(t *testing.T) {
+	s := startStdio(t, env(t), "--journal", "off")
+	initialize(t, s.client, mcp.ProtocolVersion20250618)
+	if _, err := fmt.Fprintln(s.stdin, `{"jsonrpc":"2.0","id":99,"method":`); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(s.stdout.String(), `"code":-32700`) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !strings.Contains(s.stdout.String(), `"code":-32700`) {
+		t.Fatalf("no parse error on stdout: %s", s.stdout.String())
+	}
+	if _, err := s.client.ListTools(context.Background(), mcp.ListToolsRequest{}); err != nil {
+		t.Fatalf("server stopped serving after malformed input: %v", err)
+	}
+}
+
+// TestStdioProgressOnRetry: a client that sends a progressToken hears about a
+// rate-limit wait; the result alone still carries everything.
+func TestStdioProgressOnRetry(t *testing.T) {
+	limited := newRateLimitedVendor(t)
+	s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+limited.URL+"/v1"), "--journal", "off")
+	initialize(t, s.client, mcp.ProtocolVersion20250618)
+	var mu sync.Mutex
+	var notes []string
+	s.client.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/progress" {
+			mu.Lock()
+			notes = append(notes, fmt.Sprint(n.Params.AdditionalFields["message"]))
+			mu.Unlock()
+		}
+	})
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "create_agent_datagrid"
+	req.Params.Arguments = map[string]any{"name": "Patient"}
+	req.Params.Meta = &mcp.Meta{ProgressToken: "p1"}
+	res, err := s.client.CallTool(context.Background(), req)
+	if err != nil || res.IsError {
+		t.Fatalf("call: %v %s", err, textOf(res))
+	}
+	if !strings.Contains(textOf(res), "agt_rl") {
+		t.Errorf("the result must carry the id itself: %s", textOf(res))
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		mu.Lock()
+		n := len(notes)
+		mu.Unlock()
+		if n > 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notes) == 0 || !strings.Contains(notes[0], "retrying in") {
+		t.Errorf("progress notifications = %q", notes)
+	}
+}

@@ -1,0 +1,396 @@
+// Package alibabadms creates custom agents with Alibaba Cloud DMS
+// CreateCustomAgent (product Dms, API version 2025-04-14): an RPC call,
+// POST / on dms.<region>.aliyuncs.com with every parameter in the query
+// string, an empty body and a signature V3 (ACS3-HMAC-SHA256) Authorization.
+package alibabadms
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// Environment variables read by the provider.
+const (
+	EnvAccessKeyID     = "ALIBABA_CLOUD_ACCESS_KEY_ID"
+	EnvAccessKeySecret = "ALIBABA_CLOUD_ACCESS_KEY_SECRET"
+	EnvSecurityToken   = "ALIBABA_CLOUD_SECURITY_TOKEN"
+	EnvRegion          = "ALIBABA_CLOUD_REGION_ID"
+	EnvEndpoint        = "ALIBABA_DMS_ENDPOINT"
+	// DefaultRegion is used when EnvRegion is unset.
+	DefaultRegion = "cn-hangzhou"
+)
+
+// The call.
+const (
+	action     = "CreateCustomAgent"
+	apiVersion = "2025-04-14"
+	dateLayout = "2006-01-02T15:04:05Z"
+)
+
+// maxURLBytes caps the URL this provider sends; the gateway's own limit is
+// not documented. Every parameter travels in the query string and
+// percent-encoding takes 9 bytes per CJK character, so the schema's worst case
+// (two 10,000-character CJK fields) is a URL of about 180 KB. The cap must let
+// through what the vendor's own SDK sends (both 10,000-character fields in the
+// query: Latin text at the documented maxima encodes to about 25-60 KB) and
+// should stop where the *.aliyuncs.com front end (Tengine) is on record
+// answering 414 (a base64 image of 55 KB or more, a query over 73 KB:
+// aliyun/openapi-core-nodejs-sdk#55). 64 KiB, a common large request-line
+// buffer of nginx-family servers, sits between the two. Above it the request
+// is refused here with a clear message instead of an HTML 414.
+const maxURLBytes = 64 << 10
+
+const name = "Alibaba Cloud DMS"
+
+// regionRe accepts region ids such as cn-hangzhou, ap-southeast-1, cn-shanghai-finance-1.
+var regionRe = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+){1,4}$`)
+
+// Provider implements providers.Provider[Request].
+type Provider struct {
+	endpoint string // scheme://host[:port], no trailing slash
+	host     string // host[:port] as signed
+}
+
+// New reads the provider's settings (not its credentials) from env.
+func New(env providers.Env) (*Provider, error) {
+	region := env.Get(EnvRegion, DefaultRegion)
+	if !regionRe.MatchString(region) {
+		return nil, fmt.Errorf("alibabadms: %s=%q does not look like a region id (e.g. cn-hangzhou, ap-southeast-1)", EnvRegion, region)
+	}
+	endpoint, err := providers.BaseURL(env, EnvEndpoint, "https://dms."+region+".aliyuncs.com")
+	if err != nil {
+		return nil, fmt.Errorf("alibabadms: %w", err)
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("alibabadms: %s: %w", EnvEndpoint, err)
+	}
+	if u.Path != "" || u.RawPath != "" {
+		return nil, fmt.Errorf("alibabadms: %s=%q: want scheme://host[:port] without a path (RPC calls go to /)", EnvEndpoint, endpoint)
+	}
+	return &Provider{endpoint: endpoint, host: u.Host}, nil
+}
+
+// Describe implements providers.Provider.
+func (p *Provider) Describe() providers.Descriptor {
+	return providers.Descriptor{
+		Slug:        "alibaba_dms",
+		Name:        name,
+		Description: "Create an Alibaba Cloud DMS data-analysis agent (CreateCustomAgent): instruction, knowledge, data range, MCP knowledge bases, schedule. No field is required.",
+		Credentials: []providers.CredentialSpec{
+			{Key: "access_key_id", Env: EnvAccessKeyID, Header: "X-Alibaba-Cloud-Access-Key-Id", Required: true},
+			{Key: "access_key_secret", Env: EnvAccessKeySecret, Header: "X-Alibaba-Cloud-Access-Key-Secret", Required: true},
+			{Key: "security_token", Env: EnvSecurityToken, Header: "X-Alibaba-Cloud-Security-Token"},
+		},
+		Settings: []providers.Setting{
+			{Env: EnvRegion, Default: DefaultRegion, Usage: "region of the DMS endpoint"},
+			{Env: EnvEndpoint, Usage: "endpoint scheme://host[:port]; default https://dms.<region>.aliyuncs.com"},
+		},
+		VerifyHint: fmt.Sprintf("call ListCustomAgent (product Dms, API version 2025-04-14: POST %s/ signed like the create call, x-acs-action: ListCustomAgent) "+
+			"with SearchKey set to the name (and WorkspaceId if one was given) and look for an agent with exactly that Name; "+
+			"DescribeCustomAgent with its CustomAgentId shows it in full", p.endpoint),
+	}
+}
+
+// Check applies the rules the schema cannot express.
+func (p *Provider) Check(r *Request) providers.FieldErrors {
+	var errs providers.FieldErrors
+	// The schema's maxLength counts code points too; this keeps the rule
+	// when Check runs on its own.
+	for field, s := range map[string]string{"/Instruction": r.Instruction, "/Knowledge": r.Knowledge} {
+		if n := utf8.RuneCountInString(s); n > maxTextChars {
+			errs.Add(field, "at most %d characters, got %d", maxTextChars, n)
+		}
+	}
+	if d := r.DataJSON; d != nil && d.Personal.DataSourceType == SourceFile {
+		for field, v := range map[string]string{
+			"DmsInstanceId": d.Personal.DmsInstanceID, "DmsDatabaseId": d.Personal.DmsDatabaseID,
+			"DbName": d.Personal.DbName, "Engine": d.Personal.Engine,
+		} {
+			if v != "" {
+				errs.Add("/DataJson/personal/"+field, "belongs to DataSourceType %q only; a %q (file) source takes FileId, Database, Tables, TableIds and RegionId", SourceDatabase, SourceFile)
+			}
+		}
+	}
+	if s := r.ScheduleTaskConfig; s != nil && s.CronExpression != "" {
+		if err := validateCron(s.CronExpression); err != nil {
+			errs.Add("/ScheduleTaskConfig/CronExpression", "not a Quartz cron expression: %v", err)
+		}
+	}
+	params, err := r.params()
+	if err != nil {
+		errs.Add("", "%v", err)
+		return errs
+	}
+	if n := p.urlLen(params); n > maxURLBytes {
+		errs.Add("", "%s", tooLong(n, params))
+	}
+	return errs
+}
+
+// Prepare implements providers.Provider; nothing is filled in.
+func (p *Provider) Prepare(*Request) error { return nil }
+
+// AgentName implements providers.Provider.
+func (p *Provider) AgentName(r *Request) string { return r.Name }
+
+// Idempotent implements providers.Provider: CreateCustomAgent takes no
+// ClientToken, so a repeated call can create a second agent.
+func (p *Provider) Idempotent(*Request) bool { return false }
+
+// Build implements providers.Provider. Each attempt is signed afresh with its
+// own x-acs-date and x-acs-signature-nonce.
+func (p *Provider) Build(r *Request, creds providers.Credentials, at providers.Attempt) (*providers.Outgoing, error) {
+	params, err := r.params()
+	if err != nil {
+		return nil, err
+	}
+	if n := p.urlLen(params); n > maxURLBytes {
+		return nil, errors.New("alibabadms: " + tooLong(n, params))
+	}
+	headers := map[string]string{
+		"host":                  p.host,
+		"x-acs-action":          action,
+		"x-acs-version":         apiVersion,
+		"x-acs-date":            at.Time.UTC().Format(dateLayout),
+		"x-acs-signature-nonce": at.Nonce,
+		"x-acs-content-sha256":  emptyBodySHA256,
+	}
+	if tok := creds.Get("security_token").Reveal(); tok != "" {
+		headers["x-acs-security-token"] = tok
+	}
+	sig := sign(signRequest{Method: http.MethodPost, Path: "/", Query: params, Headers: headers},
+		creds.Get("access_key_id").Reveal(), creds.Get("access_key_secret").Reveal())
+	h := http.Header{}
+	for k, v := range headers {
+		if k != "host" { // net/http sends Host from the URL, which is what was signed
+			h.Set(k, v)
+		}
+	}
+	h.Set("Authorization", sig.Authorization)
+	h.Set("Accept", "application/json")
+	return &providers.Outgoing{
+		Method:    http.MethodPost,
+		URL:       p.url(canonicalQuery(params)),
+		Header:    h,
+		Sensitive: []string{sig.Signature},
+	}, nil
+}
+
+func (p *Provider) url(query string) string {
+	if query == "" {
+		return p.endpoint + "/"
+	}
+	return p.endpoint + "/?" + query
+}
+
+// urlLen is the length of the URL Build sends for params.
+func (p *Provider) urlLen(params map[string]string) int {
+	n := len(p.endpoint) + 1
+	if len(params) > 0 {
+		n++ // "?"
+		for k, v := range params {
+			n += encodedLen(k) + 1 + encodedLen(v) + 1 // k=v&
+		}
+		n-- // no trailing "&"
+	}
+	return n
+}
+
+func tooLong(n int, params map[string]string) string {
+	type part struct {
+		k string
+		n int
+	}
+	parts := make([]part, 0, len(params))
+	for k, v := range params {
+		parts = append(parts, part{k, encodedLen(v)})
+	}
+	sort.Slice(parts, func(i, j int) bool {
+		return parts[i].n > parts[j].n || parts[i].n == parts[j].n && parts[i].k < parts[j].k
+	})
+	var list []string
+	for i, pt := range parts {
+		if i == 3 || pt.n == 0 {
+			break
+		}
+		list = append(list, fmt.Sprintf("%s %d", pt.k, pt.n))
+	}
+	return fmt.Sprintf("request too large: %s takes every parameter in the URL, which would be %d bytes; the limit is %d. "+
+		"Encoded, a CJK character takes 9 bytes, a space or punctuation mark 3, a letter or digit 1. Largest parameters (bytes): %s. Shorten them.",
+		name, n, maxURLBytes, strings.Join(list, ", "))
+}
+
+// params is the request's query parameters: its wire JSON, one parameter per
+// top-level key, strings as they are and objects or arrays as JSON text.
+func (r *Request) params() (map[string]string, error) {
+	raw, err := providers.JSONBody(r)
+	if err != nil {
+		return nil, fmt.Errorf("alibabadms: encode request: %w", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, fmt.Errorf("alibabadms: encode request: %w", err)
+	}
+	out := make(map[string]string, len(fields))
+	for k, v := range fields {
+		if len(v) > 0 && v[0] == '"' {
+			var s string
+			if err := json.Unmarshal(v, &s); err != nil {
+				return nil, fmt.Errorf("alibabadms: encode %s: %w", k, err)
+			}
+			out[k] = s
+			continue
+		}
+		out[k] = string(v)
+	}
+	return out, nil
+}
+
+// response is both the CreateCustomAgent body and the gateway's error body.
+type response struct {
+	RequestID    string         `json:"RequestId"`
+	Success      *bool          `json:"Success"`
+	ErrorCode    string         `json:"ErrorCode"`
+	ErrorMessage string         `json:"ErrorMessage"`
+	Data         map[string]any `json:"Data"`
+	Code         string         `json:"Code"`
+	Message      string         `json:"Message"`
+	Recommend    string         `json:"Recommend"`
+}
+
+// xmlError is the gateway's XML error body.
+type xmlError struct {
+	XMLName   xml.Name `xml:"Error"`
+	RequestID string   `xml:"RequestId"`
+	Code      string   `xml:"Code"`
+	Message   string   `xml:"Message"`
+	Recommend string   `xml:"Recommend"`
+}
+
+// Parse implements providers.Provider.
+func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
+	if resp.Status < 200 || resp.Status > 299 {
+		return nil, p.gatewayError(resp)
+	}
+	var body response
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
+		return nil, fmt.Errorf("alibabadms: decode response: %w", err)
+	}
+	reqID := body.RequestID
+	if reqID == "" {
+		reqID = resp.Header.Get("x-acs-request-id")
+	}
+	if body.Success != nil && !*body.Success {
+		code, msg := firstOf(body.ErrorCode, body.Code), firstOf(body.ErrorMessage, body.Message)
+		ve := &providers.VendorError{Provider: name, Code: code, Message: msg, RequestID: reqID, Retry: providers.Final}
+		if msg == "" {
+			ve.Message = "the call failed (Success is false) without a message"
+		}
+		classify(ve, resp.Header)
+		return nil, ve
+	}
+	id, _ := body.Data["CustomAgentId"].(string)
+	if id == "" {
+		return nil, fmt.Errorf("alibabadms: response has no Data.CustomAgentId")
+	}
+	status, _ := body.Data["Status"].(string)
+	return &providers.Created{AgentID: id, Agent: body.Data, RequestID: reqID, Status: status}, nil
+}
+
+// gatewayError maps a non-2xx response: JSON {Code, Message, RequestId} or
+// XML <Error>, else a snippet of whatever came back.
+func (p *Provider) gatewayError(resp *providers.Incoming) *providers.VendorError {
+	var code, msg, reqID, recommend string
+	var jb response
+	var xb xmlError
+	switch {
+	case json.Unmarshal(resp.Body, &jb) == nil:
+		code, msg, reqID, recommend = firstOf(jb.Code, jb.ErrorCode), firstOf(jb.Message, jb.ErrorMessage), jb.RequestID, jb.Recommend
+	case xml.Unmarshal(resp.Body, &xb) == nil:
+		code, msg, reqID, recommend = xb.Code, xb.Message, xb.RequestID, xb.Recommend
+	}
+	ve := providers.NewStatusError(name, resp, code, msg)
+	ve.RequestID = firstOf(reqID, resp.Header.Get("x-acs-request-id"))
+	if resp.Status == http.StatusTooManyRequests {
+		ve.RetryAfter = throttleWait(resp.Header)
+	}
+	classify(ve, resp.Header)
+	if recommend != "" {
+		if ve.Hint != "" {
+			ve.Hint += ". "
+		}
+		ve.Hint += "Diagnosis: " + recommend
+	}
+	return ve
+}
+
+// classify sets the retry class and hint that the vendor's error code implies.
+func classify(ve *providers.VendorError, h http.Header) {
+	switch c := ve.Code; {
+	case c == "Throttling" || c == "Throttling.User" || c == "Throttling.Api":
+		ve.Retry, ve.RetryAfter = providers.NotProcessed, throttleWait(h)
+	case c == "SignatureNonceUsed":
+		// The gateway refused the nonce before doing anything; the next
+		// attempt carries a fresh one.
+		ve.Retry = providers.NotProcessed
+	case c == "SignatureDoesNotMatch":
+		ve.Hint = "The AccessKey secret is likely wrong: check " + EnvAccessKeySecret + " (or the X-Alibaba-Cloud-Access-Key-Secret header)"
+	case c == "InvalidAccessKeyId.NotFound" || c == "InvalidAccessKeyId":
+		ve.Hint = "The AccessKey ID is wrong or deleted: check " + EnvAccessKeyID + " (or the X-Alibaba-Cloud-Access-Key-Id header)"
+	case strings.HasPrefix(c, "InvalidSecurityToken"):
+		ve.Hint = "The STS security token is wrong or expired: refresh " + EnvSecurityToken + " together with the AccessKey pair it was issued with"
+	case strings.HasPrefix(c, "InvalidTimeStamp"):
+		ve.Hint = "The request time (x-acs-date) was refused: check this machine's clock"
+	case c == "Forbidden.RAM" || c == "NoPermission" || strings.HasPrefix(c, "Forbidden.AccessDenied"):
+		ve.Hint = "The RAM identity lacks permission: grant it dms:CreateCustomAgent"
+	}
+}
+
+// throttleWait is the wait a throttled response asks for. The gateway's
+// x-ratelimit-user-api / x-ratelimit-user headers carry "TimeLeft:<n>" in a
+// comma list; n is in milliseconds: the vendor's SDKs pass it unchanged to
+// their retry policies, whose delays are milliseconds, and document it as
+// "remaining time in milliseconds". The longer of the two wins; without
+// them, the standard Retry-After applies.
+func throttleWait(h http.Header) time.Duration {
+	ms := max(timeLeft(h.Get("x-ratelimit-user-api")), timeLeft(h.Get("x-ratelimit-user")))
+	if ms > 0 {
+		return time.Duration(ms) * time.Millisecond
+	}
+	return providers.RetryAfter(h, time.Now())
+}
+
+func timeLeft(v string) int64 {
+	for _, pair := range strings.Split(v, ",") {
+		k, val, ok := strings.Cut(pair, ":")
+		if ok && strings.TrimSpace(k) == "TimeLeft" {
+			n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
+			if err == nil && n > 0 {
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+func firstOf(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,72 @@
+package alibabadms
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestValidateCron(t *testing.T) {
+	for _, tc := range []struct {
+		expr string
+		want string // "" = valid, else a substring of the error
+	}{
+		// valid
+		{"0 0 0 ? * 1-7", ""}, // the document's example
+		{"0 0 9 ? * 2-6", ""},
+		{"0 0 9 ? * MON-FRI", ""},
+		{"0 0 9 ? * mon,wed,fri", ""},
+		{"0 30 8 1 * ?", ""},
+		{"0 0/15 * * * ?", ""},
+		{"*/10 * * * * ?", ""},
+		{"0 0 12 L * ?", ""},
+		{"0 0 12 LW * ?", ""},
+		{"0 0 12 L-3 * ?", ""},
+		{"0 0 12 15W * ?", ""},
+		{"0 0 12 ? * 6L", ""},
+		{"0 0 12 ? * 2#1", ""},
+		{"0 0 12 ? JAN-MAR,DEC 1", ""},
+		{"0 0 12 1,15 * ? 2026", ""},
+		{"0 0 12 ? * * 2026-2030", ""},
+		{"  0  0 0 ? * 1-7 ", ""}, // extra spaces
+		{"0 0 22-2 ? * *", ""},    // wrapping range
+		// invalid
+		{"", "want 6 or 7"},
+		{"0 0 * * *", "want 6 or 7"},            // Unix 5-field
+		{"0 0 0 ? * 1-7 2026 x", "want 6 or 7"}, // 8 fields
+		{"60 0 0 ? * *", "seconds"},
+		{"0 60 0 ? * *", "minutes"},
+		{"0 0 24 ? * *", "hours"},
+		{"0 0 0 32 * ?", "day-of-month"},
+		{"0 0 0 0 * ?", "day-of-month"},
+		{"0 0 0 ? 13 *", "month"},
+		{"0 0 0 ? FOO *", "month"},
+		{"0 0 0 ? * 8", "day-of-week"},
+		{"0 0 0 ? * 0", "day-of-week"},
+		{"0 0 0 ? * 2#6", "day#n"},
+		{"0 0 0 ? * * 1969", "year"},
+		{"? 0 0 1 * *", "only in day-of-month and day-of-week"},
+		{"0 0 0 * * *", "exactly one"},
+		{"0 0 0 ? * ?", "exactly one"},
+		{"0 0 0 1 * 2", "exactly one"},
+		{"0 0/0 * ? * *", "step"},
+		{"0 0/61 * ? * *", "step"},
+		{"0 0,,5 * ? * *", "empty list item"},
+		{"0 0 0 ?,1 * *", "whole field"},
+		{"0 0 0 L-31 * ?", "L-n"},
+		{"0 0 0 ? * MON#", "day#n"},
+		{"0 -5 0 ? * *", "minutes"},
+		{"0 +5 0 ? * *", "minutes"},
+		{"0 0 0 ? * 1-7; rm -rf", "want 6 or 7"},
+		{"a b c d e f", "seconds"},
+	} {
+		err := validateCron(tc.expr)
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%q: unexpected error %v", tc.expr, err)
+		case tc.want != "" && err == nil:
+			t.Errorf("%q: accepted, want an error mentioning %q", tc.expr, tc.want)
+		case tc.want != "" && !strings.Contains(err.Error(), tc.want):
+			t.Errorf("%q: error %q does not mention %q", tc.expr, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,110 @@
+package computeragents
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/tools"
+)
+
+// callTool runs the registered tool's handler as an MCP client would.
+func callTool(t *testing.T, base string, env map[string]string, args []byte) *mcp.CallToolResult {
+	t.Helper()
+	env[EnvBaseURL] = base
+	p, err := New(providers.MapEnv(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, err := tools.New[Request](p, tools.Deps{Client: testClient(), Env: providers.MapEnv(env)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tool.Tool.Name != "create_agent_computer_agents" {
+		t.Errorf("tool name = %s", tool.Tool.Name)
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name = tool.Tool.Name
+	req.Params.RawArguments = args
+	res, err := tool.Handler(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+func TestToolDryRun(t *testing.T) {
+	args := []byte(`{"name":"Research Assistant","model":"external:ollama:llama3%3A8b","dry_run":true}`)
+	res := callTool(t, "http://127.0.0.1:9", map[string]string{EnvAPIKey: canaryKey}, args)
+	text := resultText(res)
+	if res.IsError {
+		t.Fatalf("dry run failed: %s", text)
+	}
+	if strings.Contains(text, canaryKey) {
+		t.Errorf("dry run shows the key: %s", text)
+	}
+	for _, want := range []string{"POST http://127.0.0.1:9/v1/agents", `"Authorization":"Bearer [REDACTED]"`, `"model":"external:ollama:llama3%3A8b"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("dry run lacks %s:\n%s", want, text)
+		}
+	}
+}
+
+// The document-literal fixture through the tool: refused before anything is
+// sent, with the location of the problem.
+func TestToolRefusesDocLiteralBinary(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+		t.Error("nothing should be sent")
+	}))
+	defer srv.Close()
+	res := callTool(t, srv.URL, map[string]string{EnvAPIKey: testKey}, readFixture(t, "request_doc_literal.json"))
+	text := resultText(res)
+	t.Logf("tool refusal: %s", text)
+	if !res.IsError || !strings.Contains(text, "nothing was sent") || !strings.Contains(text, "/binary") {
+		t.Errorf("want a refusal at /binary, got: %s", text)
+	}
+}
+
+func TestToolCreates(t *testing.T) {
+	resp := readFixture(t, "response_201.json")
+	var got seen
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.record(r)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write(resp)
+	}))
+	defer srv.Close()
+	res := callTool(t, srv.URL, map[string]string{EnvAPIKey: testKey}, readFixture(t, "request.json"))
+	text := resultText(res)
+	if res.IsError {
+		t.Fatalf("create failed: %s", text)
+	}
+	b, _ := json.Marshal(res.StructuredContent)
+	var out tools.Success
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.AgentID != "agent_qP5Hz2jwHsj5oVoCPIx71" || out.Provider != "computer_agents" {
+		t.Errorf("result = %+v", out)
+	}
+	got.mu.Lock()
+	defer got.mu.Unlock()
+	assertSameJSON(t, got.body, readFixture(t, "request.json"))
+}

@@ -1,0 +1,106 @@
+package datagol
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// DataGOL returns configs.mcpConfigs keyed by server type,
+// [{"CUSTOM": {...}, "WORKBOOK": {...}}], but accepts one flat item per server
+// with serverType. A model that copies a response into a request gets from
+// schema validation only "unknown argument CUSTOM", which does not say what
+// to send instead; these checks do, and run on the raw arguments because the
+// response shape never decodes into Request.
+
+// Precheck refuses response-shaped mcpConfigs items in raw tool arguments,
+// saying what to send instead. It returns nil when there are none or when raw
+// is not what it looks for (schema validation reports those problems). It is
+// meant to run before schema validation.
+func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
+	return responseShaped(raw)
+}
+
+// ResponseShapedMCPConfig returns the corrective message for raw tool
+// arguments whose mcpConfigs items have the response's shape, "" otherwise.
+func ResponseShapedMCPConfig(raw []byte) string {
+	errs := responseShaped(raw)
+	if len(errs) == 0 {
+		return ""
+	}
+	return errs.Error()
+}
+
+// exampleItems is shown when an item's own servers cannot be rewritten.
+const exampleItems = `[{"serverType":"CUSTOM","id":18,"name":"Workspace MCP","url":"https://...","transport":"streamable_http","companyId":1},` +
+	`{"serverType":"WORKBOOK","name":"dg_Order.csv","transport":"streamable_http","data":{"id":"<workbook id>","workspaceId":"<workspace id>"}}]`
+
+func responseShaped(raw []byte) providers.FieldErrors {
+	var args struct {
+		Configs struct {
+			MCPConfigs []json.RawMessage `json:"mcpConfigs"`
+		} `json:"configs"`
+	}
+	if json.Unmarshal(raw, &args) != nil {
+		return nil
+	}
+	var errs providers.FieldErrors
+	for i, item := range args.Configs.MCPConfigs {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal(item, &fields) != nil {
+			continue
+		}
+		var keyed []string
+		for _, t := range []string{ServerCustom, ServerWorkbook} {
+			if _, ok := fields[t]; ok {
+				keyed = append(keyed, t)
+			}
+		}
+		if len(keyed) == 0 {
+			continue
+		}
+		shape := make([]string, len(keyed))
+		for j, t := range keyed {
+			shape[j] = fmt.Sprintf("%q: {...}", t)
+		}
+		items, masked := flatten(fields, keyed)
+		msg := fmt.Sprintf("servers keyed by type ({%s}) is the shape DataGOL returns, not the one it accepts. "+
+			"Send each server as its own flat item with serverType; in place of this item send: %s", strings.Join(shape, ", "), items)
+		if masked {
+			msg += " (secrets in url are masked here: send your original url)"
+		}
+		errs.Add(fmt.Sprintf("/configs/mcpConfigs/%d", i), "%s", msg)
+	}
+	return errs
+}
+
+// flatten rewrites the keyed servers of one response item as request items,
+// serverType first and URLs redacted; masked says whether redaction changed one.
+func flatten(fields map[string]json.RawMessage, keyed []string) (items string, masked bool) {
+	out := make([]string, 0, len(keyed))
+	for _, t := range keyed {
+		var server map[string]any
+		if json.Unmarshal(fields[t], &server) != nil || server == nil {
+			return exampleItems, false
+		}
+		delete(server, "serverType")
+		if u, ok := server["url"].(string); ok {
+			server["url"] = RedactURL(u)
+			masked = masked || server["url"] != u
+		}
+		rest, err := providers.JSONBody(server)
+		if err != nil {
+			return exampleItems, false
+		}
+		item := fmt.Sprintf(`{"serverType":%q`, t)
+		if len(server) > 0 {
+			item += "," + string(rest[1:])
+		} else {
+			item += "}"
+		}
+		out = append(out, item)
+	}
+	return "[" + strings.Join(out, ",") + "]", masked
+}

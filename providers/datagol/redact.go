@@ -1,0 +1,63 @@
+package datagol
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// RedactURL masks what in an MCP server URL can be a credential: the values
+// of token-like query and fragment parameters (token, access_token, api_key,
+// key, secret, password, sig, signature and their kin) and any user info.
+// DataGOL's own example URL carries "&token=...". The rest of the URL is kept
+// byte for byte, so the result still says which server is meant.
+func RedactURL(u string) string {
+	if scheme, rest, ok := strings.Cut(u, "://"); ok {
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+			rest = providers.Redacted + rest[at:]
+			u = scheme + "://" + rest
+		}
+	}
+	base, frag, hasFrag := strings.Cut(u, "#")
+	if path, query, ok := strings.Cut(base, "?"); ok {
+		base = path + "?" + redactParams(query)
+	}
+	if hasFrag {
+		return base + "#" + redactParams(frag)
+	}
+	return base
+}
+
+func redactParams(q string) string {
+	parts := strings.Split(q, "&")
+	for i, p := range parts {
+		if k, v, ok := strings.Cut(p, "="); ok && v != "" && sensitiveParam(k) {
+			parts[i] = k + "=" + providers.Redacted
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
+// sensitiveParam matches parameter names case-insensitively and ignoring
+// -, _ and . (access_token, Access-Token and accessToken are one name).
+func sensitiveParam(name string) bool {
+	if k, err := url.QueryUnescape(name); err == nil {
+		name = k
+	}
+	name = strings.ToLower(strings.NewReplacer("-", "", "_", "", ".", "").Replace(name))
+	switch name {
+	case "sig", "auth", "authorization", "pwd", "pass", "jwt", "credential", "credentials":
+		return true
+	}
+	for _, suffix := range []string{"token", "key", "secret", "password", "passwd", "signature"} {
+		if strings.HasSuffix(name, suffix) {
+			return true
+		}
+	}
+	return false
+}

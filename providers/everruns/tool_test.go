@@ -1,0 +1,138 @@
+package everruns
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/tools"
+)
+
+type recorder struct {
+	mu      sync.Mutex
+	entries []journal.Entry
+}
+
+func (r *recorder) Record(e journal.Entry) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.entries = append(r.entries, e)
+	return nil
+}
+
+func newTool(t *testing.T, env map[string]string, rec *recorder) *tools.Tool {
+	t.Helper()
+	p := newProvider(t, env)
+	tool, err := tools.New[Request](p, tools.Deps{Client: testClient(), Env: providers.MapEnv(env), Journal: rec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tool
+}
+
+func callTool(t *testing.T, tool *tools.Tool, args string) (*mcp.CallToolResult, string) {
+	t.Helper()
+	var req mcp.CallToolRequest
+	req.Params.Name = tools.Prefix + "everruns"
+	req.Params.RawArguments = json.RawMessage(args)
+	res, err := tool.Handler(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			b.WriteString(tc.Text + "\n")
+		}
+	}
+	return res, b.String()
+}
+
+// Through the tool, the document's example is refused at /id before anything
+// is sent (the schema's pattern runs before Check).
+func TestToolRefusesDocumentExample(t *testing.T) {
+	tool := newTool(t, map[string]string{EnvAPIKey: testKey}, nil)
+	args := strings.TrimSpace(string(readFixture(t, "create_agent_request.json")))
+	res, text := callTool(t, tool, strings.TrimSuffix(args, "}")+`,"dry_run":true}`)
+	if !res.IsError || !strings.Contains(text, "/id") || !strings.Contains(text, "nothing was sent") {
+		t.Fatalf("not refused at /id:\n%s", text)
+	}
+}
+
+// A dry run shows the generated id and the raw-key header, redacted.
+func TestToolDryRun(t *testing.T) {
+	rec := &recorder{}
+	tool := newTool(t, map[string]string{EnvAPIKey: testKey, EnvOrgID: "org_1"}, rec)
+	res, text := callTool(t, tool, `{"name":"Support","system_prompt":"Be helpful.","dry_run":true}`)
+	if res.IsError || strings.Contains(text, testKey) {
+		t.Fatalf("dry run:\n%s", text)
+	}
+	var out tools.DryRun
+	b, _ := json.Marshal(res.StructuredContent)
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := out.Request.Body.(map[string]any)
+	id, _ := body["id"].(string)
+	if !idPattern.MatchString(id) {
+		t.Fatalf("preview body without a generated id: %v", out.Request.Body)
+	}
+	if out.Request.URL != "https://app.everruns.com/api/v1/agents" || out.Request.Headers["Authorization"] != providers.Redacted ||
+		out.Request.Headers["X-Org-Id"] != "org_1" {
+		t.Fatalf("preview: %+v", out.Request)
+	}
+	if len(rec.entries) != 1 || rec.entries[0].AgentID != id {
+		t.Fatalf("journal: %+v", rec.entries)
+	}
+}
+
+// A real call through the tool retries a 500 with the same generated id and
+// journals that id.
+func TestToolCreate(t *testing.T) {
+	var mu sync.Mutex
+	var ids []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(req.Body).Decode(&body)
+		id, _ := body["id"].(string)
+		mu.Lock()
+		ids = append(ids, id)
+		n := len(ids)
+		mu.Unlock()
+		if n == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+			_, _ = io.WriteString(w, "<html>bad gateway</html>")
+			return
+		}
+		body["status"] = "active"
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	defer srv.Close()
+	rec := &recorder{}
+	tool := newTool(t, map[string]string{EnvAPIKey: testKey, EnvBaseURL: srv.URL + "/api"}, rec)
+	res, text := callTool(t, tool, `{"name":"Support","system_prompt":"Be helpful.","capabilities":[{"ref":"current_time","config":{}}]}`)
+	if res.IsError {
+		t.Fatalf("create failed:\n%s", text)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(ids) != 2 || ids[0] != ids[1] || !idPattern.MatchString(ids[0]) {
+		t.Fatalf("ids sent: %v", ids)
+	}
+	if !strings.Contains(text, ids[0]) || !strings.Contains(text, "Status: active") {
+		t.Errorf("result:\n%s", text)
+	}
+	if len(rec.entries) != 1 || rec.entries[0].AgentID != ids[0] || rec.entries[0].Attempts != 2 || rec.entries[0].Outcome != journal.OutcomeCreated {
+		t.Errorf("journal: %+v", rec.entries)
+	}
+}
