@@ -1,0 +1,114 @@
+package journal
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestRecordAndRecent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state", "agentmcp", "journal.jsonl")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for i := range 5 {
+		if err := j.Record(Entry{Time: time.Unix(int64(i), 0).UTC(), Provider: "datagrid", Tool: "create_agent_datagrid",
+			AgentName: fmt.Sprint("a", i), AgentID: fmt.Sprint("id", i), Outcome: OutcomeCreated}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := j.Recent(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 3 || got[0].AgentID != "id2" || got[2].AgentID != "id4" {
+		t.Errorf("Recent(3) = %+v", got)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("journal mode = %v, want 0600 (it names agents and ids)", fi.Mode().Perm())
+	}
+}
+
+// TestTornLastLine: a crash mid-write leaves half a line; reading skips it and
+// the next entry starts on a line of its own.
+func TestTornLastLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	good := `{"time":"2026-01-01T00:00:00Z","provider":"everruns","tool":"create_agent_everruns","agent_id":"agent_1","outcome":"created","dry_run":false,"duration_ms":1}`
+	if err := os.WriteFile(path, []byte(good+"\n"+`{"time":"2026-01-01T00:00:01Z","provider":"every`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	got, err := j.Recent(10)
+	if err != nil || len(got) != 1 || got[0].AgentID != "agent_1" {
+		t.Fatalf("Recent = %+v, %v", got, err)
+	}
+	if err := j.Record(Entry{Provider: "datagrid", Tool: "t", AgentID: "after", Outcome: OutcomeCreated}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = j.Recent(10)
+	if len(got) != 2 || got[1].AgentID != "after" {
+		t.Errorf("entry after a torn line lost: %+v", got)
+	}
+	data, _ := os.ReadFile(path)
+	if !strings.HasSuffix(string(data), "\n") {
+		t.Error("journal must end with a newline")
+	}
+}
+
+func TestConcurrentRecords(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = j.Record(Entry{Provider: "p", Tool: "t", AgentID: fmt.Sprint(i), Outcome: OutcomeCreated})
+		}()
+	}
+	wg.Wait()
+	got, _ := j.Recent(0)
+	if len(got) != 50 {
+		t.Errorf("%d entries, want 50", len(got))
+	}
+}
+
+func TestDefaultPath(t *testing.T) {
+	env := map[string]string{"XDG_STATE_HOME": "/s", "HOME": "/h"}
+	get := func(k string) string { return env[k] }
+	if p, _ := DefaultPath(get); p != "/s/agentmcp/journal.jsonl" {
+		t.Errorf("with XDG_STATE_HOME: %s", p)
+	}
+	delete(env, "XDG_STATE_HOME")
+	if p, _ := DefaultPath(get); p != "/h/.local/state/agentmcp/journal.jsonl" {
+		t.Errorf("with HOME: %s", p)
+	}
+}
+
+func TestClosedJournalRefuses(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "j.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	if err := j.Record(Entry{Provider: "p"}); err == nil {
+		t.Error("Record after Close must fail")
+	}
+}

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func lookup(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestEveryFlagHasAnEnvTwin(t *testing.T) {
+	env := map[string]string{
+		"AGENTMCP_TRANSPORT":          "http",
+		"AGENTMCP_ADDR":               "127.0.0.1:9999",
+		"AGENTMCP_HTTP_TOKEN":         "tok-from-env",
+		"AGENTMCP_ALLOWED_ORIGINS":    "https://a.example, https://b.example",
+		"AGENTMCP_PROVIDERS":          "datagrid,everruns",
+		"AGENTMCP_DRY_RUN":            "true",
+		"AGENTMCP_TIMEOUT":            "15s",
+		"AGENTMCP_LOG_LEVEL":          "debug",
+		"AGENTMCP_LOG_FILE":           "/tmp/x.log",
+		"AGENTMCP_JOURNAL":            "off",
+		"AGENTMCP_HEADER_CREDENTIALS": "true",
+		"AGENTMCP_STATELESS":          "true",
+		"AGENTMCP_MAX_BODY_BYTES":     "1024",
+		"AGENTMCP_SHUTDOWN_TIMEOUT":   "3s",
+	}
+	cfg, _, err := parseConfig(nil, lookup(env), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Transport != "http" || cfg.Addr != "127.0.0.1:9999" || cfg.HTTPToken.Reveal() != "tok-from-env" ||
+		!reflect.DeepEqual(cfg.AllowedOrigins, []string{"https://a.example", "https://b.example"}) ||
+		!reflect.DeepEqual(cfg.Providers, []string{"datagrid", "everruns"}) || !cfg.DryRun || cfg.Timeout != 15*time.Second ||
+		cfg.LogLevel != "debug" || cfg.LogFile != "/tmp/x.log" || cfg.Journal != "off" || !cfg.HeaderCredentials ||
+		!cfg.Stateless || cfg.MaxBodyBytes != 1024 || cfg.ShutdownTimeout != 3*time.Second {
+		t.Errorf("config from env = %+v", cfg)
+	}
+}
+
+func TestFlagsWinOverEnv(t *testing.T) {
+	cfg, _, err := parseConfig([]string{"--timeout", "5s"}, lookup(map[string]string{"AGENTMCP_TIMEOUT": "15s"}), &bytes.Buffer{})
+	if err != nil || cfg.Timeout != 5*time.Second {
+		t.Errorf("timeout = %v, %v", cfg.Timeout, err)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	cfg, _, err := parseConfig(nil, lookup(nil), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Transport != "stdio" || cfg.Addr != "127.0.0.1:8080" || cfg.Timeout != 60*time.Second || len(cfg.Providers) != 5 {
+		t.Errorf("defaults = %+v", cfg)
+	}
+}
+
+func TestHTTPTokenFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("tok-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, _, err := parseConfig(nil, lookup(map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": file}), &bytes.Buffer{})
+	if err != nil || cfg.HTTPToken.Reveal() != "tok-from-file" {
+		t.Errorf("token = %v, %v", cfg.HTTPToken, err)
+	}
+}
+
+func TestBadInputIsAStartupError(t *testing.T) {
+	cases := map[string][]string{
+		"unknown provider":            {"--providers", "datagrid,openai"},
+		"non-loopback without token":  {"--transport", "http", "--addr", "0.0.0.0:8080"},
+		"bad timeout":                 {"--timeout", "soon"},
+		"positional argument":         {"serve"},
+		"header credentials on stdio": {"--header-credentials"},
+	}
+	for name, args := range cases {
+		var stderr bytes.Buffer
+		code := run(context.Background(), args, lookup(nil), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+		if code == 0 || stderr.Len() == 0 {
+			t.Errorf("%s: exit %d, stderr %q", name, code, stderr.String())
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, lookup(nil), nil, &stdout, &bytes.Buffer{}); code != 0 {
+		t.Fatal(code)
+	}
+	if !strings.HasPrefix(stdout.String(), "agentmcp ") {
+		t.Errorf("--version printed %q", stdout.String())
+	}
+}
