@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,7 +47,11 @@ func NewHTTPService(s *Server, cfg Config) *HTTPService {
 	}
 	h := &HTTPService{cfg: cfg, log: s.Log, mcp: server.NewStreamableHTTPServer(s.MCP, opts...)}
 	mux := http.NewServeMux()
-	mux.Handle(MCPPath, h.checkOrigin(h.checkToken(h.limitBody(h.trackStreams(h.mcp)))))
+	var inner http.Handler = h.trackStreams(h.mcp)
+	if cfg.Stateless {
+		inner = ignoreCancellations(inner)
+	}
+	mux.Handle(MCPPath, h.checkOrigin(h.checkToken(h.limitBody(inner))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
@@ -162,6 +167,30 @@ func (h *HTTPService) limitBody(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ignoreCancellations answers notifications/cancelled without acting on it.
+// Without sessions mcp-go keys in-flight requests by JSON-RPC id alone, so one
+// client's cancellation could abort another client's create that happens to
+// share the id. Stateless clients cancel by closing their request instead,
+// which still aborts the vendor call.
+func ignoreCancellations(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.Body != nil {
+			body, err := io.ReadAll(r.Body)
+			if err == nil {
+				var msg struct {
+					Method string `json:"method"`
+				}
+				if json.Unmarshal(body, &msg) == nil && msg.Method == "notifications/cancelled" {
+					w.WriteHeader(http.StatusAccepted)
+					return
+				}
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 		next.ServeHTTP(w, r)
 	})
 }

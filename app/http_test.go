@@ -156,3 +156,18 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestStatelessIgnoresCancellationNotifications(t *testing.T) {
+	var reached bool
+	h := ignoreCancellations(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true }))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}`)))
+	if reached || rec.Code != http.StatusAccepted {
+		t.Errorf("cancellation forwarded (%v) or not accepted (%d)", reached, rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(initBody)))
+	if !reached {
+		t.Error("other messages must pass")
+	}
+}
