@@ -22,8 +22,10 @@ const JournalURI = "agentmcp://journal/recent"
 const journalRecent = 50
 
 const instructions = "agentmcp creates AI agents on vendor platforms, one create_agent_<provider> tool per vendor. " +
-	"Each call creates a new agent: call once per agent wanted, and use dry_run to preview first. " +
-	"If a result was lost or said the outcome is unknown, read the resource " + JournalURI + " before calling again."
+	"Each call creates a new agent: call once per agent wanted, and use dry_run to preview first."
+
+// journalInstructions are added when the journal resource exists.
+const journalInstructions = " If a result was lost or said the outcome is unknown, read the resource " + JournalURI + " before calling again."
 
 // Server is a configured MCP server and what it was built from.
 type Server struct {
@@ -59,11 +61,12 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 	}
 	opts := []server.ServerOption{
 		server.WithToolCapabilities(false),
-		server.WithInstructions(instructions),
 		server.WithTitle("agentmcp"),
 	}
 	if jr != nil {
-		opts = append(opts, server.WithResourceCapabilities(false, false))
+		opts = append(opts, server.WithResourceCapabilities(false, false), server.WithInstructions(instructions+journalInstructions))
+	} else {
+		opts = append(opts, server.WithInstructions(instructions))
 	}
 	s := server.NewMCPServer("agentmcp", cfg.Version, opts...)
 	for _, t := range ts {
