@@ -315,3 +315,45 @@ func TestHeaderCredentials(t *testing.T) {
 	assertNoCanary(t, "result", textOf(res))
 	assertNoCanary(t, "stderr", s.stderr.String())
 }
+
+// TestHTTPShutdownClosesStreams: an open GET stream does not hold the server
+// past SIGTERM (the grace period is for tool calls, not idle listeners).
+func TestHTTPShutdownClosesStreams(t *testing.T) {
+	s := startHTTP(t, env(t), "--journal", "off")
+	init := `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}}`
+	req, _ := http.NewRequest(http.MethodPost, s.url, strings.NewReader(init))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	sid := resp.Header.Get("Mcp-Session-Id")
+
+	get, _ := http.NewRequest(http.MethodGet, s.url, nil)
+	get.Header.Set("Accept", "text/event-stream")
+	get.Header.Set("Mcp-Session-Id", sid)
+	get.Header.Set("MCP-Protocol-Version", "2025-06-18")
+	stream, err := http.DefaultClient.Do(get)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stream.Body.Close()
+	if stream.StatusCode != http.StatusOK {
+		t.Fatalf("GET stream: %d", stream.StatusCode)
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// The grace period for calls is --timeout + 5s (65s); exiting well inside
+	// it shows the stream was closed rather than waited for.
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Errorf("exit: %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("an open stream kept the server from exiting")
+	}
+}
