@@ -60,6 +60,7 @@ type vendor struct {
 	delay   time.Duration
 	started chan struct{} // receives once per request, when it arrives
 	n       int
+	aborted int // requests whose client went away before the answer
 }
 
 func newVendor(t *testing.T) *vendor {
@@ -81,6 +82,9 @@ func newVendor(t *testing.T) *vendor {
 			select {
 			case <-time.After(delay):
 			case <-r.Context().Done():
+				v.mu.Lock()
+				v.aborted++
+				v.mu.Unlock()
 				return
 			}
 		}
