@@ -4,7 +4,6 @@
 package journal
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -12,8 +11,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Outcomes of a create attempt.
@@ -88,8 +89,19 @@ func Open(path string) (*Journal, error) {
 // Path is where the journal lives.
 func (j *Journal) Path() string { return j.path }
 
+// Field limits, in bytes: a journal line stays small enough that reading the
+// tail always finds whole entries, whatever a vendor sends back.
+const (
+	maxErrorBytes = 4 << 10
+	maxFieldBytes = 512
+)
+
 // Record appends e as one line and syncs it to disk before returning.
 func (j *Journal) Record(e Entry) error {
+	e.Error = clip(e.Error, maxErrorBytes)
+	e.AgentName = clip(e.AgentName, maxFieldBytes)
+	e.AgentID = clip(e.AgentID, maxFieldBytes)
+	e.RequestID = clip(e.RequestID, maxFieldBytes)
 	line, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("journal: encode: %w", err)
@@ -146,11 +158,9 @@ func readRecent(f *os.File, n int) ([]Entry, error) {
 
 func parse(data []byte, n int) []Entry {
 	var out []Entry
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64<<10), tailBytes)
-	for sc.Scan() {
+	for line := range bytes.SplitSeq(data, []byte{'\n'}) {
 		var e Entry
-		if json.Unmarshal(sc.Bytes(), &e) == nil && e.Provider != "" {
+		if json.Unmarshal(line, &e) == nil && e.Provider != "" {
 			out = append(out, e)
 		}
 	}
@@ -170,4 +180,17 @@ func (j *Journal) Close() error {
 	err := j.f.Close()
 	j.f = nil
 	return err
+}
+
+// clip cuts s to at most max bytes on a character boundary, marking the cut.
+func clip(s string, max int) string {
+	s = strings.ToValidUTF8(s, "?")
+	if len(s) <= max {
+		return s
+	}
+	cut := max - len("…")
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }

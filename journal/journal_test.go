@@ -112,3 +112,59 @@ func TestClosedJournalRefuses(t *testing.T) {
 		t.Error("Record after Close must fail")
 	}
 }
+
+// TestLongFields: a vendor message of megabytes is clipped on write, and a
+// line too long for the tail read (written by hand, or by an older build) does
+// not hide the entries around it.
+func TestLongFields(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	huge := strings.Repeat("é", tailBytes)
+	foreign := `{"time":"2026-01-01T00:00:00Z","provider":"datagol","tool":"t","outcome":"failed","error":"` + strings.Repeat("x", 2*tailBytes) + `","dry_run":false,"duration_ms":1}`
+	if err := os.WriteFile(path, []byte(foreign+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for _, e := range []Entry{
+		{Provider: "datagrid", Tool: "t", Outcome: OutcomeFailed, Error: huge, RequestID: huge},
+		{Provider: "everruns", Tool: "t", AgentID: "agent_after", Outcome: OutcomeCreated},
+	} {
+		if err := j.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := j.Recent(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].AgentID != "agent_after" {
+		t.Fatalf("Recent = %d entries, want the 2 written after the long line", len(got))
+	}
+	if n := len(got[0].Error); n > maxErrorBytes || !strings.HasSuffix(got[0].Error, "…") {
+		t.Errorf("error field is %d bytes, want at most %d and marked as cut", n, maxErrorBytes)
+	}
+	if n := len(got[0].RequestID); n > maxFieldBytes {
+		t.Errorf("request_id is %d bytes, want at most %d", n, maxFieldBytes)
+	}
+}
+
+func TestClip(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"abcdefghij", 10, "abcdefghij"},
+		{"abcdefghijk", 10, "abcdefg…"},
+		{"ééééé", 8, "éé…"}, // never splits a character
+		{"a\xffb", 10, "a?b"},
+	} {
+		if got := clip(tc.in, tc.max); got != tc.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}

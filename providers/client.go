@@ -182,11 +182,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 }
 
 func (c *Client) unknown(call Call, cause error) error {
-	hint := call.VerifyHint
-	if call.ClientID != "" {
-		hint += fmt.Sprintf(". The request carried the id %s, so calling the tool again with that same id cannot create a duplicate", call.ClientID)
-	}
-	return &UnknownOutcomeError{Provider: call.Provider, AgentName: call.AgentName, VerifyHint: hint, Cause: cause}
+	return &UnknownOutcomeError{Provider: call.Provider, AgentName: call.AgentName, ClientID: call.ClientID, VerifyHint: call.VerifyHint, Cause: cause}
 }
 
 // giveUp ends a call that was still retryable.

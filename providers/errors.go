@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Retry says what a failed attempt means for trying again.
@@ -53,14 +54,16 @@ func (e *VendorError) Error() string {
 	if e.Status != 0 {
 		fmt.Fprintf(&b, " (HTTP %d %s)", e.Status, http.StatusText(e.Status))
 	}
+	// Vendor fields are clipped: the text reaches the model and the journal,
+	// and a vendor may echo a whole request (or worse) back in its message.
 	if e.Code != "" {
-		fmt.Fprintf(&b, ", code %s", e.Code)
+		fmt.Fprintf(&b, ", code %s", Clip(e.Code, maxCodeRunes))
 	}
 	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
+		fmt.Fprintf(&b, ": %s", Clip(e.Message, maxMessageRunes))
 	}
 	if e.RequestID != "" {
-		fmt.Fprintf(&b, " (request id %s)", e.RequestID)
+		fmt.Fprintf(&b, " (request id %s)", Clip(e.RequestID, maxCodeRunes))
 	}
 	if e.Hint != "" {
 		fmt.Fprintf(&b, ". %s", e.Hint)
@@ -69,10 +72,12 @@ func (e *VendorError) Error() string {
 }
 
 // UnknownOutcomeError means the agent may or may not exist: the request may
-// have been processed and retrying could create a duplicate.
+// have been processed and retrying could create a duplicate, unless the
+// request carried an id that makes the create idempotent.
 type UnknownOutcomeError struct {
 	Provider   string
 	AgentName  string
+	ClientID   string // the id the request carried; "" when the vendor assigns ids
 	VerifyHint string
 	Cause      error
 }
@@ -81,6 +86,12 @@ func (e *UnknownOutcomeError) Error() string {
 	name := e.AgentName
 	if name == "" {
 		name = "(no name given)"
+	}
+	if e.ClientID != "" {
+		return fmt.Sprintf("outcome unknown: %s may have created the agent %q with id %s, but no confirmation arrived (%v). "+
+			"Calling the tool again with the same id %s cannot create a second agent: the vendor creates by id. "+
+			"To check first: %s",
+			e.Provider, name, e.ClientID, e.Cause, e.ClientID, e.VerifyHint)
 	}
 	return fmt.Sprintf("outcome unknown: %s may have created the agent %q, but no confirmation arrived (%v). "+
 		"Do not simply call the tool again: that could create a second agent. "+
@@ -133,18 +144,30 @@ func NewStatusError(provider string, resp *Incoming, code, message string) *Vend
 	}
 }
 
+// Limits on vendor-supplied text in an error, in characters.
+const (
+	maxMessageRunes = 1000
+	maxCodeRunes    = 120
+	maxSnippetRunes = 300
+)
+
 // Snippet returns a short, single-line excerpt of a body that is not the
 // vendor's JSON error shape (an HTML error page, say).
 func Snippet(body []byte) string {
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "?")), " ")
-	const max = 300
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
-	}
+	s := Clip(strings.Join(strings.Fields(string(body)), " "), maxSnippetRunes)
 	if s == "" {
 		return "(empty response body)"
 	}
 	return s
+}
+
+// Clip returns s as valid UTF-8 of at most max characters, marking a cut with "…".
+func Clip(s string, max int) string {
+	s = strings.ToValidUTF8(s, "?")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	return string([]rune(s)[:max]) + "…"
 }
 
 // IsVendorError reports whether err is a *VendorError and returns it.

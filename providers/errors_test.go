@@ -1,0 +1,53 @@
+package providers
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestVendorErrorClipsVendorText(t *testing.T) {
+	e := &VendorError{Provider: "Datagrid", Status: 400, Code: strings.Repeat("C", 5000),
+		Message: strings.Repeat("ü", 100000), RequestID: strings.Repeat("r", 5000) + "\xff",
+		Hint: "Check the key."}
+	msg := e.Error()
+	if !utf8.ValidString(msg) {
+		t.Fatal("message is not valid UTF-8")
+	}
+	if n := utf8.RuneCountInString(msg); n > maxMessageRunes+2*maxCodeRunes+200 {
+		t.Errorf("message is %d characters; vendor text must be clipped", n)
+	}
+	if !strings.HasSuffix(msg, ". Check the key.") {
+		t.Errorf("our own hint must survive clipping: …%s", msg[len(msg)-40:])
+	}
+}
+
+func TestClip(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"", 3, ""},
+		{"abc", 3, "abc"},
+		{"abcd", 3, "abc…"},
+		{"日本語テキスト", 3, "日本語…"},
+		{"a\xffb", 3, "a?b"},
+	} {
+		if got := Clip(tc.in, tc.max); got != tc.want {
+			t.Errorf("Clip(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	if got := Snippet(nil); got != "(empty response body)" {
+		t.Errorf("Snippet(nil) = %q", got)
+	}
+	if got := Snippet([]byte("<h1>Bad\n\n  Gateway</h1>")); got != "<h1>Bad Gateway</h1>" {
+		t.Errorf("Snippet joins whitespace: %q", got)
+	}
+	if got := Snippet([]byte(strings.Repeat("x ", 1000))); utf8.RuneCountInString(got) != maxSnippetRunes+1 {
+		t.Errorf("Snippet is %d characters, want %d and the cut mark", utf8.RuneCountInString(got), maxSnippetRunes+1)
+	}
+}
