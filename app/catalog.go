@@ -1,6 +1,7 @@
 package app
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -16,8 +17,9 @@ import (
 
 // entry builds one provider's tool.
 type entry struct {
-	slug  string
-	build func(env providers.Env, deps tools.Deps) (*tools.Tool, error)
+	slug   string
+	build  func(env providers.Env, deps tools.Deps) (*tools.Tool, error)
+	schema func() (json.RawMessage, error) // reflected from the request struct
 }
 
 // catalog lists every provider, in the order tools are listed. Adding a
@@ -35,7 +37,7 @@ func catalog() []entry {
 // provider makes the catalog entry of a provider package: its constructor
 // reads settings from env, and the tool adapter does the rest.
 func provider[T any, P providers.Provider[T]](slug string, newProvider func(providers.Env) (P, error)) entry {
-	return entry{slug: slug, build: func(env providers.Env, d tools.Deps) (*tools.Tool, error) {
+	return entry{slug: slug, schema: tools.InputSchema[T], build: func(env providers.Env, d tools.Deps) (*tools.Tool, error) {
 		p, err := newProvider(env)
 		if err != nil {
 			return nil, err
@@ -98,6 +100,20 @@ func BuildTools(selected []string, env providers.Env, deps tools.Deps) ([]*tools
 			return nil, err
 		}
 		out = append(out, t)
+	}
+	return out, nil
+}
+
+// ReflectedSchemas maps every tool name to the input schema reflected from
+// its provider's request struct, which is what schemas/<tool>.json must hold.
+func ReflectedSchemas() (map[string]json.RawMessage, error) {
+	out := map[string]json.RawMessage{}
+	for _, e := range catalog() {
+		s, err := e.schema()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", e.slug, err)
+		}
+		out[tools.Prefix+e.slug] = s
 	}
 	return out, nil
 }

@@ -84,19 +84,19 @@ type adapter[T any] struct {
 func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 	desc := p.Describe()
 	name := Prefix + desc.Slug
-	in, err := InputSchema[T]()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	in, ok := schemas.Committed(name)
+	if !ok {
+		var err error
+		if in, err = InputSchema[T](); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
 	}
-	v, err := newValidator(name, in)
-	if err != nil {
-		return nil, err
-	}
-	a := &adapter[T]{p: p, desc: desc, name: name, deps: deps, validator: v}
+	a := &adapter[T]{p: p, desc: desc, name: name, deps: deps, validator: newValidator(name, in)}
 	if deps.Client == nil {
 		return nil, fmt.Errorf("%s: no HTTP client", name)
 	}
 	if !deps.HeaderCredentials {
+		var err error
 		if a.envCreds, err = providers.CredentialsFromEnv(desc.Credentials, deps.Env); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
@@ -175,7 +175,7 @@ func (a *adapter[T]) recovering(ctx context.Context, req mcp.CallToolRequest) (r
 func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	start := time.Now()
 	log := a.deps.Logger.With().Str("tool", a.name).Logger()
-	raw, err := json.Marshal(argumentsOf(req))
+	raw, err := argumentBytes(req)
 	if err != nil {
 		return mcp.NewToolResultError(a.name + ": arguments could not be read: " + err.Error()), nil
 	}
@@ -312,8 +312,19 @@ func (a *adapter[T]) decode(raw []byte, in *T) (bool, providers.FieldErrors) {
 			return false, errs
 		}
 	}
-	schemaErrs := a.validator.validate(raw)
-	dryRun, err := decodeStrict(raw, in)
+	parsed, schemaErrs := a.validator.validate(raw)
+	if len(schemaErrs) == 0 {
+		// The schema refuses unknown keys and wrong types everywhere but in
+		// free-form objects, so a plain decode is as strict here, and cheaper.
+		if err := json.Unmarshal(raw, in); err != nil {
+			return false, providers.FieldErrors{{Message: err.Error()}}
+		}
+		dryRun, _ := parsed.(map[string]any)["dry_run"].(bool)
+		return dryRun, a.p.Check(in)
+	}
+	// Invalid: decode strictly anyway, so the provider's own checks can add
+	// their more specific word on the fields the schema complained about.
+	_, err := decodeStrict(raw, in)
 	switch {
 	case err != nil && len(schemaErrs) > 0:
 		return false, schemaErrs
@@ -321,9 +332,6 @@ func (a *adapter[T]) decode(raw []byte, in *T) (bool, providers.FieldErrors) {
 		return false, providers.FieldErrors{{Message: err.Error()}}
 	}
 	checkErrs := a.p.Check(in)
-	if len(schemaErrs) == 0 {
-		return dryRun, checkErrs
-	}
 	// The provider's word on a field is more specific than the schema's
 	// (e.g. "31 hex digits" beats "does not match pattern"): keep it, and the
 	// schema's errors on every other field.
@@ -394,7 +402,8 @@ func (a *adapter[T]) explain(err error, creds providers.Credentials) string {
 		return err.Error() + ". Check that " + strings.Join(names, " and ") + " is valid and allowed to create agents"
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
-		return err.Error() + fmt.Sprintf(" (the call's time limit is %s; see --timeout)", a.deps.Timeout)
+		// First, so it does not trail the advice on what to do next.
+		return fmt.Sprintf("the call's time limit of %s (--timeout) ran out. ", a.deps.Timeout) + err.Error()
 	}
 	return err.Error()
 }
@@ -437,11 +446,17 @@ func structured(v any, summary string) (*mcp.CallToolResult, error) {
 	}, nil
 }
 
-func argumentsOf(req mcp.CallToolRequest) any {
-	if args := req.GetRawArguments(); args != nil {
-		return args
+// argumentBytes returns the call's arguments as JSON: the bytes the client
+// sent when mcp-go kept them, which saves re-encoding a large prompt.
+func argumentBytes(req mcp.CallToolRequest) ([]byte, error) {
+	switch args := req.GetRawArguments().(type) {
+	case json.RawMessage:
+		return args, nil
+	case nil:
+		return []byte("{}"), nil
+	default:
+		return json.Marshal(args)
 	}
-	return map[string]any{}
 }
 
 func headerOf(req mcp.CallToolRequest) http.Header {
@@ -453,6 +468,9 @@ func headerOf(req mcp.CallToolRequest) http.Header {
 
 // logArgs logs argument keys and sizes, never values.
 func logArgs(log *zerolog.Logger, raw []byte) {
+	if log.GetLevel() > zerolog.DebugLevel || zerolog.GlobalLevel() > zerolog.DebugLevel {
+		return
+	}
 	var fields map[string]json.RawMessage
 	if json.Unmarshal(raw, &fields) != nil {
 		return

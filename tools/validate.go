@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/santhosh-tekuri/jsonschema/v6/kind"
@@ -17,49 +18,68 @@ import (
 )
 
 // validator checks raw arguments against a tool's input schema and reports
-// every violation with its location and what is allowed.
+// every violation with its location and what is allowed. The schema is
+// compiled on first use: compiling all five costs more than the rest of
+// start-up, and a client spawning the server waits for tools/list, not for that.
 type validator struct {
+	tool    string
+	raw     json.RawMessage
+	once    sync.Once
 	schema  *jsonschema.Schema
 	doc     map[string]any // the schema as JSON, to list allowed keys
+	err     error
 	printer *message.Printer
 }
 
-func newValidator(tool string, raw json.RawMessage) (*validator, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("%s: schema: %w", tool, err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	url := "mem:///" + tool + ".json"
-	if err := c.AddResource(url, doc); err != nil {
-		return nil, fmt.Errorf("%s: schema: %w", tool, err)
-	}
-	sch, err := c.Compile(url)
-	if err != nil {
-		return nil, fmt.Errorf("%s: schema: %w", tool, err)
-	}
-	m, _ := doc.(map[string]any)
-	return &validator{schema: sch, doc: m, printer: message.NewPrinter(language.English)}, nil
+func newValidator(tool string, raw json.RawMessage) *validator {
+	return &validator{tool: tool, raw: raw}
 }
 
-// validate returns nil when args satisfy the schema.
-func (v *validator) validate(args []byte) providers.FieldErrors {
+func (v *validator) load() error {
+	v.once.Do(func() {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(v.raw))
+		if err != nil {
+			v.err = fmt.Errorf("%s: schema: %w", v.tool, err)
+			return
+		}
+		c := jsonschema.NewCompiler()
+		c.DefaultDraft(jsonschema.Draft2020)
+		url := "mem:///" + v.tool + ".json"
+		if err := c.AddResource(url, doc); err != nil {
+			v.err = fmt.Errorf("%s: schema: %w", v.tool, err)
+			return
+		}
+		if v.schema, err = c.Compile(url); err != nil {
+			v.err = fmt.Errorf("%s: schema: %w", v.tool, err)
+			return
+		}
+		v.doc, _ = doc.(map[string]any)
+		v.printer = message.NewPrinter(language.English)
+	})
+	return v.err
+}
+
+// validate parses args and checks them against the schema. It returns the
+// parsed arguments, and no errors when they satisfy the schema.
+func (v *validator) validate(args []byte) (any, providers.FieldErrors) {
+	if err := v.load(); err != nil {
+		return nil, providers.FieldErrors{{Message: "internal error: " + err.Error()}}
+	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(args))
 	if err != nil {
-		return providers.FieldErrors{{Message: "arguments are not valid JSON: " + err.Error()}}
+		return nil, providers.FieldErrors{{Message: "arguments are not valid JSON: " + err.Error()}}
 	}
 	err = v.schema.Validate(inst)
 	if err == nil {
-		return nil
+		return inst, nil
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return providers.FieldErrors{{Message: err.Error()}}
+		return inst, providers.FieldErrors{{Message: err.Error()}}
 	}
 	var out providers.FieldErrors
 	v.collect(ve, &out)
-	return out
+	return inst, out
 }
 
 func (v *validator) collect(e *jsonschema.ValidationError, out *providers.FieldErrors) {
@@ -118,6 +138,9 @@ func pointer(tokens []string) string {
 // the property: models often send null for "not set", and every optional
 // field here means the same when absent. Free-form objects keep their nulls.
 func (v *validator) dropNulls(args []byte) []byte {
+	if !bytes.Contains(args, []byte("null")) || v.load() != nil {
+		return args
+	}
 	var doc any
 	if json.Unmarshal(args, &doc) != nil {
 		return args

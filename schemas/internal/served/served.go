@@ -1,4 +1,5 @@
-// Package served renders the input schema each tool serves, as committed under schemas/.
+// Package served renders the input schema of every tool as reflected from its
+// provider's request struct: what schemas/<tool>.json must hold.
 package served
 
 import (
@@ -7,24 +8,22 @@ import (
 	"fmt"
 
 	"github.com/agentmcp/agentmcp/app"
-	"github.com/agentmcp/agentmcp/providers"
-	"github.com/agentmcp/agentmcp/tools"
 )
 
-// Files maps "<tool>.json" to the indented input schema of every tool.
+// Files maps "<tool>.json" to the indented reflected input schema of every tool.
 func Files() (map[string][]byte, error) {
-	ts, err := app.BuildTools(app.Slugs(), providers.MapEnv(nil), tools.Deps{Client: providers.NewClient("agentmcp/gen")})
+	reflected, err := app.ReflectedSchemas()
 	if err != nil {
 		return nil, err
 	}
 	out := map[string][]byte{}
-	for _, t := range ts {
+	for name, schema := range reflected {
 		var buf bytes.Buffer
-		if err := json.Indent(&buf, t.Tool.RawInputSchema, "", "  "); err != nil {
-			return nil, fmt.Errorf("%s: %w", t.Tool.Name, err)
+		if err := json.Indent(&buf, schema, "", "  "); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 		buf.WriteByte('\n')
-		out[t.Tool.Name+".json"] = buf.Bytes()
+		out[name+".json"] = buf.Bytes()
 	}
 	return out, nil
 }
