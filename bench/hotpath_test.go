@@ -119,8 +119,8 @@ func BenchmarkHandlerPromptSize(b *testing.B) {
 	}
 }
 
-// BenchmarkBuildTools is the per-process start-up work of the tools: schema
-// reflection and validator compilation for every registered provider.
+// BenchmarkBuildTools is the per-process start-up work of the tools for every
+// registered provider (validators compile later, on each tool's first call).
 func BenchmarkBuildTools(b *testing.B) {
 	env := dummyCredentials(b)
 	b.ReportAllocs()
