@@ -46,7 +46,14 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 		stdio := server.NewStdioServer(srv.MCP)
 		stdio.SetErrorLogger(log.New(logger, "", 0))
 		server.WithWorkerPoolSize(stdioWorkers)(stdio)
-		err := stdio.Listen(ctx, stdin, stdout)
+		// The session ends when stdin closes or ctx is done. Either way the
+		// server is told first, so calls in flight finish and reach the
+		// journal rather than being cancelled midway by mcp-go.
+		listenCtx, stopListening := context.WithCancel(context.WithoutCancel(ctx))
+		defer stopListening()
+		stopOnSignal := context.AfterFunc(ctx, func() { srv.EndSession(); stopListening() })
+		defer stopOnSignal()
+		err := stdio.Listen(listenCtx, &endOnError{r: stdin, end: srv.EndSession}, stdout)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("stdio: %w", err)
 		}
@@ -67,6 +74,21 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 	err = NewHTTPService(srv, cfg).Serve(ctx, ln)
 	logger.Info().Msg("stopped")
 	return err
+}
+
+// endOnError calls end when reading fails: the end of stdin is the end of the
+// session, and the in-flight calls must know before mcp-go cancels them.
+type endOnError struct {
+	r   io.Reader
+	end func()
+}
+
+func (e *endOnError) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil {
+		e.end()
+	}
+	return n, err
 }
 
 func openJournal(cfg Config, env providers.Env) (*journal.Journal, error) {

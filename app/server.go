@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -33,6 +34,15 @@ type Server struct {
 	Tools   []*tools.Tool
 	Journal *journal.Journal // nil when off
 	Log     zerolog.Logger
+
+	ending  chan struct{}
+	endOnce sync.Once
+}
+
+// EndSession tells in-flight calls the session is ending: a call cancelled
+// from now on finishes (bounded by the shutdown timeout) instead of aborting.
+func (s *Server) EndSession() {
+	s.endOnce.Do(func() { close(s.ending) })
 }
 
 // NewServer builds the MCP server for cfg. env supplies vendor settings and credentials.
@@ -48,6 +58,13 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		DryRunOnly:        cfg.DryRun,
 		Timeout:           cfg.Timeout,
 		Logger:            log,
+		DrainTimeout:      cfg.ShutdownTimeout,
+	}
+	ending := make(chan struct{})
+	if cfg.Transport == TransportStdio {
+		// Over HTTP a cancelled request is a client that went away or gave up;
+		// shutdown there does not cancel in-flight requests at all.
+		deps.Ending = ending
 	}
 	if cfg.Transport == TransportHTTP {
 		deps.ProgressPause = progressPause
@@ -91,7 +108,7 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 				return []mcp.ResourceContents{mcp.TextResourceContents{URI: JournalURI, MIMEType: "application/json", Text: string(b)}}, nil
 			})
 	}
-	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log}, nil
+	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending}, nil
 }
 
 // LogStartup writes one line naming the enabled tools and where each

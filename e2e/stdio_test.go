@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/agentmcp/agentmcp/journal"
 )
 
 // TestStdio drives the binary over stdio in both protocol eras: list tools,
@@ -142,5 +144,48 @@ func TestStdioProgressOnRetry(t *testing.T) {
 	defer mu.Unlock()
 	if len(notes) == 0 || !strings.Contains(notes[0], "retrying in") {
 		t.Errorf("progress notifications = %q", notes)
+	}
+}
+
+// TestStdioEndDuringCreate: a client that closes stdin while a create is in
+// flight (a desktop app quitting) does not cut the vendor call short: the
+// call finishes, the server exits, and the journal holds the agent's id.
+func TestStdioEndDuringCreate(t *testing.T) {
+	v := newVendor(t)
+	v.delay = 1500 * time.Millisecond
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--journal", journalFile)
+	initialize(t, s.client, "")
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": "in flight"}
+		_, _ = s.client.CallTool(context.Background(), req)
+	}()
+	select {
+	case <-v.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the vendor never got the request")
+	}
+	s.stdin.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- s.cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, s.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("agentmcp did not exit after stdin closed")
+	}
+	v.mu.Lock()
+	aborted := v.aborted
+	v.mu.Unlock()
+	if aborted != 0 {
+		t.Error("the vendor request was aborted when stdin closed")
+	}
+	e := journalEntries(t, journalFile)
+	if len(e) != 1 || e[0].Outcome != journal.OutcomeCreated || e[0].AgentID != "agt_0001" {
+		t.Errorf("journal = %+v, want the created agent agt_0001", e)
 	}
 }

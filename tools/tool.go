@@ -44,6 +44,12 @@ type Deps struct {
 	Timeout           time.Duration // per call, retries included
 	Journal           Recorder      // nil: no journal
 	Logger            zerolog.Logger
+	// Ending is closed when the session is ending (stdin closed, or the
+	// server told to stop). A call whose request is cancelled after that is
+	// let finish, for up to DrainTimeout, so that its outcome reaches the
+	// journal rather than "unknown". nil: a cancelled request always aborts.
+	Ending       <-chan struct{}
+	DrainTimeout time.Duration
 	// ProgressPause is a short wait after the last progress notification so the
 	// streamable HTTP transport delivers it before the result (mcp-go drops a
 	// trailing notification otherwise).
@@ -119,6 +125,28 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 		tool.Credentials = append(tool.Credentials, CredentialStatus{Env: c.Env, Source: src})
 	}
 	return tool, nil
+}
+
+// callContext bounds the vendor call by timeout and ties it to the request:
+// a client's cancellation aborts it. A request cancelled because the session
+// is ending does not: aborting a create midway leaves the agent unknown, so it
+// finishes, within DrainTimeout, and is journaled with its real outcome.
+func (a *adapter[T]) callContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	if a.deps.Ending == nil {
+		return context.WithTimeout(ctx, timeout)
+	}
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	stop := context.AfterFunc(ctx, func() {
+		select {
+		case <-a.deps.Ending:
+			if a.deps.DrainTimeout > 0 && a.deps.DrainTimeout < timeout {
+				time.AfterFunc(a.deps.DrainTimeout, cancel)
+			}
+		default:
+			cancel()
+		}
+	})
+	return callCtx, func() { stop(); cancel() }
 }
 
 // dryRunDescription is the description of the argument every tool adds.
@@ -216,7 +244,15 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
-	callCtx, cancel := context.WithTimeout(ctx, timeout)
+	if ctx.Err() != nil {
+		// Cancelled before anything was sent (a client that gave up, or a
+		// session that ended while the call waited its turn): send nothing.
+		msg := "the request was cancelled before anything was sent; no agent was created"
+		entry.Outcome, entry.Error = journal.OutcomeNotSent, msg
+		a.record(entry, start, log)
+		return mcp.NewToolResultError(a.name + ": " + msg), nil
+	}
+	callCtx, cancel := a.callContext(ctx, timeout)
 	defer cancel()
 	progress := newProgress(ctx, req, a.deps.ProgressPause)
 	call := providers.Call{

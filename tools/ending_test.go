@@ -1,0 +1,109 @@
+package tools_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/providers/datagrid"
+	"github.com/agentmcp/agentmcp/tools"
+)
+
+// TestCancelledCall: a client's cancellation aborts the vendor call, but a
+// cancellation that comes with the end of the session (stdin closed) lets the
+// call finish, within the drain timeout, so the journal gets its real outcome.
+func TestCancelledCall(t *testing.T) {
+	closed := make(chan struct{})
+	close(closed)
+	for _, tc := range []struct {
+		name        string
+		ending      chan struct{}
+		drain       time.Duration
+		vendorDelay time.Duration
+		cancelFirst bool // the request is cancelled before the call starts
+		wantOutcome string
+		wantSent    bool
+	}{
+		{"client cancels: aborted", nil, 0, time.Minute, false, journal.OutcomeUnknown, true},
+		{"client cancels while the session goes on: aborted", make(chan struct{}), 10 * time.Second, time.Minute, false, journal.OutcomeUnknown, true},
+		{"session ends: finishes", closed, 10 * time.Second, 300 * time.Millisecond, false, journal.OutcomeCreated, true},
+		{"session ends, vendor hangs: aborted after the drain", closed, 200 * time.Millisecond, time.Minute, false, journal.OutcomeUnknown, true},
+		{"cancelled before sending: nothing sent", closed, 10 * time.Second, 0, true, journal.OutcomeNotSent, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			arrived := make(chan struct{}, 1)
+			var hits atomic.Int32
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body) // then a client that goes away cancels r.Context()
+				hits.Add(1)
+				arrived <- struct{}{}
+				select {
+				case <-time.After(tc.vendorDelay):
+				case <-r.Context().Done():
+					return
+				}
+				w.WriteHeader(http.StatusCreated)
+				_, _ = w.Write([]byte(`{"object":"agent","id":"agt_late","name":"n"}`))
+			}))
+			defer srv.Close()
+			env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: srv.URL + "/v1"})
+			jr := &memJournal{}
+			deps := tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 30 * time.Second,
+				Journal: jr, Logger: zerolog.Nop(), DrainTimeout: tc.drain}
+			if tc.ending != nil {
+				deps.Ending = tc.ending
+			}
+			p, err := datagrid.New(env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tool, err := tools.New(p, deps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tc.cancelFirst {
+				cancel()
+			} else {
+				go func() {
+					<-arrived
+					cancel()
+				}()
+			}
+			var req mcp.CallToolRequest
+			req.Params.Name = tool.Tool.Name
+			req.Params.Arguments = map[string]any{"name": "n"}
+			res, err := tool.Handler(ctx, req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			entries := jr.all()
+			if len(entries) != 1 {
+				t.Fatalf("journal has %d entries, want 1", len(entries))
+			}
+			if got := entries[0].Outcome; got != tc.wantOutcome {
+				t.Errorf("journal outcome = %q, want %q (result: %v)", got, tc.wantOutcome, res.Content)
+			}
+			if tc.wantOutcome == journal.OutcomeCreated && (res.IsError || entries[0].AgentID != "agt_late") {
+				t.Errorf("want the created agent agt_late, got %+v", res.Content)
+			}
+			if sent := hits.Load() > 0; sent != tc.wantSent {
+				t.Errorf("sent = %v, want %v", sent, tc.wantSent)
+			}
+			if tc.cancelFirst && !strings.Contains(entries[0].Error, "before anything was sent") {
+				t.Errorf("error = %q", entries[0].Error)
+			}
+		})
+	}
+}
