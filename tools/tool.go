@@ -203,15 +203,17 @@ func (a *adapter[T]) recovering(ctx context.Context, req mcp.CallToolRequest) (r
 func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	start := time.Now()
 	log := a.deps.Logger.With().Str("tool", a.name).Logger()
-	raw, err := argumentBytes(req)
+	raw, parsed, err := arguments(req)
 	if err != nil {
 		return mcp.NewToolResultError(a.name + ": arguments could not be read: " + err.Error()), nil
 	}
 	logArgs(&log, raw)
-	raw = a.validator.dropNulls(raw)
+	if bytes.Contains(raw, []byte("null")) {
+		raw, parsed = a.validator.dropNulls(raw)
+	}
 
 	var in T
-	dryRun, errs := a.decode(raw, &in)
+	dryRun, errs := a.decode(raw, parsed, &in)
 	if len(errs) > 0 {
 		log.Info().Int("problems", len(errs)).Msg("arguments refused")
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Error())), nil
@@ -338,7 +340,7 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 
 // decode validates raw against the schema, splits off dry_run, decodes the
 // rest strictly into in and runs the provider's own checks.
-func (a *adapter[T]) decode(raw []byte, in *T) (bool, providers.FieldErrors) {
+func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.FieldErrors) {
 	// A provider may recognise a known wrong shape and say how to fix it,
 	// which beats the schema's generic complaint.
 	if pc, ok := any(a.p).(interface {
@@ -348,7 +350,7 @@ func (a *adapter[T]) decode(raw []byte, in *T) (bool, providers.FieldErrors) {
 			return false, errs
 		}
 	}
-	parsed, schemaErrs := a.validator.validate(raw)
+	parsed, schemaErrs := a.validator.validate(raw, parsed)
 	if len(schemaErrs) == 0 {
 		// The schema refuses unknown keys and wrong types everywhere but in
 		// free-form objects, so a plain decode is as strict here, and cheaper.
@@ -482,17 +484,21 @@ func structured(v any, summary string) (*mcp.CallToolResult, error) {
 	}, nil
 }
 
-// argumentBytes returns the call's arguments as JSON: the bytes the client
-// sent when mcp-go kept them, which saves re-encoding a large prompt.
-func argumentBytes(req mcp.CallToolRequest) ([]byte, error) {
-	switch args := req.GetRawArguments().(type) {
-	case json.RawMessage:
-		return args, nil
-	case nil:
-		return []byte("{}"), nil
-	default:
-		return json.Marshal(args)
+// arguments returns the call's arguments as JSON and, when mcp-go decoded
+// them from exactly those bytes, the decoded value: validating that saves
+// parsing a large prompt once more.
+func arguments(req mcp.CallToolRequest) ([]byte, any, error) {
+	if raw := req.Params.RawArguments; len(raw) > 0 {
+		if m, ok := req.Params.Arguments.(map[string]any); ok {
+			return raw, m, nil
+		}
+		return raw, nil, nil
 	}
+	if req.Params.Arguments == nil {
+		return []byte("{}"), nil, nil
+	}
+	b, err := json.Marshal(req.Params.Arguments)
+	return b, nil, err
 }
 
 func headerOf(req mcp.CallToolRequest) http.Header {

@@ -59,17 +59,21 @@ func (v *validator) load() error {
 	return v.err
 }
 
-// validate parses args and checks them against the schema. It returns the
-// parsed arguments, and no errors when they satisfy the schema.
-func (v *validator) validate(args []byte) (any, providers.FieldErrors) {
+// validate checks args against the schema; parsed is args already decoded,
+// or nil to parse them here. It returns the decoded arguments, and no errors
+// when they satisfy the schema.
+func (v *validator) validate(args []byte, parsed any) (any, providers.FieldErrors) {
 	if err := v.load(); err != nil {
 		return nil, providers.FieldErrors{{Message: "internal error: " + err.Error()}}
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(args))
-	if err != nil {
-		return nil, providers.FieldErrors{{Message: "arguments are not valid JSON: " + err.Error()}}
+	inst := parsed
+	if inst == nil {
+		var err error
+		if inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(args)); err != nil {
+			return nil, providers.FieldErrors{{Message: "arguments are not valid JSON: " + err.Error()}}
+		}
 	}
-	err = v.schema.Validate(inst)
+	err := v.schema.Validate(inst)
 	if err == nil {
 		return inst, nil
 	}
@@ -137,22 +141,20 @@ func pointer(tokens []string) string {
 // dropNulls removes object members that are null where the schema declares
 // the property: models often send null for "not set", and every optional
 // field here means the same when absent. Free-form objects keep their nulls.
-func (v *validator) dropNulls(args []byte) []byte {
-	if !bytes.Contains(args, []byte("null")) || v.load() != nil {
-		return args
-	}
+// It returns the arguments and, when it could decode them, their decoded form.
+func (v *validator) dropNulls(args []byte) ([]byte, any) {
 	var doc any
-	if json.Unmarshal(args, &doc) != nil {
-		return args
+	if v.load() != nil || json.Unmarshal(args, &doc) != nil {
+		return args, nil
 	}
 	if !dropNullsAt(doc, v.doc) {
-		return args
+		return args, doc
 	}
 	out, err := json.Marshal(doc)
 	if err != nil {
-		return args
+		return args, nil
 	}
-	return out
+	return out, doc
 }
 
 // dropNullsAt reports whether it changed anything.
