@@ -155,7 +155,12 @@ func (p *Provider) Build(r *Request, creds providers.Credentials, _ providers.At
 	h.Set("x-auth-token", creds.Get("api_key").Reveal())
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/json")
-	return &providers.Outgoing{Method: http.MethodPost, URL: providers.JoinURL(p.baseURL, agentPath), Header: h, Body: body}, nil
+	// MCP server URLs may carry tokens: a preview must not show them.
+	var sensitive []string
+	for _, m := range r.Configs.MCPConfigs {
+		sensitive = append(sensitive, urlSecrets(m.URL)...)
+	}
+	return &providers.Outgoing{Method: http.MethodPost, URL: providers.JoinURL(p.baseURL, agentPath), Header: h, Body: body, Sensitive: sensitive}, nil
 }
 
 // Parse implements providers.Provider. The document states no success status
@@ -166,6 +171,8 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if resp.Status < 200 || resp.Status > 299 {
 		code, msg := errorOf(resp.Body)
 		ve := providers.NewStatusError(name, resp, code, msg)
+		// The vendor may quote an MCP server URL, token and all.
+		ve.Message = RedactURLsIn(ve.Message)
 		ve.RequestID = requestID
 		return nil, ve
 	}

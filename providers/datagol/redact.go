@@ -2,6 +2,7 @@ package datagol
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/agentmcp/agentmcp/providers"
@@ -31,6 +32,39 @@ func RedactURL(u string) string {
 		return base + "#" + redactParams(frag)
 	}
 	return base
+}
+
+// urlPattern finds URLs in free text (a vendor's error message, say).
+var urlPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]+`)
+
+// RedactURLsIn applies RedactURL to every URL in s.
+func RedactURLsIn(s string) string {
+	return urlPattern.ReplaceAllStringFunc(s, RedactURL)
+}
+
+// urlSecrets returns the values RedactURL masks in u: a request body that
+// carries u can then be previewed with them hidden.
+func urlSecrets(u string) []string {
+	var out []string
+	if _, rest, ok := strings.Cut(u, "://"); ok {
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+			out = append(out, rest[:at])
+		}
+	}
+	base, frag, _ := strings.Cut(u, "#")
+	_, query, _ := strings.Cut(base, "?")
+	for _, q := range []string{query, frag} {
+		for _, p := range strings.Split(q, "&") {
+			if k, v, ok := strings.Cut(p, "="); ok && v != "" && sensitiveParam(k) {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
 }
 
 func redactParams(q string) string {

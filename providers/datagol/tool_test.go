@@ -3,11 +3,19 @@ package datagol
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/rs/zerolog"
 
+	"github.com/agentmcp/agentmcp/journal"
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/tools"
 )
@@ -76,4 +84,74 @@ func TestToolAcceptsDocumentExample(t *testing.T) {
 	if isErr || !strings.Contains(text, `"name":"Financial Agent"`) {
 		t.Fatalf("got:\n%s", text)
 	}
+}
+
+// TestToolHidesMCPURLTokens: a token in an MCP server URL is sent to the
+// vendor but appears in no preview, error result, journal entry or log line,
+// even when the vendor quotes the URL back.
+func TestToolHidesMCPURLTokens(t *testing.T) {
+	const urlToken = "canary-url-token-7d1e"
+	const serverURL = "https://mcp.example/ws?workspace_id=w1&token=" + urlToken
+	var sent atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		sent.Store(strings.Contains(string(body), urlToken))
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"error":"Bad Request","message":"cannot reach MCP server %s"}`, serverURL)
+	}))
+	defer srv.Close()
+	var logs strings.Builder
+	jr := &journalRecorder{}
+	env := providers.MapEnv(map[string]string{EnvAPIKey: canaryKey, EnvBaseURL: srv.URL})
+	p, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, err := tools.New[Request](p, tools.Deps{Client: testClient(), Env: env, Journal: jr,
+		Logger: zerolog.New(&logs).Level(zerolog.DebugLevel)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := `{"name":"n","description":"d","prompt":"p","isPublished":false,"uiMetadata":{},` +
+		`"configs":{"mcpConfigs":[{"serverType":"CUSTOM","name":"ws","url":"` + serverURL + `"}]}`
+	var texts []string
+	for _, dry := range []string{`,"dry_run":true}`, `}`} {
+		res, err := tool.Handler(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: tool.Tool.Name, Arguments: json.RawMessage(args + dry)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(res)
+		texts = append(texts, string(b))
+	}
+	if !strings.Contains(texts[0], "token=[REDACTED]") || !strings.Contains(texts[1], "token=[REDACTED]") {
+		t.Errorf("want the URL shown with its token masked:\npreview: %s\nerror: %s", texts[0], texts[1])
+	}
+	if !sent.Load() {
+		t.Error("the vendor did not get the real URL")
+	}
+	for where, text := range map[string]string{"preview": texts[0], "error result": texts[1], "journal": jr.String(), "logs": logs.String()} {
+		if strings.Contains(text, urlToken) {
+			t.Errorf("%s shows the MCP URL token:\n%s", where, text)
+		}
+	}
+}
+
+// journalRecorder keeps journal entries as text.
+type journalRecorder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (j *journalRecorder) Record(e journal.Entry) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	b, err := json.Marshal(e)
+	j.b.Write(b)
+	return err
+}
+
+func (j *journalRecorder) String() string {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return j.b.String()
 }
