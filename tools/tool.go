@@ -107,7 +107,7 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	t := mcp.NewToolWithRawSchema(name, desc.Description+" Returns the new agent id; dry_run previews.", in)
+	t := mcp.NewToolWithRawSchema(name, desc.Description, in)
 	t.Title = "Create " + desc.Name + " agent"
 	t.RawOutputSchema = outputSchema
 	t.Annotations = mcp.ToolAnnotation{
@@ -166,10 +166,12 @@ func InputSchema[T any]() (json.RawMessage, error) {
 	return schemas.Marshal(s)
 }
 
-// outputSchema covers both the created result and the dry-run preview.
+// outputSchema covers both the created result and the dry-run preview. It
+// is repeated in every tool of tools/list, so it declares only the fields a
+// caller branches on; agent and request (objects) are allowed, not declared.
 var outputSchema = json.RawMessage(`{"type":"object","properties":{` +
-	`"provider":{"type":"string"},"dry_run":{"type":"boolean"},"agent_id":{"type":"string"},` +
-	`"agent":{"type":"object"},"request":{"type":"object"}},"required":["provider","dry_run"]}`)
+	`"provider":{"type":"string"},"dry_run":{"type":"boolean"},"agent_id":{"type":"string"}},` +
+	`"required":["provider","dry_run"]}`)
 
 // Success is the structured result of a created agent.
 type Success struct {

@@ -88,7 +88,7 @@ func (p *Provider) Describe() providers.Descriptor {
 	return providers.Descriptor{
 		Slug:        "alibaba_dms",
 		Name:        name,
-		Description: "Create an Alibaba Cloud DMS data-analysis agent (CreateCustomAgent): instruction, knowledge, data range, MCP knowledge bases, schedule. No field is required.",
+		Description: "Create an Alibaba Cloud DMS data-analysis agent (CreateCustomAgent) over a data range, optionally scheduled. No field is required.",
 		Credentials: []providers.CredentialSpec{
 			{Key: "access_key_id", Env: EnvAccessKeyID, Header: "X-Alibaba-Cloud-Access-Key-Id", Required: true},
 			{Key: "access_key_secret", Env: EnvAccessKeySecret, Header: "X-Alibaba-Cloud-Access-Key-Secret", Required: true},

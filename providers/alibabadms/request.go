@@ -13,7 +13,7 @@ import (
 // object or array, as its compact JSON text; DataJson marshals to a string.
 type Request struct {
 	WorkspaceID         string              `json:"WorkspaceId,omitempty" jsonschema_description:"Workspace ID; omit for the personal space."`
-	Name                string              `json:"Name,omitempty" jsonschema_description:"Agent name."`
+	Name                string              `json:"Name,omitempty"`
 	Description         string              `json:"Description,omitempty"`
 	DataJSON            *DataJSON           `json:"DataJson,omitempty" jsonschema_description:"Data range, sent as JSON text; ids from ListDataCenterDatabase / ListDataCenterTable."`
 	Instruction         string              `json:"Instruction,omitempty" jsonschema:"maxLength=10000" jsonschema_description:"Agent instructions. All parameters travel in the URL, at most 65536 bytes encoded: a CJK character costs 9, a letter 1."`
@@ -74,7 +74,7 @@ type DataSource struct {
 // KnowledgeConfig is one KnowledgeConfigList entry.
 type KnowledgeConfig struct {
 	AccessType  string `json:"AccessType,omitempty" jsonschema:"enum=mcp" jsonschema_description:"Only mcp (sent when omitted)."`
-	McpServerID string `json:"McpServerId" jsonschema:"minLength=1" jsonschema_description:"MCP server ID."`
+	McpServerID string `json:"McpServerId" jsonschema:"minLength=1"`
 }
 
 // MarshalJSON sends the only access type when none is given.

@@ -48,7 +48,7 @@ func (p *Provider) Describe() providers.Descriptor {
 	return providers.Descriptor{
 		Slug:        "computer_agents",
 		Name:        name,
-		Description: "Create a Computer Agents (computer-agents.com) agent: name and model required; instructions, skills, reasoning effort, permissions optional.",
+		Description: "Create a Computer Agents (computer-agents.com) agent: name and model required; skills and permissions optional.",
 		Credentials: []providers.CredentialSpec{
 			{Key: "api_key", Env: EnvAPIKey, Header: "X-Computer-Agents-Api-Key", Required: true},
 		},

@@ -14,19 +14,19 @@ import (
 // reflected schema is the tool's input schema. The document requires name and
 // model only.
 type Request struct {
-	ID          string `json:"id,omitempty" jsonschema:"minLength=1" jsonschema_description:"Optional custom agent ID."`
-	Name        string `json:"name" jsonschema:"minLength=1" jsonschema_description:"Human-readable agent name."`
-	Description string `json:"description,omitempty" jsonschema_description:"Short summary of the agent's purpose."`
+	ID          string `json:"id,omitempty" jsonschema:"minLength=1"`
+	Name        string `json:"name" jsonschema:"minLength=1"`
+	Description string `json:"description,omitempty"`
 	// Model is not an enum: workspaces add external and newer models, so the
 	// documented ids are listed as guidance only.
 	Model             string         `json:"model" jsonschema:"minLength=1" jsonschema_description:"Model id. Managed: claude-opus-4-7, claude-opus-4-6, claude-sonnet-4-5, claude-haiku-4-5, gpt-5.5-pro, gpt-5.5, gpt-5.4, gpt-5.4-mini, gpt-5.4-nano, gemini-3-flash, gemini-3-1-flash, gemini-3-1-pro, deepseek-v4-pro, deepseek-v4-flash, kimi-k2.6. Team/Enterprise: external:{providerType}:{urlEncodedModelId}. Other workspace ids are accepted."`
-	Instructions      string         `json:"instructions,omitempty" jsonschema_description:"System instructions for the agent."`
+	Instructions      string         `json:"instructions,omitempty"`
 	Binary            *Binary        `json:"binary,omitempty" jsonschema_description:"Object {path, args}, not the label \"Claude Code CLI\". Usually omitted."`
 	ReasoningEffort   string         `json:"reasoningEffort,omitempty" jsonschema:"enum=minimal,enum=low,enum=medium,enum=high" jsonschema_description:"Reasoning intensity."`
 	EnabledSkills     []string       `json:"enabledSkills,omitempty" jsonschema:"minLength=1" jsonschema_description:"Skill IDs, e.g. deep_research or installed skills."`
 	DeepResearchModel string         `json:"deepResearchModel,omitempty" jsonschema:"enum=gemini-3-flash-preview,enum=gemini-3-pro-preview" jsonschema_description:"Model for the deep research skill."`
-	PermissionSet     *PermissionSet `json:"permissionSet,omitempty" jsonschema_description:"Access values: full_access, ask_for_permission (needs approval), read_only, no_access. Rules: targetId for agents/skills/servers/computers/projects, path for files/directories."`
-	Metadata          Metadata       `json:"metadata,omitempty" jsonschema_description:"Free-form metadata, incl. advanced workspace configuration."`
+	PermissionSet     *PermissionSet `json:"permissionSet,omitempty" jsonschema_description:"ask_for_permission needs approval. Rules: targetId for agents/skills/servers/computers/projects, path for files/directories."`
+	Metadata          Metadata       `json:"metadata,omitempty" jsonschema_description:"Free-form; may hold workspace configuration."`
 	// Pointers keep an explicit false apart from "not given".
 	IsDefault *bool `json:"isDefault,omitempty" jsonschema_description:"Internal; omit."`
 	IsSystem  *bool `json:"isSystem,omitempty" jsonschema_description:"Internal; omit."`
@@ -37,7 +37,7 @@ type Request struct {
 // SDK types it as AgentBinary {path: string, args?: string[]}, which is what
 // is taken and sent here.
 type Binary struct {
-	Path string   `json:"path" jsonschema:"minLength=1" jsonschema_description:"Executable path."`
+	Path string   `json:"path" jsonschema:"minLength=1"`
 	Args []string `json:"args,omitempty"`
 }
 
@@ -75,7 +75,7 @@ type PermissionSet struct {
 
 // Resources holds the seven resource categories. The same shape is inlined
 // seven times (no $ref), so it carries no descriptions: the permissionSet
-// description explains access values and rules once.
+// description explains rules once.
 type Resources struct {
 	Agents      *ResourcePolicy `json:"agents,omitempty"`
 	Skills      *ResourcePolicy `json:"skills,omitempty"`
@@ -87,13 +87,8 @@ type Resources struct {
 }
 
 // ResourcePolicy is one category's default access and rules.
-//
-// Its two access fields carry no enum in the schema: fourteen inlined copies
-// of the four values cost about 950 bytes of the 5,000-byte schema budget.
-// The values are listed once (permissionSet.defaultAccess has the enum and
-// permissionSet's description explains them) and Check enforces them here.
 type ResourcePolicy struct {
-	DefaultAccess string `json:"defaultAccess,omitempty"`
+	DefaultAccess string `json:"defaultAccess,omitempty" jsonschema:"enum=full_access,enum=ask_for_permission,enum=read_only,enum=no_access"`
 	Rules         []Rule `json:"rules,omitempty"`
 }
 
@@ -102,7 +97,7 @@ type Rule struct {
 	ID       string `json:"id,omitempty"`
 	TargetID string `json:"targetId,omitempty"`
 	Path     string `json:"path,omitempty"`
-	Access   string `json:"access,omitempty"`
+	Access   string `json:"access,omitempty" jsonschema:"enum=full_access,enum=ask_for_permission,enum=read_only,enum=no_access"`
 	Note     string `json:"note,omitempty"`
 }
 

@@ -45,7 +45,7 @@ func (p *Provider) Describe() providers.Descriptor {
 	return providers.Descriptor{
 		Slug:        "datagol",
 		Name:        name,
-		Description: "Create a DataGOL (datagol.ai) custom agent: prompt, chat UI settings, MCP servers, knowledge connectors. uiMetadata and configs may be {}.",
+		Description: "Create a DataGOL (datagol.ai) custom agent with MCP servers and knowledge connectors. uiMetadata and configs may be {}.",
 		Credentials: []providers.CredentialSpec{
 			{Key: "api_key", Env: EnvAPIKey, Header: "X-Datagol-Api-Key", Required: true},
 		},

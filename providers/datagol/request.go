@@ -15,7 +15,7 @@ import (
 // only by example, so inner fields are optional unless an item means nothing
 // without them (a server's serverType, a connector's type and id).
 type Request struct {
-	Name        string     `json:"name" jsonschema:"minLength=1" jsonschema_description:"Display name."`
+	Name        string     `json:"name" jsonschema:"minLength=1"`
 	Description string     `json:"description" jsonschema_description:"Agent card text."`
 	Prompt      string     `json:"prompt" jsonschema_description:"System prompt: role, output format, behaviour."`
 	IsPublished bool       `json:"isPublished" jsonschema_description:"false: draft, creator only; true: shared."`

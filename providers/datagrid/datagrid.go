@@ -41,7 +41,7 @@ func (p *Provider) Describe() providers.Descriptor {
 	return providers.Descriptor{
 		Slug:        "datagrid",
 		Name:        name,
-		Description: "Create a Datagrid (datagrid.com) agent: models, tools, MCP servers, knowledge corpus, prompts. Every field is optional.",
+		Description: "Create a Datagrid (datagrid.com) data agent with its models, tools, MCP servers and knowledge. Every field is optional.",
 		Credentials: []providers.CredentialSpec{
 			{Key: "api_key", Env: EnvAPIKey, Header: "X-Datagrid-Api-Key", Required: true},
 		},

@@ -18,8 +18,8 @@ type Request struct {
 	Description    string `json:"description,omitempty" jsonschema:"maxLength=10240" jsonschema_description:"What the agent does. At most 10 KiB (UTF-8 bytes)."`
 	DefaultModelID string `json:"default_model_id,omitempty" jsonschema_description:"Default LLM model id; omit for the system default."`
 	// omitzero keeps [] apart from absent, so the body is what the caller gave.
-	Capabilities []Capability `json:"capabilities,omitzero" jsonschema:"maxItems=250" jsonschema_description:"Capabilities (tools, prompt additions) with per-agent config."`
-	Tags         []string     `json:"tags,omitzero" jsonschema_description:"Tags for organizing and filtering agents."`
+	Capabilities []Capability `json:"capabilities,omitzero" jsonschema:"maxItems=250" jsonschema_description:"Tools and prompt additions, each with its config."`
+	Tags         []string     `json:"tags,omitzero"`
 	ID           string       `json:"id,omitempty" jsonschema:"pattern=^agent_[0-9a-f]{32}$" jsonschema_description:"agent_ + 32 lowercase hex. Omit to get a generated one (safe retries); an existing agent with this id is overwritten."`
 }
 
