@@ -93,10 +93,13 @@ func (e *UnknownOutcomeError) Error() string {
 			"To check first: %s",
 			e.Provider, name, e.ClientID, e.Cause, e.ClientID, e.VerifyHint)
 	}
+	look := fmt.Sprintf("First check whether an agent named %q exists: %s", name, e.VerifyHint)
+	if e.AgentName == "" {
+		look = "First look for a new agent without a name, the most recently created: " + e.VerifyHint
+	}
 	return fmt.Sprintf("outcome unknown: %s may have created the agent %q, but no confirmation arrived (%v). "+
-		"Do not simply call the tool again: that could create a second agent. "+
-		"First check whether an agent named %q exists: %s",
-		e.Provider, name, e.Cause, name, e.VerifyHint)
+		"Do not simply call the tool again: that could create a second agent. %s",
+		e.Provider, name, e.Cause, look)
 }
 
 func (e *UnknownOutcomeError) Unwrap() error { return e.Cause }

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"errors"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -49,5 +50,35 @@ func TestSnippet(t *testing.T) {
 	}
 	if got := Snippet([]byte(strings.Repeat("x ", 1000))); utf8.RuneCountInString(got) != maxSnippetRunes+1 {
 		t.Errorf("Snippet is %d characters, want %d and the cut mark", utf8.RuneCountInString(got), maxSnippetRunes+1)
+	}
+}
+
+func TestUnknownOutcomeWording(t *testing.T) {
+	cause := errors.New("timeout")
+	for _, tc := range []struct {
+		name    string
+		e       UnknownOutcomeError
+		want    []string
+		mustNot []string
+	}{
+		{"named, vendor assigns ids", UnknownOutcomeError{Provider: "V", AgentName: "Ana", VerifyHint: "GET /agents"},
+			[]string{`"Ana"`, "Do not simply call the tool again", `named "Ana" exists: GET /agents`}, []string{"same id"}},
+		{"unnamed", UnknownOutcomeError{Provider: "V", VerifyHint: "GET /agents"},
+			[]string{"Do not simply call the tool again", "without a name, the most recently created: GET /agents"}, []string{`named "(no name given)" exists`}},
+		{"idempotent", UnknownOutcomeError{Provider: "V", AgentName: "Ana", ClientID: "agent_1", VerifyHint: "GET /agents/agent_1"},
+			[]string{"with id agent_1", "the same id agent_1 cannot create a second agent", "GET /agents/agent_1"}, []string{"Do not simply"}},
+	} {
+		tc.e.Cause = cause
+		msg := tc.e.Error()
+		for _, w := range tc.want {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: message lacks %q:\n%s", tc.name, w, msg)
+			}
+		}
+		for _, w := range tc.mustNot {
+			if strings.Contains(msg, w) {
+				t.Errorf("%s: message has %q:\n%s", tc.name, w, msg)
+			}
+		}
 	}
 }

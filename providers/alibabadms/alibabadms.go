@@ -141,7 +141,15 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 }
 
 // Prepare implements providers.Provider; nothing is filled in.
-func (p *Provider) Prepare(*Request) error { return nil }
+//
+// Check splits a cron expression on any whitespace; Quartz splits on spaces
+// and tabs only, so the expression is sent with single spaces.
+func (p *Provider) Prepare(r *Request) error {
+	if st := r.ScheduleTaskConfig; st != nil && st.CronExpression != "" {
+		st.CronExpression = strings.Join(strings.Fields(st.CronExpression), " ")
+	}
+	return nil
+}
 
 // AgentName implements providers.Provider.
 func (p *Provider) AgentName(r *Request) string { return r.Name }
@@ -343,9 +351,10 @@ func classify(ve *providers.VendorError, h http.Header) {
 	case c == "Throttling" || c == "Throttling.User" || c == "Throttling.Api":
 		ve.Retry, ve.RetryAfter = providers.NotProcessed, throttleWait(h)
 	case c == "SignatureNonceUsed":
-		// The gateway refused the nonce before doing anything; the next
-		// attempt carries a fresh one.
-		ve.Retry = providers.NotProcessed
+		// Every attempt has its own random nonce, so "already used" means an
+		// earlier copy of this very attempt reached the gateway (a transport
+		// or proxy resent it), and that copy may have created the agent.
+		ve.Retry = providers.MaybeProcessed
 	case c == "SignatureDoesNotMatch":
 		ve.Hint = "The AccessKey secret is likely wrong: check " + EnvAccessKeySecret + " (or the X-Alibaba-Cloud-Access-Key-Secret header)"
 	case c == "InvalidAccessKeyId.NotFound" || c == "InvalidAccessKeyId":
@@ -363,14 +372,11 @@ func classify(ve *providers.VendorError, h http.Header) {
 // x-ratelimit-user-api / x-ratelimit-user headers carry "TimeLeft:<n>" in a
 // comma list; n is in milliseconds: the vendor's SDKs pass it unchanged to
 // their retry policies, whose delays are milliseconds, and document it as
-// "remaining time in milliseconds". The longer of the two wins; without
-// them, the standard Retry-After applies.
+// "remaining time in milliseconds". The longest of these and a standard
+// Retry-After wins: waiting less than any of them asks for is refused again.
 func throttleWait(h http.Header) time.Duration {
 	ms := max(timeLeft(h.Get("x-ratelimit-user-api")), timeLeft(h.Get("x-ratelimit-user")))
-	if ms > 0 {
-		return time.Duration(ms) * time.Millisecond
-	}
-	return providers.RetryAfter(h, time.Now())
+	return max(time.Duration(ms)*time.Millisecond, providers.RetryAfter(h, time.Now()))
 }
 
 func timeLeft(v string) int64 {

@@ -70,3 +70,18 @@ func TestValidateCron(t *testing.T) {
 		}
 	}
 }
+
+// TestPrepareNormalisesCron: Check accepts any whitespace between fields, so
+// what is sent must be what Quartz reads: single spaces.
+func TestPrepareNormalisesCron(t *testing.T) {
+	r := &Request{ScheduleTaskConfig: &ScheduleTaskConfig{CronExpression: "0\t0 0\n? *   1-7 "}}
+	if errs := (&Provider{}).Check(r); len(errs) != 0 {
+		t.Fatalf("Check: %v", errs)
+	}
+	if err := (&Provider{}).Prepare(r); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.ScheduleTaskConfig.CronExpression; got != "0 0 0 ? * 1-7" {
+		t.Errorf("CronExpression sent as %q, want %q", got, "0 0 0 ? * 1-7")
+	}
+}
