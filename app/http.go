@@ -34,6 +34,7 @@ type HTTPService struct {
 	log     zerolog.Logger
 	mcp     *server.StreamableHTTPServer
 	streams streamSet
+	calls   callSet
 	handler http.Handler
 }
 
@@ -51,7 +52,7 @@ func NewHTTPService(s *Server, cfg Config) *HTTPService {
 	if cfg.Stateless {
 		inner = ignoreCancellations(inner)
 	}
-	mux.Handle(MCPPath, h.checkOrigin(h.checkToken(h.limitBody(inner))))
+	mux.Handle(MCPPath, h.calls.track(h.checkOrigin(h.checkToken(h.limitBody(inner)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
@@ -92,12 +93,58 @@ func (h *HTTPService) Serve(ctx context.Context, ln net.Listener) error {
 		h.log.Warn().Msg("shutdown grace period over: closing remaining connections")
 		_ = srv.Close()
 		err = nil
+		// Close cancels the calls still running but does not wait for them:
+		// give them a moment to journal their outcome before the journal closes.
+		if !h.calls.wait(callDrain) {
+			h.log.Warn().Msg("calls still running at exit; their outcome may be missing from the journal")
+		}
 	}
 	_ = h.mcp.Shutdown(sctx)
 	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
 	return err
+}
+
+// callDrain bounds the wait for cancelled calls to record their outcome.
+const callDrain = 5 * time.Second
+
+// callSet counts the requests in flight on /mcp.
+type callSet struct {
+	mu     sync.Mutex
+	closed bool
+	wg     sync.WaitGroup
+}
+
+func (c *callSet) track(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		c.wg.Add(1)
+		c.mu.Unlock()
+		defer c.wg.Done()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// wait refuses new requests and waits up to d for those in flight; it
+// reports whether they all ended.
+func (c *callSet) wait(d time.Duration) bool {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	done := make(chan struct{})
+	go func() { c.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return true
+	case <-time.After(d):
+		return false
+	}
 }
 
 // checkOrigin refuses browser requests from origins that are neither loopback

@@ -194,7 +194,8 @@ func startHTTP(t *testing.T, environ []string, args ...string) *httpServer {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	go func() { s.exited <- cmd.Wait(); pw.Close() }()
+	done := make(chan struct{}) // closed at exit; s.exited delivers the status once
+	go func() { err := cmd.Wait(); close(done); s.exited <- err; pw.Close() }()
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(pr)
@@ -224,7 +225,7 @@ func startHTTP(t *testing.T, environ []string, args ...string) *httpServer {
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		select {
-		case <-s.exited:
+		case <-done:
 		case <-time.After(20 * time.Second):
 			_ = cmd.Process.Kill()
 		}

@@ -365,3 +365,42 @@ func TestHTTPShutdownClosesStreams(t *testing.T) {
 		t.Fatal("an open stream kept the server from exiting")
 	}
 }
+
+// TestHTTPShutdownGraceOver: a create still running when --shutdown-timeout
+// runs out is cancelled, and its outcome (unknown) still reaches the journal
+// before the server exits.
+func TestHTTPShutdownGraceOver(t *testing.T) {
+	v := newVendor(t)
+	v.delay = 20 * time.Second
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startHTTP(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"),
+		"--journal", journalFile, "--timeout", "30s", "--shutdown-timeout", "500ms")
+	c := httpClient(t, s.url, nil)
+	initialize(t, c, mcp.ProtocolVersion20251125)
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": "cut short"}
+		_, _ = c.CallTool(context.Background(), req)
+	}()
+	select {
+	case <-v.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the vendor never got the request")
+	}
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, s.stderr)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("server did not exit after SIGTERM")
+	}
+	e := journalEntries(t, journalFile)
+	if len(e) != 1 || e[0].Outcome != journal.OutcomeUnknown || e[0].AgentName != "cut short" {
+		t.Errorf("journal = %+v, want one unknown outcome for %q", e, "cut short")
+	}
+}
