@@ -29,6 +29,9 @@ func main() {
 	log.SetOutput(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal starts a graceful shutdown, a second one
+	// interrupts it the ordinary way.
+	context.AfterFunc(ctx, stop)
 	os.Exit(run(ctx, os.Args[1:], os.LookupEnv, os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -103,7 +106,9 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] {
+		// --version has no twin: AGENTMCP_VERSION is too likely to hold a
+		// version string set for some other purpose.
+		if given[f.Name] || f.Name == "version" {
 			return
 		}
 		if v, ok := lookup(envName(f.Name)); ok && v != "" {
@@ -112,8 +117,10 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 			}
 		}
 	})
-	if token == "" {
-		if path, ok := lookup(envName("http-token") + "_FILE"); ok && path != "" {
+	if path, ok := lookup(envName("http-token") + "_FILE"); ok && path != "" {
+		if token != "" {
+			errs = append(errs, fmt.Errorf("the HTTP token is set twice (--http-token or %s, and %s_FILE): keep one", envName("http-token"), envName("http-token")))
+		} else {
 			b, err := os.ReadFile(path)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s_FILE: %w", envName("http-token"), err))

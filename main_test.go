@@ -71,6 +71,16 @@ func TestHTTPTokenFile(t *testing.T) {
 	if err != nil || cfg.HTTPToken.Reveal() != "tok-from-file" {
 		t.Errorf("token = %v, %v", cfg.HTTPToken, err)
 	}
+	// Two sources of the token: refused rather than one silently ignored.
+	for _, args := range [][]string{{"--http-token", "tok-flag"}, nil} {
+		env := map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": file}
+		if args == nil {
+			env["AGENTMCP_HTTP_TOKEN"] = "tok-env"
+		}
+		if _, _, err := parseConfig(args, lookup(env), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "set twice") {
+			t.Errorf("args %q: err = %v, want the token set twice refused", args, err)
+		}
+	}
 }
 
 func TestBadInputIsAStartupError(t *testing.T) {
@@ -86,6 +96,17 @@ func TestBadInputIsAStartupError(t *testing.T) {
 		code := run(context.Background(), args, lookup(nil), strings.NewReader(""), &bytes.Buffer{}, &stderr)
 		if code == 0 || stderr.Len() == 0 {
 			t.Errorf("%s: exit %d, stderr %q", name, code, stderr.String())
+		}
+	}
+}
+
+// TestVersionHasNoEnvTwin: AGENTMCP_VERSION, a name deployments use for other
+// things, neither stops the server nor turns it into a version print.
+func TestVersionHasNoEnvTwin(t *testing.T) {
+	for _, v := range []string{"true", "1.2.3"} {
+		_, showVersion, err := parseConfig(nil, lookup(map[string]string{"AGENTMCP_VERSION": v}), &bytes.Buffer{})
+		if err != nil || showVersion {
+			t.Errorf("AGENTMCP_VERSION=%s: showVersion %v, err %v", v, showVersion, err)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -179,10 +180,13 @@ func (h *HTTPService) checkToken(next http.Handler) http.Handler {
 	if h.cfg.HTTPToken.IsZero() {
 		return next
 	}
-	want := []byte("Bearer " + h.cfg.HTTPToken.Reveal())
+	// Hashes have one length, so the comparison does not reveal the token's.
+	want := sha256.Sum256([]byte(h.cfg.HTTPToken.Reveal()))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got := []byte(r.Header.Get("Authorization"))
-		if subtle.ConstantTimeCompare(got, want) != 1 {
+		// The scheme is case-insensitive (RFC 9110 11.1).
+		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		got := sha256.Sum256([]byte(token))
+		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="agentmcp"`)
 			http.Error(w, "unauthorized: send Authorization: Bearer <token>", http.StatusUnauthorized)
 			return

@@ -62,8 +62,8 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 	}
 	ending := make(chan struct{})
 	if cfg.Transport == TransportStdio {
-		// Over HTTP a cancelled request is a client that went away or gave up;
-		// shutdown there does not cancel in-flight requests at all.
+		// Over HTTP a cancelled request is a client that went away or gave
+		// up; shutdown there gives calls their grace period by itself.
 		deps.Ending = ending
 	}
 	if cfg.Transport == TransportHTTP {
@@ -76,11 +76,14 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 	if err != nil {
 		return nil, err
 	}
+	// With per-request credentials the server is shared by accounts that
+	// must not see each other's agents: the journal is kept, not served.
+	serveJournal := jr != nil && !cfg.HeaderCredentials
 	opts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithTitle("agentmcp"),
 	}
-	if jr != nil {
+	if serveJournal {
 		opts = append(opts, server.WithResourceCapabilities(false, false), server.WithInstructions(instructions+journalInstructions))
 	} else {
 		opts = append(opts, server.WithInstructions(instructions))
@@ -89,12 +92,14 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 	for _, t := range ts {
 		s.AddTools(t.ServerTool())
 	}
-	if jr != nil {
+	if serveJournal {
 		s.AddResource(mcp.NewResource(JournalURI, "Recent agent creations",
-			mcp.WithResourceDescription(fmt.Sprintf("The last %d create attempts with outcome and agent id (no secrets, no prompts). Read it to find an agent whose tool result was lost.", journalRecent)),
+			mcp.WithResourceDescription(fmt.Sprintf("The last %d create attempts (previews left out) with outcome and agent id; no secrets, no prompts. Read it to find an agent whose tool result was lost.", journalRecent)),
 			mcp.WithMIMEType("application/json")),
 			func(ctx context.Context, _ mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-				entries, err := jr.Recent(journalRecent)
+				// Previews created nothing; they would crowd out the creates
+				// an assistant comes here to find.
+				entries, err := jr.RecentWhere(journalRecent, func(e journal.Entry) bool { return !e.DryRun })
 				if err != nil {
 					return nil, fmt.Errorf("read journal: %w", err)
 				}

@@ -91,6 +91,9 @@ func TestHTTP(t *testing.T) {
 				if !strings.Contains(text, `"agent_id":"agt_0001"`) || !strings.Contains(text, `"agent_name":"Over HTTP"`) {
 					t.Errorf("journal resource = %s", text)
 				}
+				if strings.Contains(text, `"agent_name":"Preview"`) {
+					t.Errorf("journal resource lists a preview: %s", text)
+				}
 			}
 			for where, text := range map[string]string{"stderr": s.stderr.String(), "log file": readFile(t, logFile),
 				"journal": readFile(t, journalFile), "results": textOf(dry) + textOf(res)} {
@@ -305,7 +308,8 @@ func TestStatelessBehindRoundRobin(t *testing.T) {
 func TestHeaderCredentials(t *testing.T) {
 	v := newVendor(t)
 	const serverKey = "server-own-key-should-not-be-used"
-	s := startHTTP(t, env(t, "DATAGRID_API_KEY="+serverKey, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--header-credentials", "--journal", "off")
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startHTTP(t, env(t, "DATAGRID_API_KEY="+serverKey, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--header-credentials", "--journal", journalFile)
 
 	anon := httpClient(t, s.url, nil)
 	initialize(t, anon, mcp.ProtocolVersion20251125)
@@ -322,6 +326,16 @@ func TestHeaderCredentials(t *testing.T) {
 	}
 	assertNoCanary(t, "result", textOf(res))
 	assertNoCanary(t, "stderr", s.stderr.String())
+
+	// Callers bring their own accounts: the journal is written, not served.
+	if e := journalEntries(t, journalFile); len(e) != 2 {
+		t.Errorf("journal has %d entries, want 2", len(e))
+	}
+	rr := mcp.ReadResourceRequest{}
+	rr.Params.URI = "agentmcp://journal/recent"
+	if read, err := anon.ReadResource(context.Background(), rr); err == nil {
+		t.Errorf("another caller could read the journal: %+v", read.Contents)
+	}
 }
 
 // TestHTTPShutdownClosesStreams: an open GET stream does not hold the server

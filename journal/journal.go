@@ -126,16 +126,19 @@ const tailBytes = 1 << 20
 
 // Recent returns up to n of the newest entries, oldest first. Lines that do
 // not parse (a torn write) are skipped.
-func (j *Journal) Recent(n int) ([]Entry, error) {
+func (j *Journal) Recent(n int) ([]Entry, error) { return j.RecentWhere(n, nil) }
+
+// RecentWhere is Recent over the entries keep accepts (all when keep is nil).
+func (j *Journal) RecentWhere(n int, keep func(Entry) bool) ([]Entry, error) {
 	f, err := os.Open(j.path)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	defer f.Close()
-	return readRecent(f, n)
+	return readRecent(f, n, keep)
 }
 
-func readRecent(f *os.File, n int) ([]Entry, error) {
+func readRecent(f *os.File, n int, keep func(Entry) bool) ([]Entry, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
@@ -153,14 +156,14 @@ func readRecent(f *os.File, n int) ([]Entry, error) {
 			data = data[i+1:]
 		}
 	}
-	return parse(data, n), nil
+	return parse(data, n, keep), nil
 }
 
-func parse(data []byte, n int) []Entry {
+func parse(data []byte, n int, keep func(Entry) bool) []Entry {
 	var out []Entry
 	for line := range bytes.SplitSeq(data, []byte{'\n'}) {
 		var e Entry
-		if json.Unmarshal(line, &e) == nil && e.Provider != "" {
+		if json.Unmarshal(line, &e) == nil && e.Provider != "" && (keep == nil || keep(e)) {
 			out = append(out, e)
 		}
 	}

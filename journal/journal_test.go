@@ -168,3 +168,23 @@ func TestClip(t *testing.T) {
 		}
 	}
 }
+
+func TestRecentWhere(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for i := range 6 {
+		if err := j.Record(Entry{Provider: "datagrid", Tool: "t", AgentID: fmt.Sprint("id", i), DryRun: i%2 == 1, Outcome: OutcomeCreated}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := j.RecentWhere(2, func(e Entry) bool { return !e.DryRun })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].AgentID != "id2" || got[1].AgentID != "id4" {
+		t.Errorf("RecentWhere(2, not a dry run) = %+v, want id2 and id4", got)
+	}
+}

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"math"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -14,7 +15,7 @@ import (
 func RetryAfter(h http.Header, now time.Time) time.Duration {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
 		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
-			return time.Duration(secs * float64(time.Second))
+			return Seconds(secs)
 		}
 		if t, err := http.ParseTime(v); err == nil {
 			return positive(t.Sub(now))
@@ -24,12 +25,29 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
 			// Values this large are timestamps; small ones are deltas.
 			if n > 1e9 {
-				return positive(time.Unix(0, int64(n*float64(time.Second))).Sub(now))
+				if n > 1e11 { // beyond the year 5000: no real reset time
+					return maxWait
+				}
+				sec, frac := math.Modf(n)
+				return min(positive(time.Unix(int64(sec), int64(frac*1e9)).Sub(now)), maxWait)
 			}
-			return time.Duration(n * float64(time.Second))
+			return Seconds(n)
 		}
 	}
 	return 0
+}
+
+// maxWait caps a vendor-given wait: far longer than any --timeout, so such
+// a wait ends the call at once, and far from overflowing a Duration.
+const maxWait = 100 * 365 * 24 * time.Hour
+
+// Seconds converts a vendor's non-negative number of seconds to a wait,
+// capped at maxWait (which also catches +Inf).
+func Seconds(s float64) time.Duration {
+	if s >= maxWait.Seconds() {
+		return maxWait
+	}
+	return time.Duration(s * float64(time.Second))
 }
 
 func positive(d time.Duration) time.Duration {

@@ -299,6 +299,15 @@ func TestRetryAfter(t *testing.T) {
 		{http.Header{"X-Ratelimit-Reset": {"4"}}, 4 * time.Second},
 		{http.Header{"Retry-After": {"soon"}}, 0},
 		{http.Header{}, 0},
+		// Absurd values must stay huge (the call then gives up at once), never
+		// overflow into a negative wait that would be ignored.
+		{http.Header{"Retry-After": {"99999999999"}}, maxWait},
+		{http.Header{"Retry-After": {"1e300"}}, maxWait},
+		{http.Header{"Retry-After": {"+Inf"}}, maxWait},
+		{http.Header{"Retry-After": {"NaN"}}, 0},
+		{http.Header{"X-Ratelimit-Reset": {"1e200"}}, maxWait},
+		{http.Header{"X-Ratelimit-Reset": {"99999999999"}}, maxWait},
+		{http.Header{"X-Ratelimit-Reset": {fmt.Sprint(now.Add(1500*time.Millisecond).Unix()) + ".5"}}, 1500 * time.Millisecond},
 	}
 	for _, c := range cases {
 		if got := RetryAfter(c.h, now); got != c.want {

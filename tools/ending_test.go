@@ -23,22 +23,27 @@ import (
 // cancellation that comes with the end of the session (stdin closed) lets the
 // call finish, within the drain timeout, so the journal gets its real outcome.
 func TestCancelledCall(t *testing.T) {
-	closed := make(chan struct{})
-	close(closed)
+	const (
+		noSession    = iota // no Ending channel (HTTP)
+		sessionOn           // the session goes on
+		endsInFlight        // the session ends once the vendor has the request
+		endedBefore         // the session ended before the call began
+	)
 	for _, tc := range []struct {
 		name        string
-		ending      chan struct{}
+		session     int
 		drain       time.Duration
 		vendorDelay time.Duration
 		cancelFirst bool // the request is cancelled before the call starts
 		wantOutcome string
 		wantSent    bool
 	}{
-		{"client cancels: aborted", nil, 0, time.Minute, false, journal.OutcomeUnknown, true},
-		{"client cancels while the session goes on: aborted", make(chan struct{}), 10 * time.Second, time.Minute, false, journal.OutcomeUnknown, true},
-		{"session ends: finishes", closed, 10 * time.Second, 300 * time.Millisecond, false, journal.OutcomeCreated, true},
-		{"session ends, vendor hangs: aborted after the drain", closed, 200 * time.Millisecond, time.Minute, false, journal.OutcomeUnknown, true},
-		{"cancelled before sending: nothing sent", closed, 10 * time.Second, 0, true, journal.OutcomeNotSent, false},
+		{"client cancels: aborted", noSession, 0, time.Minute, false, journal.OutcomeUnknown, true},
+		{"client cancels while the session goes on: aborted", sessionOn, 10 * time.Second, time.Minute, false, journal.OutcomeUnknown, true},
+		{"session ends: finishes", endsInFlight, 10 * time.Second, 300 * time.Millisecond, false, journal.OutcomeCreated, true},
+		{"session ends, vendor hangs: aborted after the drain", endsInFlight, 200 * time.Millisecond, time.Minute, false, journal.OutcomeUnknown, true},
+		{"cancelled before sending: nothing sent", sessionOn, 10 * time.Second, 0, true, journal.OutcomeNotSent, false},
+		{"session ended before sending, request not yet cancelled: nothing sent", endedBefore, 10 * time.Second, 0, false, journal.OutcomeNotSent, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			arrived := make(chan struct{}, 1)
@@ -60,8 +65,13 @@ func TestCancelledCall(t *testing.T) {
 			jr := &memJournal{}
 			deps := tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 30 * time.Second,
 				Journal: jr, Logger: zerolog.Nop(), DrainTimeout: tc.drain}
-			if tc.ending != nil {
-				deps.Ending = tc.ending
+			ending := make(chan struct{})
+			switch tc.session {
+			case endedBefore:
+				close(ending)
+				deps.Ending = ending
+			case sessionOn, endsInFlight:
+				deps.Ending = ending
 			}
 			p, err := datagrid.New(env)
 			if err != nil {
@@ -77,7 +87,14 @@ func TestCancelledCall(t *testing.T) {
 				cancel()
 			} else {
 				go func() {
-					<-arrived
+					select {
+					case <-arrived:
+					case <-ctx.Done():
+						return
+					}
+					if tc.session == endsInFlight {
+						close(ending) // as the server does before mcp-go cancels
+					}
 					cancel()
 				}()
 			}

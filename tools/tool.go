@@ -149,6 +149,19 @@ func (a *adapter[T]) callContext(ctx context.Context, timeout time.Duration) (co
 	return callCtx, func() { stop(); cancel() }
 }
 
+// closed reports whether ch is non-nil and closed.
+func closed(ch <-chan struct{}) bool {
+	if ch == nil {
+		return false
+	}
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
 // dryRunDescription is the description of the argument every tool adds.
 const dryRunDescription = "Return the exact request (secrets hidden); create nothing."
 
@@ -248,7 +261,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil || closed(a.deps.Ending) {
 		// Cancelled before anything was sent (a client that gave up, or a
 		// session that ended while the call waited its turn): send nothing.
 		msg := "the request was cancelled before anything was sent; no agent was created"

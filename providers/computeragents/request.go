@@ -26,7 +26,7 @@ type Request struct {
 	EnabledSkills     []string       `json:"enabledSkills,omitempty" jsonschema:"minLength=1" jsonschema_description:"Skill IDs, e.g. deep_research or installed skills."`
 	DeepResearchModel string         `json:"deepResearchModel,omitempty" jsonschema:"enum=gemini-3-flash-preview,enum=gemini-3-pro-preview" jsonschema_description:"Model for the deep research skill."`
 	PermissionSet     *PermissionSet `json:"permissionSet,omitempty" jsonschema_description:"ask_for_permission needs approval. Rules: targetId for agents/skills/servers/computers/projects, path for files/directories."`
-	Metadata          Metadata       `json:"metadata,omitempty" jsonschema_description:"Free-form; may hold workspace configuration."`
+	Metadata          Metadata       `json:"metadata,omitzero" jsonschema_description:"Free-form; may hold workspace configuration."`
 	// Pointers keep an explicit false apart from "not given".
 	IsDefault *bool `json:"isDefault,omitempty" jsonschema_description:"Internal; omit."`
 	IsSystem  *bool `json:"isSystem,omitempty" jsonschema_description:"Internal; omit."`

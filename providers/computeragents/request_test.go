@@ -374,3 +374,27 @@ func assertSameJSON(t *testing.T, got, want []byte) {
 		t.Errorf("JSON differs\n got: %s\nwant: %s", got, want)
 	}
 }
+
+// TestEmptyMetadataIsSent: "metadata": {} from the caller reaches the vendor
+// as {}, not dropped; an absent metadata stays absent.
+func TestEmptyMetadataIsSent(t *testing.T) {
+	for _, tc := range []struct {
+		args string
+		want bool
+	}{
+		{`{"name":"a","model":"gpt-5.5","metadata":{}}`, true},
+		{`{"name":"a","model":"gpt-5.5"}`, false},
+	} {
+		var r Request
+		if err := json.Unmarshal([]byte(tc.args), &r); err != nil {
+			t.Fatal(err)
+		}
+		body, err := json.Marshal(&r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(string(body), `"metadata":{}`); got != tc.want {
+			t.Errorf("%s: sent %s", tc.args, body)
+		}
+	}
+}

@@ -224,7 +224,7 @@ func (p *Provider) statusError(resp *providers.Incoming) *providers.VendorError 
 		msg = firstNonEmpty(eb.Detail, eb.Title, text(eb.Error))
 		code = text(eb.Code)
 		if secs, ok := eb.RetryAfterSeconds.(float64); ok && secs > 0 {
-			retryAfter = time.Duration(secs * float64(time.Second))
+			retryAfter = providers.Seconds(secs)
 		}
 	}
 	ve := providers.NewStatusError(name, resp, code, msg)
@@ -234,9 +234,9 @@ func (p *Provider) statusError(resp *providers.Incoming) *providers.VendorError 
 	ve.RequestID = resp.Header.Get("X-Request-Id")
 	switch {
 	case resp.Status == http.StatusUnauthorized:
-		ve.Hint = "Check " + EnvAPIKey + ": Everruns takes the raw API key (Authorization: evr_...), not a Bearer token"
+		ve.Hint = "Check the Everruns API key (" + EnvAPIKey + ", or the X-Everruns-Api-Key header with --header-credentials): Everruns takes the raw API key (Authorization: evr_...), not a Bearer token"
 	case resp.Status == http.StatusForbidden && p.orgID == "":
-		ve.Hint = "Check that " + EnvAPIKey + " may create agents; if it spans several organizations, set " + EnvOrgID
+		ve.Hint = "Check that the Everruns API key (" + EnvAPIKey + ", or the X-Everruns-Api-Key header) may create agents; if it spans several organizations, set " + EnvOrgID
 	case msg == limitsMessage:
 		ve.Hint = fmt.Sprintf("Limits: name %d bytes, description %d bytes, system_prompt %d bytes, %d capabilities",
 			MaxNameBytes, MaxDescriptionBytes, MaxSystemPromptBytes, MaxCapabilities)
