@@ -120,8 +120,12 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 
 // attempt sends one request and classifies the outcome.
 func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Created, Retry, time.Duration, error) {
+	// Once the headers are on the wire the vendor may get the whole request:
+	// counting from WroteRequest instead leaves a window (under HTTP/2 the
+	// writer goroutine reports it after the last frame is flushed) in which a
+	// failure would look unsent and be retried.
 	var wrote atomic.Bool
-	trace := &httptrace.ClientTrace{WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) }}
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), out.Method, out.URL, bytes.NewReader(out.Body))
 	if err != nil {
 		return nil, Final, 0, fmt.Errorf("%s: bad request URL: %w", call.Provider, err)
@@ -164,7 +168,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 			Message: "unexpected redirect (not followed): check the base URL setting"}
 	}
 	in := &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}
-	created, err := call.Parse(in)
+	created, err := safeParse(call.Parse, in)
 	if err == nil {
 		if created == nil || created.AgentID == "" {
 			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but the response carries no agent id", call.Provider, resp.StatusCode)
@@ -178,7 +182,18 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		// The vendor said yes but we cannot read what it created.
 		return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but its response could not be read: %w", call.Provider, resp.StatusCode, err)
 	}
-	return nil, Final, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode, Message: Snippet(body)}
+	return nil, ClassifyStatus(resp.StatusCode, resp.Header), 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode, Message: Snippet(body)}
+}
+
+// safeParse runs parse, turning a panic into an error: by then the vendor
+// has answered, so the call must end with what is known, not crash.
+func safeParse(parse func(*Incoming) (*Created, error), in *Incoming) (created *Created, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			created, err = nil, fmt.Errorf("internal error reading the response: %v", r)
+		}
+	}()
+	return parse(in)
 }
 
 func (c *Client) unknown(call Call, cause error) error {

@@ -329,3 +329,31 @@ func TestBackoffGrowsWithJitterAndCap(t *testing.T) {
 		}
 	}
 }
+
+// TestDoSurvivesAPanickingParse: the vendor has answered, so a panic while
+// reading its answer ends the call with what is known (a 2xx may have
+// created the agent; a 5xx may have too), is never retried on a
+// non-idempotent create, and never crashes the server.
+func TestDoSurvivesAPanickingParse(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		wantErr any
+	}{
+		{201, new(*UnknownOutcomeError)},
+		{500, new(*UnknownOutcomeError)},
+		{400, new(*VendorError)},
+	} {
+		fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(tc.status, nil, `{"id":"a1"}`), created}}
+		srv := httptest.NewServer(fv)
+		call := testCall(srv.URL, false)
+		call.Parse = func(*Incoming) (*Created, error) { panic("parser bug") }
+		_, err := testClient(nil).Do(context.Background(), call)
+		srv.Close()
+		if err == nil || !errors.As(err, tc.wantErr) {
+			t.Errorf("HTTP %d: err = %v (%T), want %T", tc.status, err, err, tc.wantErr)
+		}
+		if n := fv.n.Load(); n != 1 {
+			t.Errorf("HTTP %d: %d requests, want 1", tc.status, n)
+		}
+	}
+}

@@ -209,7 +209,7 @@ func (a *adapter[T]) recovering(ctx context.Context, req mcp.CallToolRequest) (r
 	defer func() {
 		if r := recover(); r != nil {
 			a.deps.Logger.Error().Str("tool", a.name).Interface("panic", fmt.Sprint(r)).Msg("tool handler panicked")
-			res, err = mcp.NewToolResultError(a.name+": internal error; nothing is known to have been created. Check the journal resource before retrying."), nil
+			res, err = mcp.NewToolResultError(a.name+": internal error; the agent may or may not have been created. Check the journal before calling again."), nil
 		}
 	}()
 	return a.handle(ctx, req)
