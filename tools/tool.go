@@ -234,6 +234,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Error())), nil
 	}
 	dryRun = dryRun || a.deps.DryRunOnly
+	idGiven := a.clientID(&in) != ""
 	if err := a.p.Prepare(&in); err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: %v; nothing was sent", a.name, err)), nil
 	}
@@ -243,12 +244,14 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	missing := creds.Missing(a.desc.Credentials)
 	entry := journal.Entry{Time: start.UTC(), Provider: a.desc.Slug, Tool: a.name, AgentName: a.p.AgentName(&in), DryRun: dryRun}
-	if id, ok := any(a.p).(interface{ ClientID(*T) string }); ok {
-		entry.AgentID = id.ClientID(&in)
-	}
+	entry.AgentID = a.clientID(&in)
 
 	if dryRun {
-		return a.preview(&in, creds, missing, entry, log)
+		generatedID := ""
+		if !idGiven {
+			generatedID = entry.AgentID
+		}
+		return a.preview(&in, creds, missing, entry, generatedID, log)
 	}
 	if len(missing) > 0 {
 		msg := a.missingMessage(missing)
@@ -319,7 +322,18 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	return structured(Success{Provider: a.desc.Slug, AgentID: c.AgentID, Agent: c.Agent, RequestID: c.RequestID}, summary)
 }
 
-func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []providers.CredentialSpec, entry journal.Entry, log zerolog.Logger) (*mcp.CallToolResult, error) {
+// clientID is the id the request carries for an idempotent create ("" when
+// the vendor assigns ids).
+func (a *adapter[T]) clientID(in *T) string {
+	if id, ok := any(a.p).(interface{ ClientID(*T) string }); ok {
+		return id.ClientID(in)
+	}
+	return ""
+}
+
+// preview answers a dry run. generatedID is an id the server made up for
+// this preview (a real call makes its own), "" when there is none.
+func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []providers.CredentialSpec, entry journal.Entry, generatedID string, log zerolog.Logger) (*mcp.CallToolResult, error) {
 	// Missing credentials are shown as ${VAR} placeholders, never as real values.
 	buildCreds := creds
 	var names []string
@@ -349,6 +363,9 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 	summary := fmt.Sprintf("Dry run: nothing was sent. %s %s would create the %s agent.", p.Method, p.URL, a.desc.Name)
 	if len(names) > 0 {
 		summary += " Before a real call, set " + strings.Join(names, ", ") + "."
+	}
+	if generatedID != "" {
+		summary += " The id " + generatedID + " was generated for this preview; a real call generates its own unless you pass one."
 	}
 	return structured(DryRun{Provider: a.desc.Slug, DryRun: true, Request: p, MissingCredentials: names}, summary)
 }

@@ -66,6 +66,25 @@ func TestToolRefusesDocumentExample(t *testing.T) {
 	if !res.IsError || !strings.Contains(text, "/id") || !strings.Contains(text, "nothing was sent") {
 		t.Fatalf("not refused at /id:\n%s", text)
 	}
+	// The provider's count of the digits, not the schema's generic "does not match pattern".
+	if !strings.Contains(text, "31 hex digits") {
+		t.Errorf("the refusal does not count the digits:\n%s", text)
+	}
+}
+
+// TestToolDryRunSaysTheIDIsThePreviews: a preview without an id shows one
+// generated for it, and says a real call makes its own; a given id is not
+// called generated.
+func TestToolDryRunSaysTheIDIsThePreviews(t *testing.T) {
+	tool := newTool(t, map[string]string{EnvAPIKey: testKey}, &recorder{})
+	_, text := callTool(t, tool, `{"name":"n","system_prompt":"p","dry_run":true}`)
+	if !strings.Contains(text, "was generated for this preview; a real call generates its own") {
+		t.Errorf("preview without an id:\n%s", text)
+	}
+	_, text = callTool(t, tool, `{"name":"n","system_prompt":"p","id":"agent_0123456789abcdef0123456789abcdef","dry_run":true}`)
+	if strings.Contains(text, "generated") {
+		t.Errorf("preview with a given id calls it generated:\n%s", text)
+	}
 }
 
 // A dry run shows the generated id and the raw-key header, redacted.
