@@ -551,10 +551,11 @@ func runFailureMode(t *testing.T, v vendorCase, m failureMode) (*tools.Tool, cal
 	mu.Unlock()
 
 	entries := rec.all()
-	if len(entries) != 1 {
-		t.Fatalf("journal has %d entries, want exactly 1: %+v", len(entries), entries)
+	// Written before sending, then the outcome: one call, two lines.
+	if len(entries) != 2 || entries[0].Outcome != journal.OutcomeSending || entries[0].Call == "" || entries[1].Call != entries[0].Call {
+		t.Fatalf("journal = %+v, want a sending entry, then the outcome of the same call", entries)
 	}
-	got.entry = entries[0]
+	got.entry = entries[1]
 	return tool, got
 }
 

@@ -99,10 +99,14 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 			func(ctx context.Context, _ mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 				// Previews created nothing; they would crowd out the creates
 				// an assistant comes here to find.
-				entries, err := jr.RecentWhere(journalRecent, func(e journal.Entry) bool { return !e.DryRun })
+				entries, err := jr.RecentWhere(2*journalRecent, func(e journal.Entry) bool { return !e.DryRun })
 				if err != nil {
 					return nil, fmt.Errorf("read journal: %w", err)
 				}
+				// A call's "sending" entry is replaced by its outcome; one left
+				// alone is a call cut short before its outcome was known.
+				entries = journal.Settled(entries)
+				entries = entries[max(0, len(entries)-journalRecent):]
 				if entries == nil {
 					entries = []journal.Entry{}
 				}

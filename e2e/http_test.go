@@ -38,7 +38,15 @@ func rawPost(t *testing.T, url string, hdr map[string]string) int {
 	return resp.StatusCode
 }
 
+// journalEntries reads the outcomes in the journal at path: each call's
+// "sending" entry gives way to its outcome.
 func journalEntries(t *testing.T, path string) []journal.Entry {
+	t.Helper()
+	return journal.Settled(journalLines(t, path))
+}
+
+// journalLines reads every entry in the journal at path.
+func journalLines(t *testing.T, path string) []journal.Entry {
 	t.Helper()
 	var out []journal.Entry
 	for _, line := range strings.Split(strings.TrimSpace(readFile(t, path)), "\n") {
@@ -238,7 +246,7 @@ func TestHTTPClientCancellation(t *testing.T) {
 	deadline := time.Now().Add(5 * time.Second)
 	var e []journal.Entry
 	for time.Now().Before(deadline) {
-		if e = journalEntries(t, journalFile); len(e) > 0 {
+		if e = journalEntries(t, journalFile); len(e) > 0 && e[0].Outcome != journal.OutcomeSending {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -189,3 +189,46 @@ func TestStdioEndDuringCreate(t *testing.T) {
 		t.Errorf("journal = %+v, want the created agent agt_0001", e)
 	}
 }
+
+// TestStdioKilledMidCreate: a server killed outright while a create is in
+// flight (no chance to record the outcome) still leaves the attempt in the
+// journal, and the next server lists it in the journal resource.
+func TestStdioKilledMidCreate(t *testing.T) {
+	v := newVendor(t)
+	v.delay = 20 * time.Second
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	environ := env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1")
+	s := startStdio(t, environ, "--journal", journalFile)
+	initialize(t, s.client, "")
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": "killed mid-call"}
+		_, _ = s.client.CallTool(context.Background(), req)
+	}()
+	select {
+	case <-v.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the vendor never got the request")
+	}
+	if err := s.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.cmd.Wait()
+
+	e := journalEntries(t, journalFile)
+	if len(e) != 1 || e[0].Outcome != journal.OutcomeSending || e[0].AgentName != "killed mid-call" {
+		t.Fatalf("journal = %+v, want the attempt recorded as sending", e)
+	}
+	next := startStdio(t, environ, "--journal", journalFile)
+	initialize(t, next.client, "")
+	rr := mcp.ReadResourceRequest{}
+	rr.Params.URI = "agentmcp://journal/recent"
+	read, err := next.client.ReadResource(context.Background(), rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if text := read.Contents[0].(mcp.TextResourceContents).Text; !strings.Contains(text, `"agent_name":"killed mid-call","outcome":"sending"`) {
+		t.Errorf("journal resource does not list the interrupted attempt: %s", text)
+	}
+}

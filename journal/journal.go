@@ -24,11 +24,16 @@ const (
 	OutcomeNotSent = "not_sent" // nothing reached the vendor, or no credentials
 	OutcomeUnknown = "unknown"  // the agent may exist: look before retrying
 	OutcomePreview = "preview"  // dry run
+	// OutcomeSending is written just before a create is sent. An entry of
+	// the same call follows with the outcome; when none does (the process
+	// was killed mid-call), the outcome is unknown.
+	OutcomeSending = "sending"
 )
 
 // Entry is one line of the journal.
 type Entry struct {
 	Time       time.Time `json:"time"`
+	Call       string    `json:"call,omitempty"` // shared by a "sending" entry and its outcome
 	Provider   string    `json:"provider"`
 	Tool       string    `json:"tool"`
 	AgentName  string    `json:"agent_name,omitempty"`
@@ -183,6 +188,26 @@ func (j *Journal) Close() error {
 	err := j.f.Close()
 	j.f = nil
 	return err
+}
+
+// Settled drops every "sending" entry whose call has a later entry: what
+// is left of it is the outcome. A "sending" entry that stays is a call whose
+// outcome was never recorded.
+func Settled(entries []Entry) []Entry {
+	ended := map[string]bool{}
+	for _, e := range entries {
+		if e.Call != "" && e.Outcome != OutcomeSending {
+			ended[e.Call] = true
+		}
+	}
+	out := entries[:0:0]
+	for _, e := range entries {
+		if e.Outcome == OutcomeSending && ended[e.Call] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 // clip cuts s to at most max bytes on a character boundary, marking the cut.

@@ -188,3 +188,25 @@ func TestRecentWhere(t *testing.T) {
 		t.Errorf("RecentWhere(2, not a dry run) = %+v, want id2 and id4", got)
 	}
 }
+
+func TestSettled(t *testing.T) {
+	in := []Entry{
+		{Call: "a", Outcome: OutcomeSending, AgentName: "one"},
+		{Call: "b", Outcome: OutcomeSending, AgentName: "cut short"},
+		{Call: "a", Outcome: OutcomeCreated, AgentName: "one", AgentID: "id1"},
+		{Outcome: OutcomeNotSent, AgentName: "no key"},
+		{Outcome: OutcomePreview, AgentName: "preview"},
+	}
+	got := Settled(in)
+	var names []string
+	for _, e := range got {
+		names = append(names, e.AgentName+":"+e.Outcome)
+	}
+	want := "cut short:sending,one:created,no key:not_sent,preview:preview"
+	if strings.Join(names, ",") != want {
+		t.Errorf("Settled = %s, want %s", strings.Join(names, ","), want)
+	}
+	if len(in) != 5 || in[0].Outcome != OutcomeSending {
+		t.Error("Settled changed its input")
+	}
+}

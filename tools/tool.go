@@ -7,6 +7,7 @@ package tools
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -272,6 +273,13 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		a.record(entry, start, log)
 		return mcp.NewToolResultError(a.name + ": " + msg), nil
 	}
+	// Written before sending: if the process dies mid-call, the journal still
+	// names the agent that may exist.
+	entry.Call = rand.Text()
+	sending := entry
+	sending.Outcome = journal.OutcomeSending
+	a.record(sending, start, log)
+
 	callCtx, cancel := a.callContext(ctx, timeout)
 	defer cancel()
 	progress := newProgress(ctx, req, a.deps.ProgressPause)

@@ -109,7 +109,7 @@ func TestToolDryRun(t *testing.T) {
 		out.Request.Headers["X-Org-Id"] != "org_1" {
 		t.Fatalf("preview: %+v", out.Request)
 	}
-	if len(rec.entries) != 1 || rec.entries[0].AgentID != id {
+	if e := journal.Settled(rec.entries); len(e) != 1 || e[0].AgentID != id {
 		t.Fatalf("journal: %+v", rec.entries)
 	}
 }
@@ -151,7 +151,7 @@ func TestToolCreate(t *testing.T) {
 	if !strings.Contains(text, ids[0]) || !strings.Contains(text, "Status: active") {
 		t.Errorf("result:\n%s", text)
 	}
-	if len(rec.entries) != 1 || rec.entries[0].AgentID != ids[0] || rec.entries[0].Attempts != 2 || rec.entries[0].Outcome != journal.OutcomeCreated {
+	if e := journal.Settled(rec.entries); len(e) != 1 || e[0].AgentID != ids[0] || e[0].Attempts != 2 || e[0].Outcome != journal.OutcomeCreated {
 		t.Errorf("journal: %+v", rec.entries)
 	}
 }
