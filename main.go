@@ -27,6 +27,10 @@ var (
 func main() {
 	// Stray stdlib log output must never reach stdout (the stdio protocol).
 	log.SetOutput(os.Stderr)
+	// A client that quits closes our stdout and stderr too. Writing to them
+	// must then fail, not kill the process (Go's default for fd 1 and 2):
+	// calls still finishing have their outcome to journal.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal starts a graceful shutdown, a second one

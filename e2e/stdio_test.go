@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -230,5 +232,63 @@ func TestStdioKilledMidCreate(t *testing.T) {
 	}
 	if text := read.Contents[0].(mcp.TextResourceContents).Text; !strings.Contains(text, `"agent_name":"killed mid-call","outcome":"sending"`) {
 		t.Errorf("journal resource does not list the interrupted attempt: %s", text)
+	}
+}
+
+// TestStdioClientQuitsEntirely: a client that quits closes the server's
+// stdout and stderr as well as stdin. Writing the late result must not kill
+// the server (SIGPIPE): the call in flight finishes and is journaled.
+func TestStdioClientQuitsEntirely(t *testing.T) {
+	v := newVendor(t)
+	v.delay = time.Second
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	cmd := exec.Command(binary, "--journal", journalFile, "--log-level", "debug")
+	cmd.Env = env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"e2e","version":"0"}}}`,
+		`{"jsonrpc":"2.0","method":"notifications/initialized"}`,
+		`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"client gone"}}}`,
+	} {
+		if _, err := io.WriteString(stdin, line+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	select {
+	case <-v.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the vendor never got the request")
+	}
+	stdin.Close()
+	stdout.Close()
+	stderr.Close()
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Errorf("exit: %v (a broken pipe must not kill the server)", err)
+		}
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("agentmcp did not exit")
+	}
+	e := journalEntries(t, journalFile)
+	if len(e) != 1 || e[0].Outcome != journal.OutcomeCreated || e[0].AgentID != "agt_0001" {
+		t.Errorf("journal = %+v, want the created agent agt_0001", e)
 	}
 }

@@ -24,9 +24,12 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {
 		if n, err := strconv.ParseFloat(v, 64); err == nil && n >= 0 {
 			// Values this large are timestamps; small ones are deltas.
+			if n > 1e11 && n < 1e14 { // a UNIX time in milliseconds
+				n /= 1000
+			}
 			if n > 1e9 {
-				if n > 1e11 { // beyond the year 5000: no real reset time
-					return maxWait
+				if n > 1e11 { // no real reset time: back off as usual
+					return 0
 				}
 				sec, frac := math.Modf(n)
 				return min(positive(time.Unix(int64(sec), int64(frac*1e9)).Sub(now)), maxWait)

@@ -182,7 +182,8 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		// The vendor said yes but we cannot read what it created.
 		return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but its response could not be read: %w", call.Provider, resp.StatusCode, err)
 	}
-	return nil, ClassifyStatus(resp.StatusCode, resp.Header), 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode, Message: Snippet(body)}
+	ve := NewStatusError(call.Provider, in, "", "")
+	return nil, ve.Retry, ve.RetryAfter, ve
 }
 
 // safeParse runs parse, turning a panic into an error: by then the vendor

@@ -305,8 +305,9 @@ func TestRetryAfter(t *testing.T) {
 		{http.Header{"Retry-After": {"1e300"}}, maxWait},
 		{http.Header{"Retry-After": {"+Inf"}}, maxWait},
 		{http.Header{"Retry-After": {"NaN"}}, 0},
-		{http.Header{"X-Ratelimit-Reset": {"1e200"}}, maxWait},
+		{http.Header{"X-Ratelimit-Reset": {"1e200"}}, 0}, // no real reset time: usual backoff
 		{http.Header{"X-Ratelimit-Reset": {"99999999999"}}, maxWait},
+		{http.Header{"X-Ratelimit-Reset": {fmt.Sprint(now.Add(3 * time.Second).UnixMilli())}}, 3 * time.Second},
 		{http.Header{"X-Ratelimit-Reset": {fmt.Sprint(now.Add(1500*time.Millisecond).Unix()) + ".5"}}, 1500 * time.Millisecond},
 	}
 	for _, c := range cases {

@@ -164,7 +164,8 @@ func Snippet(body []byte) string {
 	return s
 }
 
-// Clip returns s as valid UTF-8 of at most max characters, marking a cut with "…".
+// Clip returns s as valid UTF-8 of at most max characters; a cut one gets
+// "…" appended.
 func Clip(s string, max int) string {
 	s = strings.ToValidUTF8(s, "?")
 	if utf8.RuneCountInString(s) <= max {

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/invopop/jsonschema"
@@ -137,17 +138,31 @@ func (a *adapter[T]) callContext(ctx context.Context, timeout time.Duration) (co
 		return context.WithTimeout(ctx, timeout)
 	}
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	var (
+		mu    sync.Mutex
+		drain *time.Timer
+	)
 	stop := context.AfterFunc(ctx, func() {
 		select {
 		case <-a.deps.Ending:
 			if a.deps.DrainTimeout > 0 && a.deps.DrainTimeout < timeout {
-				time.AfterFunc(a.deps.DrainTimeout, cancel)
+				mu.Lock()
+				drain = time.AfterFunc(a.deps.DrainTimeout, cancel)
+				mu.Unlock()
 			}
 		default:
 			cancel()
 		}
 	})
-	return callCtx, func() { stop(); cancel() }
+	return callCtx, func() {
+		stop()
+		mu.Lock()
+		if drain != nil {
+			drain.Stop()
+		}
+		mu.Unlock()
+		cancel()
+	}
 }
 
 // closed reports whether ch is non-nil and closed.
@@ -265,6 +280,13 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
+	// Written before sending: if the process dies mid-call, the journal still
+	// names the agent that may exist.
+	entry.Call = rand.Text()
+	sending := entry
+	sending.Outcome = journal.OutcomeSending
+	a.record(sending, start, log)
+	// Checked after the journal write (an fsync), right before sending.
 	if ctx.Err() != nil || closed(a.deps.Ending) {
 		// Cancelled before anything was sent (a client that gave up, or a
 		// session that ended while the call waited its turn): send nothing.
@@ -273,12 +295,6 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		a.record(entry, start, log)
 		return mcp.NewToolResultError(a.name + ": " + msg), nil
 	}
-	// Written before sending: if the process dies mid-call, the journal still
-	// names the agent that may exist.
-	entry.Call = rand.Text()
-	sending := entry
-	sending.Outcome = journal.OutcomeSending
-	a.record(sending, start, log)
 
 	callCtx, cancel := a.callContext(ctx, timeout)
 	defer cancel()

@@ -376,7 +376,7 @@ func classify(ve *providers.VendorError, h http.Header) {
 // Retry-After wins: waiting less than any of them asks for is refused again.
 func throttleWait(h http.Header) time.Duration {
 	ms := max(timeLeft(h.Get("x-ratelimit-user-api")), timeLeft(h.Get("x-ratelimit-user")))
-	return max(time.Duration(ms)*time.Millisecond, providers.RetryAfter(h, time.Now()))
+	return max(providers.Seconds(float64(ms)/1000), providers.RetryAfter(h, time.Now()))
 }
 
 func timeLeft(v string) int64 {

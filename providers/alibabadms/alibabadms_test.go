@@ -830,6 +830,15 @@ func TestTimeLeft(t *testing.T) {
 	}
 }
 
+// TestThrottleWaitDoesNotOverflow: an absurd TimeLeft stays a huge wait (the
+// call then gives up at once) instead of wrapping to almost nothing.
+func TestThrottleWaitDoesNotOverflow(t *testing.T) {
+	h := http.Header{"X-Ratelimit-User": {"TimeLeft:18446744073710"}}
+	if got := throttleWait(h); got < 24*time.Hour {
+		t.Errorf("throttleWait = %v, want a huge wait", got)
+	}
+}
+
 // TestPreviewHidesSecrets: a dry-run preview shows no secret, no signature
 // and no security token, and the Authorization header keeps its shape.
 func TestPreviewHidesSecrets(t *testing.T) {
