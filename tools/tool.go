@@ -394,8 +394,9 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 	return structured(DryRun{Provider: a.desc.Slug, DryRun: true, Request: p, MissingCredentials: names}, summary)
 }
 
-// decode validates raw against the schema, splits off dry_run, decodes the
-// rest strictly into in and runs the provider's own checks.
+// decode validates the arguments against the schema (parsed is raw already
+// decoded, or nil), decodes them into in, reads dry_run, and runs the
+// provider's own checks.
 func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.FieldErrors) {
 	// A provider may recognise a known wrong shape and say how to fix it,
 	// which beats the schema's generic complaint.
