@@ -330,3 +330,24 @@ func newRateLimitedVendor(t *testing.T) *httptest.Server {
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// createInBackground starts create_agent_datagrid for name on c and returns
+// at once; the result is not awaited.
+func createInBackground(c *client.Client, name string) {
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": name}
+		_, _ = c.CallTool(context.Background(), req)
+	}()
+}
+
+// waitStarted waits until the vendor has received a request.
+func (v *vendor) waitStarted(t *testing.T) {
+	t.Helper()
+	select {
+	case <-v.started:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the vendor never got the request")
+	}
+}

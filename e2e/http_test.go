@@ -189,11 +189,7 @@ func TestHTTPGracefulShutdown(t *testing.T) {
 		res, err := c.CallTool(context.Background(), req)
 		done <- result{res, err}
 	}()
-	select {
-	case <-v.started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the vendor never got the request")
-	}
+	v.waitStarted(t)
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -399,17 +395,8 @@ func TestHTTPShutdownGraceOver(t *testing.T) {
 		"--journal", journalFile, "--timeout", "30s", "--shutdown-timeout", "500ms")
 	c := httpClient(t, s.url, nil)
 	initialize(t, c, mcp.ProtocolVersion20251125)
-	go func() {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = "create_agent_datagrid"
-		req.Params.Arguments = map[string]any{"name": "cut short"}
-		_, _ = c.CallTool(context.Background(), req)
-	}()
-	select {
-	case <-v.started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the vendor never got the request")
-	}
+	createInBackground(c, "cut short")
+	v.waitStarted(t)
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}

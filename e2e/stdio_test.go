@@ -158,17 +158,8 @@ func TestStdioEndDuringCreate(t *testing.T) {
 	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
 	s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--journal", journalFile)
 	initialize(t, s.client, "")
-	go func() {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = "create_agent_datagrid"
-		req.Params.Arguments = map[string]any{"name": "in flight"}
-		_, _ = s.client.CallTool(context.Background(), req)
-	}()
-	select {
-	case <-v.started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the vendor never got the request")
-	}
+	createInBackground(s.client, "in flight")
+	v.waitStarted(t)
 	s.stdin.Close()
 	exited := make(chan error, 1)
 	go func() { exited <- s.cmd.Wait() }()
@@ -202,17 +193,8 @@ func TestStdioKilledMidCreate(t *testing.T) {
 	environ := env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1")
 	s := startStdio(t, environ, "--journal", journalFile)
 	initialize(t, s.client, "")
-	go func() {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = "create_agent_datagrid"
-		req.Params.Arguments = map[string]any{"name": "killed mid-call"}
-		_, _ = s.client.CallTool(context.Background(), req)
-	}()
-	select {
-	case <-v.started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the vendor never got the request")
-	}
+	createInBackground(s.client, "killed mid-call")
+	v.waitStarted(t)
 	if err := s.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -268,11 +250,7 @@ func TestStdioClientQuitsEntirely(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	select {
-	case <-v.started:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the vendor never got the request")
-	}
+	v.waitStarted(t)
 	stdin.Close()
 	stdout.Close()
 	stderr.Close()
