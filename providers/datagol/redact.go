@@ -14,24 +14,7 @@ import (
 // DataGOL's own example URL carries "&token=...". The rest of the URL is kept
 // byte for byte, so the result still says which server is meant.
 func RedactURL(u string) string {
-	if scheme, rest, ok := strings.Cut(u, "://"); ok {
-		end := strings.IndexAny(rest, "/?#")
-		if end < 0 {
-			end = len(rest)
-		}
-		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			rest = providers.Redacted + rest[at:]
-			u = scheme + "://" + rest
-		}
-	}
-	base, frag, hasFrag := strings.Cut(u, "#")
-	if path, query, ok := strings.Cut(base, "?"); ok {
-		base = path + "?" + redactParams(query)
-	}
-	if hasFrag {
-		return base + "#" + redactParams(frag)
-	}
-	return base
+	return replaceSecrets(u, func(string) string { return providers.Redacted })
 }
 
 // urlPattern finds URLs in free text (a vendor's error message, say).
@@ -46,32 +29,41 @@ func RedactURLsIn(s string) string {
 // carries u can then be previewed with them hidden.
 func urlSecrets(u string) []string {
 	var out []string
-	if _, rest, ok := strings.Cut(u, "://"); ok {
+	replaceSecrets(u, func(secret string) string {
+		out = append(out, secret)
+		return secret
+	})
+	return out
+}
+
+// replaceSecrets returns u with each part RedactURL masks (user info, then
+// token-like query and fragment values, in that order) replaced by
+// replace(part).
+func replaceSecrets(u string, replace func(string) string) string {
+	if scheme, rest, ok := strings.Cut(u, "://"); ok {
 		end := strings.IndexAny(rest, "/?#")
 		if end < 0 {
 			end = len(rest)
 		}
 		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			out = append(out, rest[:at])
+			u = scheme + "://" + replace(rest[:at]) + rest[at:]
 		}
 	}
-	base, frag, _ := strings.Cut(u, "#")
-	_, query, _ := strings.Cut(base, "?")
-	for _, q := range []string{query, frag} {
-		for _, p := range strings.Split(q, "&") {
-			if k, v, ok := strings.Cut(p, "="); ok && v != "" && sensitiveParam(k) {
-				out = append(out, v)
-			}
-		}
+	base, frag, hasFrag := strings.Cut(u, "#")
+	if path, query, ok := strings.Cut(base, "?"); ok {
+		base = path + "?" + replaceParams(query, replace)
 	}
-	return out
+	if hasFrag {
+		return base + "#" + replaceParams(frag, replace)
+	}
+	return base
 }
 
-func redactParams(q string) string {
+func replaceParams(q string, replace func(string) string) string {
 	parts := strings.Split(q, "&")
 	for i, p := range parts {
 		if k, v, ok := strings.Cut(p, "="); ok && v != "" && sensitiveParam(k) {
-			parts[i] = k + "=" + providers.Redacted
+			parts[i] = k + "=" + replace(v)
 		}
 	}
 	return strings.Join(parts, "&")
