@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/journal/journaltest"
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/providers/alibabadms"
 	"github.com/agentmcp/agentmcp/providers/computeragents"
@@ -112,25 +113,6 @@ var vendorCases = map[string]vendorCase{
 		},
 		wrongTypes: `{"agent":{"id":123,"name":"probe-computer-agents"}}`,
 	},
-}
-
-// memRecorder is an in-memory journal.
-type memRecorder struct {
-	mu      sync.Mutex
-	entries []journal.Entry
-}
-
-func (m *memRecorder) Record(e journal.Entry) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.entries = append(m.entries, e)
-	return nil
-}
-
-func (m *memRecorder) all() []journal.Entry {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]journal.Entry(nil), m.entries...)
 }
 
 // seenRequest is one request as the fake received it.
@@ -514,7 +496,7 @@ func runFailureMode(t *testing.T, v vendorCase, m failureMode) (*tools.Tool, cal
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
-	rec := &memRecorder{}
+	rec := &journaltest.Recorder{}
 	ts, err := BuildTools(Slugs(), env, tools.Deps{Client: c, Env: env, Timeout: timeout, Logger: zerolog.Nop(), Journal: rec})
 	if err != nil {
 		t.Fatal(err)
@@ -550,7 +532,7 @@ func runFailureMode(t *testing.T, v vendorCase, m failureMode) (*tools.Tool, cal
 	got.waits = append(got.waits, waits...)
 	mu.Unlock()
 
-	entries := rec.all()
+	entries := rec.Entries()
 	// Written before sending, then the outcome: one call, two lines.
 	if len(entries) != 2 || entries[0].Outcome != journal.OutcomeSending || entries[0].Call == "" || entries[1].Call != entries[0].Call {
 		t.Fatalf("journal = %+v, want a sending entry, then the outcome of the same call", entries)

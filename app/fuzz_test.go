@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/journal/journaltest"
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/tools"
 )
@@ -26,15 +27,6 @@ type refuseTransport struct{ sent *atomic.Int32 }
 func (rt refuseTransport) RoundTrip(*http.Request) (*http.Response, error) {
 	rt.sent.Add(1)
 	return nil, errors.New("a dry run sent a request")
-}
-
-// take returns the recorded entries and forgets them.
-func (m *memRecorder) take() []journal.Entry {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	out := m.entries
-	m.entries = nil
-	return out
 }
 
 // FuzzToolArguments calls a tool with any arguments, dry_run forced on and no
@@ -85,7 +77,7 @@ func FuzzToolArguments(f *testing.F) {
 	c := providers.NewClient("agentmcp/fuzz")
 	c.HTTP.Transport = refuseTransport{&sent}
 	c.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
-	rec := &memRecorder{}
+	rec := &journaltest.Recorder{}
 	env := providers.MapEnv(nil)
 	ts, err := BuildTools(slugs, env, tools.Deps{Client: c, Env: env, Timeout: 5 * time.Second, Logger: zerolog.Nop(), Journal: rec})
 	if err != nil {
@@ -118,7 +110,7 @@ func FuzzToolArguments(f *testing.F) {
 		if strings.Contains(all, "internal error") {
 			t.Fatalf("%s: the handler failed internally (a recovered panic?):\n%s", tool.Slug, all)
 		}
-		for _, e := range rec.take() {
+		for _, e := range rec.Take() {
 			if e.Outcome != journal.OutcomePreview || !e.DryRun {
 				t.Fatalf("%s: journal entry of a dry run: %+v", tool.Slug, e)
 			}

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/journal/journaltest"
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/providers/datagrid"
 	"github.com/agentmcp/agentmcp/tools"
@@ -62,7 +63,7 @@ func TestCancelledCall(t *testing.T) {
 			}))
 			defer srv.Close()
 			env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: srv.URL + "/v1"})
-			jr := &memJournal{}
+			jr := &journaltest.Recorder{}
 			deps := tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 30 * time.Second,
 				Journal: jr, Logger: zerolog.Nop(), DrainTimeout: tc.drain}
 			ending := make(chan struct{})
@@ -105,7 +106,7 @@ func TestCancelledCall(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			entries := jr.all()
+			entries := jr.Outcomes()
 			if len(entries) != 1 {
 				t.Fatalf("journal has %d entries, want 1", len(entries))
 			}

@@ -16,6 +16,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/journal/journaltest"
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/providers/datagrid"
 	"github.com/agentmcp/agentmcp/schemas"
@@ -23,31 +24,6 @@ import (
 )
 
 const canary = "canary-tool-key-3b8f1d2e"
-
-// memJournal collects entries.
-type memJournal struct {
-	mu      sync.Mutex
-	entries []journal.Entry
-}
-
-func (m *memJournal) Record(e journal.Entry) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.entries = append(m.entries, e)
-	return nil
-}
-
-// all returns the outcomes recorded: each call's "sending" entry gives way
-// to its outcome (app TestToolFailureModes checks the pair).
-func (m *memJournal) all() []journal.Entry {
-	return journal.Settled(m.raw())
-}
-
-func (m *memJournal) raw() []journal.Entry {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return append([]journal.Entry(nil), m.entries...)
-}
 
 // vendor is a fake Datagrid whose answer a test sets.
 type vendor struct {
@@ -73,7 +49,7 @@ func (v *vendor) count() int {
 type fixture struct {
 	client  *client.Client
 	vendor  *vendor
-	journal *memJournal
+	journal *journaltest.Recorder
 	logs    *strings.Builder
 }
 
@@ -94,7 +70,7 @@ func setup(t *testing.T, opts ...option) *fixture {
 	env := map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: srv.URL + "/v1"}
 	logs := &strings.Builder{}
 	var mu sync.Mutex
-	jr := &memJournal{}
+	jr := &journaltest.Recorder{}
 	c := providers.NewClient("agentmcp/test")
 	c.Sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	deps := tools.Deps{Client: c, Timeout: 5 * time.Second, Journal: jr,
@@ -253,7 +229,7 @@ func TestCreate(t *testing.T) {
 	if _, sent := body["dry_run"]; sent {
 		t.Error("dry_run must not reach the vendor")
 	}
-	e := f.journal.all()
+	e := f.journal.Outcomes()
 	if len(e) != 1 || e[0].Outcome != journal.OutcomeCreated || e[0].AgentID != "agt_9" || e[0].AgentName != "Analyst" || e[0].DryRun {
 		t.Errorf("journal = %+v", e)
 	}
@@ -342,7 +318,7 @@ func TestDryRun(t *testing.T) {
 		if f.vendor.count() != 0 {
 			t.Error("dry run sent a request")
 		}
-		if e := f.journal.all(); len(e) != 1 || e[0].Outcome != journal.OutcomePreview || !e[0].DryRun {
+		if e := f.journal.Outcomes(); len(e) != 1 || e[0].Outcome != journal.OutcomePreview || !e[0].DryRun {
 			t.Errorf("journal = %+v", e)
 		}
 	}
@@ -400,7 +376,7 @@ func TestVendorErrors(t *testing.T) {
 			if f.vendor.count() != c.reqs {
 				t.Errorf("requests = %d, want %d", f.vendor.count(), c.reqs)
 			}
-			if e := f.journal.all(); len(e) != 1 || e[0].Error == "" || e[0].Outcome == journal.OutcomeCreated {
+			if e := f.journal.Outcomes(); len(e) != 1 || e[0].Error == "" || e[0].Outcome == journal.OutcomeCreated {
 				t.Errorf("journal = %+v", e)
 			}
 		})
@@ -422,7 +398,7 @@ func TestRateLimitIsRetried(t *testing.T) {
 	if res.IsError || f.vendor.count() != 2 {
 		t.Fatalf("requests %d: %s", f.vendor.count(), text)
 	}
-	if e := f.journal.all(); e[0].Attempts != 2 {
+	if e := f.journal.Outcomes(); e[0].Attempts != 2 {
 		t.Errorf("journal attempts = %d", e[0].Attempts)
 	}
 }

@@ -8,14 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
-	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/journal/journaltest"
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/tools"
 )
@@ -101,7 +100,7 @@ func TestToolHidesMCPURLTokens(t *testing.T) {
 	}))
 	defer srv.Close()
 	var logs strings.Builder
-	jr := &journalRecorder{}
+	jr := &journaltest.Recorder{}
 	env := providers.MapEnv(map[string]string{EnvAPIKey: canaryKey, EnvBaseURL: srv.URL})
 	p, err := New(env)
 	if err != nil {
@@ -129,29 +128,10 @@ func TestToolHidesMCPURLTokens(t *testing.T) {
 	if !sent.Load() {
 		t.Error("the vendor did not get the real URL")
 	}
-	for where, text := range map[string]string{"preview": texts[0], "error result": texts[1], "journal": jr.String(), "logs": logs.String()} {
+	entries, _ := json.Marshal(jr.Entries())
+	for where, text := range map[string]string{"preview": texts[0], "error result": texts[1], "journal": string(entries), "logs": logs.String()} {
 		if strings.Contains(text, urlToken) {
 			t.Errorf("%s shows the MCP URL token:\n%s", where, text)
 		}
 	}
-}
-
-// journalRecorder keeps journal entries as text.
-type journalRecorder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (j *journalRecorder) Record(e journal.Entry) error {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	b, err := json.Marshal(e)
-	j.b.Write(b)
-	return err
-}
-
-func (j *journalRecorder) String() string {
-	j.mu.Lock()
-	defer j.mu.Unlock()
-	return j.b.String()
 }

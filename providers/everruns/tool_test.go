@@ -13,26 +13,20 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/journal/journaltest"
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/tools"
 )
 
-type recorder struct {
-	mu      sync.Mutex
-	entries []journal.Entry
-}
-
-func (r *recorder) Record(e journal.Entry) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.entries = append(r.entries, e)
-	return nil
-}
-
-func newTool(t *testing.T, env map[string]string, rec *recorder) *tools.Tool {
+// newTool builds the tool; rec may be nil for no journal.
+func newTool(t *testing.T, env map[string]string, rec *journaltest.Recorder) *tools.Tool {
 	t.Helper()
 	p := newProvider(t, env)
-	tool, err := tools.New[Request](p, tools.Deps{Client: testClient(), Env: providers.MapEnv(env), Journal: rec})
+	deps := tools.Deps{Client: testClient(), Env: providers.MapEnv(env)}
+	if rec != nil {
+		deps.Journal = rec
+	}
+	tool, err := tools.New[Request](p, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +70,7 @@ func TestToolRefusesDocumentExample(t *testing.T) {
 // generated for it, and says a real call makes its own; a given id is not
 // called generated.
 func TestToolDryRunSaysTheIDIsThePreviews(t *testing.T) {
-	tool := newTool(t, map[string]string{EnvAPIKey: testKey}, &recorder{})
+	tool := newTool(t, map[string]string{EnvAPIKey: testKey}, &journaltest.Recorder{})
 	_, text := callTool(t, tool, `{"name":"n","system_prompt":"p","dry_run":true}`)
 	if !strings.Contains(text, "was generated for this preview; a real call generates its own") {
 		t.Errorf("preview without an id:\n%s", text)
@@ -89,7 +83,7 @@ func TestToolDryRunSaysTheIDIsThePreviews(t *testing.T) {
 
 // A dry run shows the generated id and the raw-key header, redacted.
 func TestToolDryRun(t *testing.T) {
-	rec := &recorder{}
+	rec := &journaltest.Recorder{}
 	tool := newTool(t, map[string]string{EnvAPIKey: testKey, EnvOrgID: "org_1"}, rec)
 	res, text := callTool(t, tool, `{"name":"Support","system_prompt":"Be helpful.","dry_run":true}`)
 	if res.IsError || strings.Contains(text, testKey) {
@@ -109,8 +103,8 @@ func TestToolDryRun(t *testing.T) {
 		out.Request.Headers["X-Org-Id"] != "org_1" {
 		t.Fatalf("preview: %+v", out.Request)
 	}
-	if e := journal.Settled(rec.entries); len(e) != 1 || e[0].AgentID != id {
-		t.Fatalf("journal: %+v", rec.entries)
+	if e := rec.Outcomes(); len(e) != 1 || e[0].AgentID != id {
+		t.Fatalf("journal: %+v", rec.Entries())
 	}
 }
 
@@ -137,7 +131,7 @@ func TestToolCreate(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(body)
 	}))
 	defer srv.Close()
-	rec := &recorder{}
+	rec := &journaltest.Recorder{}
 	tool := newTool(t, map[string]string{EnvAPIKey: testKey, EnvBaseURL: srv.URL + "/api"}, rec)
 	res, text := callTool(t, tool, `{"name":"Support","system_prompt":"Be helpful.","capabilities":[{"ref":"current_time","config":{}}]}`)
 	if res.IsError {
@@ -151,7 +145,7 @@ func TestToolCreate(t *testing.T) {
 	if !strings.Contains(text, ids[0]) || !strings.Contains(text, "Status: active") {
 		t.Errorf("result:\n%s", text)
 	}
-	if e := journal.Settled(rec.entries); len(e) != 1 || e[0].AgentID != ids[0] || e[0].Attempts != 2 || e[0].Outcome != journal.OutcomeCreated {
-		t.Errorf("journal: %+v", rec.entries)
+	if e := rec.Outcomes(); len(e) != 1 || e[0].AgentID != ids[0] || e[0].Attempts != 2 || e[0].Outcome != journal.OutcomeCreated {
+		t.Errorf("journal: %+v", rec.Entries())
 	}
 }
