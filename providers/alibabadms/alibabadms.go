@@ -39,18 +39,18 @@ const (
 	dateLayout = "2006-01-02T15:04:05Z"
 )
 
-// maxURLBytes caps the URL this provider sends; the gateway's own limit is
-// not documented. Every parameter travels in the query string and
-// percent-encoding takes 9 bytes per CJK character, so the schema's worst case
-// (two 10,000-character CJK fields) is a URL of about 180 KB. The cap must let
-// through what the vendor's own SDK sends (both 10,000-character fields in the
-// query: Latin text at the documented maxima encodes to about 25-60 KB) and
-// should stop where the *.aliyuncs.com front end (Tengine) is on record
-// answering 414 (a base64 image of 55 KB or more, a query over 73 KB:
-// aliyun/openapi-core-nodejs-sdk#55). 64 KiB, a common large request-line
-// buffer of nginx-family servers, sits between the two. Above it the request
-// is refused here with a clear message instead of an HTML 414.
-const maxURLBytes = 64 << 10
+// maxURLBytes caps the URL this provider sends. Every parameter travels in
+// the query string, as in the vendor's own SDK, and percent-encoding takes 9
+// bytes per CJK character, so the documented maxima (10,000 characters each of
+// Instruction and Knowledge, CJK text, plus the document's example values for
+// the rest) make a URL of 181,353 bytes. The gateway's own limit is not
+// documented. A cap below that would refuse requests the document allows and
+// the vendor's SDK sends, so the cap sits above it, at the next power of two,
+// leaving 80 KB for the fields the document leaves unbounded. Above it the
+// request is outside anything the document covers and is refused here, with
+// the largest parameters named; a gateway 414 below it is reported with the
+// same advice (see gatewayError).
+const maxURLBytes = 256 << 10
 
 const name = "Alibaba Cloud DMS"
 
@@ -336,6 +336,10 @@ func (p *Provider) gatewayError(resp *providers.Incoming) *providers.VendorError
 		ve.RetryAfter = throttleWait(resp.Header)
 	}
 	classify(ve, resp.Header)
+	if resp.Status == http.StatusRequestURITooLong && ve.Hint == "" {
+		ve.Hint = "The gateway refused the URL as too long. Every parameter travels in the URL, where a CJK character " +
+			"takes 9 bytes and a letter 1: shorten Instruction, Knowledge or the longest other text"
+	}
 	if recommend != "" {
 		if ve.Hint != "" {
 			ve.Hint += ". "

@@ -320,9 +320,10 @@ func TestCheck(t *testing.T) {
 			[]string{"/DataJson/personal/DbName:", "/DataJson/personal/DmsDatabaseId:"}},
 		{"instruction 2000 CJK characters", `{"Instruction":"` + cjk(2000) + `"}`, nil},
 		{"instruction 10000 characters", `{"Instruction":"` + strings.Repeat("a", 10000) + `"}`, nil},
-		{"instruction 10000 CJK characters: only the URL is too large", `{"Instruction":"` + cjk(10000) + `"}`, []string{"request too large"}},
+		{"instruction 10000 CJK characters", `{"Instruction":"` + cjk(10000) + `"}`, nil},
+		{"both text fields at 10000 CJK characters", `{"Instruction":"` + cjk(10000) + `","Knowledge":"` + cjk(10000) + `"}`, nil},
 		{"instruction 10001 characters", `{"Instruction":"` + strings.Repeat("a", 10001) + `"}`, []string{"/Instruction: at most 10000 characters, got 10001"}},
-		{"knowledge 10001 CJK characters", `{"Knowledge":"` + cjk(10001) + `"}`, []string{"/Knowledge: at most 10000 characters, got 10001", "request too large"}},
+		{"knowledge 10001 CJK characters", `{"Knowledge":"` + cjk(10001) + `"}`, []string{"/Knowledge: at most 10000 characters, got 10001"}},
 		{"cron valid", `{"ScheduleTaskConfig":{"CronExpression":"0 0 0 ? * 1-7","Query":"q"}}`, nil},
 		{"cron 5 fields", `{"ScheduleTaskConfig":{"CronExpression":"0 9 * * 1"}}`, []string{"/ScheduleTaskConfig/CronExpression: not a Quartz cron expression: want 6 or 7"}},
 		{"cron no question mark", `{"ScheduleTaskConfig":{"CronExpression":"0 0 9 * * *"}}`, []string{"/ScheduleTaskConfig/CronExpression: not a Quartz cron expression: put ? in exactly one"}},
@@ -330,7 +331,7 @@ func TestCheck(t *testing.T) {
 		{"knowledge config without access type", `{"KnowledgeConfigList":[{"McpServerId":"m-1"}]}`, nil},
 		{"execution config all false", `{"ExecutionConfig":{"SkipPlan":false,"SkipSqlConfirm":false,"SkipWebReportConfirm":false,"SkipAskHuman":false}}`, nil},
 		{"latin text at both maxima", `{"Instruction":"` + strings.Repeat("word ", 2000) + `","Knowledge":"` + strings.Repeat("Know. ", 1666) + `"}`, nil},
-		{"URL too large", `{"Instruction":"` + cjk(5000) + `","Knowledge":"` + cjk(5000) + `"}`, []string{"request too large"}},
+		{"URL too large", `{"Instruction":"` + cjk(10000) + `","Description":"` + cjk(10000) + `","WebReportConfig":"` + cjk(10000) + `"}`, []string{"request too large"}},
 	}
 	p := mustNew(t, nil)
 	for _, c := range cases {
@@ -357,40 +358,34 @@ func shorten(s string) string {
 	return s
 }
 
-// TestURLSize measures the URL for the schema's worst case and checks the
-// limit logic on both sides of it.
+// TestURLSize measures the URL for the schema's worst case, which must pass,
+// and checks the limit on both sides of it.
 func TestURLSize(t *testing.T) {
 	p := mustNew(t, nil)
 	var worst Request
 	decodeStrict(t, mustRead(t, "testdata/request.json"), &worst)
 	worst.Instruction = strings.Repeat("数", maxTextChars)
 	worst.Knowledge = strings.Repeat("据", maxTextChars)
-	params, err := worst.params()
-	if err != nil {
-		t.Fatal(err)
-	}
-	size := p.urlLen(params)
+	size := p.urlLen(mustParams(t, &worst))
 	t.Logf("worst case (two 10,000-character CJK fields + the document's example values for the rest): URL of %d bytes; limit %d", size, maxURLBytes)
-	if size < 2*maxTextChars*9 || size <= maxURLBytes {
-		t.Errorf("worst-case URL = %d bytes", size)
+	if size < 2*maxTextChars*9 || size > maxURLBytes {
+		t.Errorf("worst-case URL = %d bytes, limit %d", size, maxURLBytes)
 	}
-	errs := p.Check(&worst)
-	if len(errs) != 1 || errs[0].Field != "" || !strings.Contains(errs[0].Message, "request too large") ||
-		!strings.Contains(errs[0].Message, "Instruction 90000") || !strings.Contains(errs[0].Message, "Knowledge 90000") {
-		t.Errorf("Check = %v", shorten(errs.Error()))
+	if errs := p.Check(&worst); len(errs) != 0 {
+		t.Errorf("worst case refused: %v", shorten(errs.Error()))
 	}
-	if _, err := p.Build(&worst, canaryCreds(false), providers.Attempt{Number: 1, Time: time.Now(), Nonce: "n"}); err == nil ||
-		!strings.Contains(err.Error(), "request too large") {
-		t.Errorf("Build err = %v", err)
+	out, err := p.Build(&worst, canaryCreds(false), providers.Attempt{Number: 1, Time: time.Now(), Nonce: "n"})
+	if err != nil || len(out.URL) != size {
+		t.Fatalf("worst case: Build err = %v, URL of %d bytes, measured %d", err, len(out.URL), size)
 	}
 
-	// The measure is the URL Build sends, and the limit is inclusive.
-	var r Request
-	decodeStrict(t, mustRead(t, "testdata/request.json"), &r)
-	r.Instruction = ""
-	room := maxURLBytes - p.urlLen(mustParams(t, &r)) - len("&Instruction=")
-	r.Instruction = strings.Repeat("数", room/9) + strings.Repeat("a", room%9)
-	out, err := p.Build(&r, canaryCreds(false), providers.Attempt{Number: 1, Time: time.Now(), Nonce: "n"})
+	// The measure is the URL Build sends, and the limit is inclusive. The
+	// unbounded Description fills what the bounded fields leave.
+	r := worst
+	r.Description = ""
+	room := maxURLBytes - p.urlLen(mustParams(t, &r)) - len("&Description=")
+	r.Description = strings.Repeat("述", room/9) + strings.Repeat("a", room%9)
+	out, err = p.Build(&r, canaryCreds(false), providers.Attempt{Number: 1, Time: time.Now(), Nonce: "n"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -400,9 +395,56 @@ func TestURLSize(t *testing.T) {
 	if errs := p.Check(&r); len(errs) != 0 {
 		t.Errorf("at the limit: %v", shorten(errs.Error()))
 	}
-	r.Instruction += "a"
-	if errs := p.Check(&r); len(errs) != 1 || !strings.Contains(errs.Error(), "would be 65537 bytes; the limit is 65536") {
+	r.Description += "a"
+	errs := p.Check(&r)
+	if len(errs) != 1 || errs[0].Field != "" ||
+		!strings.Contains(errs[0].Message, fmt.Sprintf("would be %d bytes; the limit is %d", maxURLBytes+1, maxURLBytes)) ||
+		!strings.Contains(errs[0].Message, "Description ") || !strings.Contains(errs[0].Message, "Instruction 90000") {
 		t.Errorf("one byte over: %v", shorten(errs.Error()))
+	}
+	if _, err := p.Build(&r, canaryCreds(false), providers.Attempt{Number: 1, Time: time.Now(), Nonce: "n"}); err == nil ||
+		!strings.Contains(err.Error(), "request too large") {
+		t.Errorf("Build one byte over: err = %v", err)
+	}
+}
+
+// TestWireWorstCase sends the schema's worst case (10,000 CJK characters in
+// each text field) through a fake gateway that verifies the signature over
+// the whole URL and reads both fields back intact.
+func TestWireWorstCase(t *testing.T) {
+	var req Request
+	decodeStrict(t, mustRead(t, "testdata/request.json"), &req)
+	req.Instruction = strings.Repeat("数", maxTextChars)
+	req.Knowledge = strings.Repeat("据", maxTextChars)
+	var urlBytes int
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		urlBytes = len("http://") + len(r.Host) + len(r.RequestURI)
+		params := verifyV3(t, r, nil, canaryID, canarySecret)
+		if params["Instruction"] != req.Instruction || params["Knowledge"] != req.Knowledge {
+			t.Errorf("text fields arrived as %d and %d characters", len([]rune(params["Instruction"])), len([]rune(params["Knowledge"])))
+		}
+		_, _ = w.Write(mustRead(t, "testdata/response_success.json"))
+	}))
+	defer srv.Close()
+
+	p := mustNew(t, map[string]string{EnvEndpoint: srv.URL})
+	if errs := p.Check(&req); len(errs) > 0 {
+		t.Fatalf("Check: %v", shorten(errs.Error()))
+	}
+	creds := canaryCreds(true)
+	res, err := providers.NewClient("agentmcp/test").Do(context.Background(), providers.Call{
+		Provider: name,
+		Build:    func(at providers.Attempt) (*providers.Outgoing, error) { return p.Build(&req, creds, at) },
+		Parse:    p.Parse,
+	})
+	if err != nil {
+		t.Fatal(hideCanaries(err.Error()))
+	}
+	if res.Created.AgentID != "ca-4y3ca4khkcu**********ysf" {
+		t.Errorf("created = %+v", res.Created)
+	}
+	if urlBytes < 2*maxTextChars*9 || urlBytes > maxURLBytes {
+		t.Errorf("URL of %d bytes reached the gateway", urlBytes)
 	}
 }
 
@@ -777,7 +819,7 @@ func TestParseErrors(t *testing.T) {
 		{"HTML page", 502, nil, "<html><body><h1>502 Bad Gateway</h1>\n<p>Tengine</p></body></html>",
 			[]string{"<html><body><h1>502 Bad Gateway</h1> <p>Tengine</p></body></html>"}, "", "", providers.MaybeProcessed, 0},
 		{"414 from the front end", 414, http.Header{"X-Acs-Request-Id": {"5E2B-13"}}, "<html><head><title>414 Request-URI Too Large</title></head></html>",
-			[]string{"HTTP 414", "414 Request-URI Too Large"}, "", "5E2B-13", providers.Final, 0},
+			[]string{"HTTP 414", "414 Request-URI Too Large", "refused the URL as too long", "shorten Instruction, Knowledge"}, "", "5E2B-13", providers.Final, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -920,9 +962,13 @@ func TestToolDryRun(t *testing.T) {
 		}
 	}
 
-	text, isErr = call(map[string]any{"dry_run": true, "Instruction": strings.Repeat("数", 10000)})
-	if !isErr || !strings.Contains(text, "request too large") || strings.Contains(text, "/Instruction") {
-		t.Errorf("10,000 CJK characters: want only the URL-size refusal, got %s", shorten(text))
+	text, isErr = call(map[string]any{"dry_run": true, "Instruction": strings.Repeat("数", 10000), "Knowledge": strings.Repeat("据", 10000)})
+	if isErr || !strings.Contains(text, "Instruction="+strings.Repeat("%E6%95%B0", 10000)) {
+		t.Errorf("10,000 CJK characters in each text field refused or not previewed in full: %s", shorten(text))
+	}
+	text, isErr = call(map[string]any{"dry_run": true, "Description": strings.Repeat("述", 30000)})
+	if !isErr || !strings.Contains(text, "request too large") || strings.Contains(text, "/Description") {
+		t.Errorf("270 KB of Description: want only the URL-size refusal, got %s", shorten(text))
 	}
 	text, isErr = call(map[string]any{"dry_run": true, "Instruction": strings.Repeat("数", 10001)})
 	if !isErr || !strings.Contains(text, "/Instruction") {

@@ -16,7 +16,7 @@ type Request struct {
 	Name                string              `json:"Name,omitempty"`
 	Description         string              `json:"Description,omitempty"`
 	DataJSON            *DataJSON           `json:"DataJson,omitempty" jsonschema_description:"Data range, sent as JSON text; ids from ListDataCenterDatabase / ListDataCenterTable."`
-	Instruction         string              `json:"Instruction,omitempty" jsonschema:"maxLength=10000" jsonschema_description:"Agent instructions. All parameters travel in the URL, at most 65536 bytes encoded: a CJK character costs 9, a letter 1."`
+	Instruction         string              `json:"Instruction,omitempty" jsonschema:"maxLength=10000" jsonschema_description:"Agent instructions. All parameters travel in the URL, at most 262144 bytes encoded: a CJK character costs 9, a letter 1."`
 	Knowledge           string              `json:"Knowledge,omitempty" jsonschema:"maxLength=10000" jsonschema_description:"Background knowledge (shares the URL cap, see Instruction)."`
 	KnowledgeConfigList []KnowledgeConfig   `json:"KnowledgeConfigList,omitempty" jsonschema_description:"External knowledge bases."`
 	ExecutionConfig     *ExecutionConfig    `json:"ExecutionConfig,omitempty"`
