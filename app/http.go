@@ -154,17 +154,33 @@ func (c *callSet) wait(d time.Duration) bool {
 func (h *HTTPService) checkOrigin(next http.Handler) http.Handler {
 	allowed := map[string]bool{}
 	for _, o := range h.cfg.AllowedOrigins {
-		allowed[strings.ToLower(strings.TrimRight(o, "/"))] = true
+		allowed[canonicalOrigin(o)] = true
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		origin := r.Header.Get("Origin")
-		if origin == "" || allowed[strings.ToLower(origin)] || isLoopbackOrigin(origin) {
+		if origin == "" || allowed[canonicalOrigin(origin)] || isLoopbackOrigin(origin) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		h.log.Warn().Str("origin", origin).Msg("refused request from a foreign origin")
 		http.Error(w, "forbidden: origin not allowed (see --allowed-origins)", http.StatusForbidden)
 	})
+}
+
+// canonicalOrigin is an origin as browsers send it: lower case, no trailing
+// slash, no default port, so https://x:443/ in --allowed-origins matches the
+// https://x a browser sends.
+func canonicalOrigin(origin string) string {
+	o := strings.ToLower(strings.TrimRight(origin, "/"))
+	u, err := url.Parse(o)
+	if err != nil || u.Host == "" {
+		return o
+	}
+	host := u.Host
+	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+		host = strings.TrimSuffix(host, ":"+p)
+	}
+	return u.Scheme + "://" + host
 }
 
 func isLoopbackOrigin(origin string) bool {

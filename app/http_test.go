@@ -53,7 +53,7 @@ func TestHTTPGuards(t *testing.T) {
 	const token = "canary-http-token-91ab"
 	ts := testService(t, func(c *Config) {
 		c.HTTPToken = providers.NewSecret(token)
-		c.AllowedOrigins = []string{"https://app.example.com"}
+		c.AllowedOrigins = []string{"https://app.example.com", "HTTPS://Tools.Example.com:443/", "http://ops.example.com:8080"}
 		c.MaxBodyBytes = 64 << 10
 	})
 	auth := map[string]string{"Authorization": "Bearer " + token}
@@ -87,6 +87,11 @@ func TestHTTPGuards(t *testing.T) {
 		{"loopback origin", with(map[string]string{"Origin": "http://localhost:6274"}), initBody, http.StatusOK},
 		{"loopback IP origin", with(map[string]string{"Origin": "http://127.0.0.1:3000"}), initBody, http.StatusOK},
 		{"allowed origin", with(map[string]string{"Origin": "https://app.example.com"}), initBody, http.StatusOK},
+		{"allowed origin with its default port", with(map[string]string{"Origin": "https://app.example.com:443"}), initBody, http.StatusOK},
+		{"allowed origin configured with port and case", with(map[string]string{"Origin": "https://tools.example.com"}), initBody, http.StatusOK},
+		{"allowed origin on its own port", with(map[string]string{"Origin": "http://ops.example.com:8080"}), initBody, http.StatusOK},
+		{"allowed host on another port", with(map[string]string{"Origin": "http://ops.example.com"}), initBody, http.StatusForbidden},
+		{"allowed host over another scheme", with(map[string]string{"Origin": "http://app.example.com"}), initBody, http.StatusForbidden},
 		{"body over the cap", auth, `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"` + strings.Repeat("a", 70<<10) + `"}}`, http.StatusRequestEntityTooLarge},
 	}
 	for _, c := range cases {
