@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -75,9 +76,13 @@ func Open(path string) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
+	_, statErr := os.Stat(path)
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
+	}
+	if errors.Is(statErr, fs.ErrNotExist) {
+		syncDir(filepath.Dir(path))
 	}
 	if fi, err := f.Stat(); err == nil && fi.Size() > 0 {
 		last := make([]byte, 1)
@@ -89,6 +94,16 @@ func Open(path string) (*Journal, error) {
 		}
 	}
 	return &Journal{f: f, path: path}, nil
+}
+
+// syncDir makes a new journal's directory entry durable, so that entries
+// fsynced later are not lost with the file's name in a crash. Filesystems
+// that cannot sync a directory are left as they are.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		_ = d.Close()
+	}
 }
 
 // Path is where the journal lives.
