@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -412,7 +413,7 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 		// The schema refuses unknown keys and wrong types everywhere but in
 		// free-form objects, so a plain decode is as strict here, and cheaper.
 		if err := json.Unmarshal(raw, in); err != nil {
-			return false, providers.FieldErrors{{Message: err.Error()}}
+			return false, decodeErrors(err)
 		}
 		dryRun, _ := parsed.(map[string]any)["dry_run"].(bool)
 		return dryRun, a.p.Check(in)
@@ -424,7 +425,7 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 	case err != nil && len(schemaErrs) > 0:
 		return false, schemaErrs
 	case err != nil:
-		return false, providers.FieldErrors{{Message: err.Error()}}
+		return false, decodeErrors(err)
 	}
 	checkErrs := a.p.Check(in)
 	// The provider's word on a field is more specific than the schema's
@@ -441,6 +442,40 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 		}
 	}
 	return false, merged
+}
+
+// decodeErrors words a decode failure the schema let through. A type error
+// there means a key appears twice: the schema saw one value (the last) and
+// the decoder met the other.
+func decodeErrors(err error) providers.FieldErrors {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) || te.Field == "" {
+		return providers.FieldErrors{{Message: err.Error()}}
+	}
+	return providers.FieldErrors{{Field: "/" + strings.ReplaceAll(te.Field, ".", "/"),
+		Message: fmt.Sprintf("got %s, want %s. The key appears more than once in the arguments: send it once", te.Value, jsonKind(te.Type))}}
+}
+
+// jsonKind names a Go type as the JSON Schema type it decodes from.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "string"
+	case reflect.Bool:
+		return "boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "integer"
+	case reflect.Float32, reflect.Float64:
+		return "number"
+	case reflect.Slice, reflect.Array:
+		return "array"
+	default:
+		return "object"
+	}
 }
 
 // decodeStrict splits dry_run off raw and decodes the rest into in,

@@ -258,6 +258,10 @@ func TestRefusedBeforeSending(t *testing.T) {
 			[]string{"/name:", "/temperature:", "/x: unknown argument"}},
 		{"dry_run not boolean", map[string]any{"dry_run": "yes"}, []string{"/dry_run: got string, want boolean"}},
 		{"arguments not an object", []any{1}, []string{"got array, want object"}},
+		{"duplicate key, first of the wrong type", json.RawMessage(`{"name":1,"name":"x"}`),
+			[]string{"/name: got number, want string. The key appears more than once"}},
+		{"duplicate key in a list item", json.RawMessage(`{"corpus":[{"type":"page","page_id":5}],"corpus":[]}`),
+			[]string{"/corpus/page_id: got number, want string. The key appears more than once"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
