@@ -420,12 +420,8 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 	}
 	// Invalid: decode strictly anyway, so the provider's own checks can add
 	// their more specific word on the fields the schema complained about.
-	_, err := decodeStrict(raw, in)
-	switch {
-	case err != nil && len(schemaErrs) > 0:
+	if err := decodeStrict(raw, in); err != nil {
 		return false, schemaErrs
-	case err != nil:
-		return false, decodeErrors(err)
 	}
 	checkErrs := a.p.Check(in)
 	// The provider's word on a field is more specific than the schema's
@@ -478,30 +474,27 @@ func jsonKind(t reflect.Type) string {
 	}
 }
 
-// decodeStrict splits dry_run off raw and decodes the rest into in,
-// refusing unknown fields.
-func decodeStrict(raw []byte, in any) (bool, error) {
+// decodeStrict decodes raw, less a boolean dry_run, into in, refusing
+// unknown fields. Its errors are not shown: the schema's say more.
+func decodeStrict(raw []byte, in any) error {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return false, errors.New("arguments must be a JSON object")
+		return err
 	}
-	dryRun := false
 	if v, ok := fields["dry_run"]; ok {
+		var dryRun bool
 		if err := json.Unmarshal(v, &dryRun); err != nil {
-			return false, errors.New("dry_run must be a boolean")
+			return err
 		}
 		delete(fields, "dry_run")
 	}
 	rest, err := json.Marshal(fields)
 	if err != nil {
-		return false, err
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(rest))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(in); err != nil {
-		return false, err
-	}
-	return dryRun, nil
+	return dec.Decode(in)
 }
 
 func (a *adapter[T]) credentialName(c providers.CredentialSpec) string {
