@@ -164,17 +164,9 @@ func (b *bench) stdio(r int, m metrics) error {
 		params := callParams(s.tool, b.args)
 		callers = append(callers, caller{s.name, func() error { return c.callTool(params) }})
 	}
-	callers = append(callers, caller{"direct", b.direct(b.args).callTool})
-	if err := warm(callers); err != nil {
+	if err := sequentialRound(b, m, "stdio", callers, conns); err != nil {
 		return err
 	}
-	cpu := cpuTimes(conns)
-	lat, err := sequential(b.cfg.calls, callers)
-	if err != nil {
-		return err
-	}
-	record(m, "stdio", lat)
-	perCall(m, "stdio", conns, cpu, b.cfg.calls)
 
 	for _, size := range sizes {
 		args := withPrompt(b.args, size)
@@ -208,6 +200,23 @@ func (b *bench) stdio(r int, m metrics) error {
 	return nil
 }
 
+// sequentialRound adds the direct POST to callers, warms them all, then times
+// b.cfg.calls sequential calls of each and the servers' CPU time over them.
+func sequentialRound[P process](b *bench, m metrics, transport string, callers []caller, ps map[string]P) error {
+	callers = append(callers, caller{"direct", b.direct(b.args).callTool})
+	if err := warm(callers); err != nil {
+		return err
+	}
+	cpu := cpuTimes(ps)
+	lat, err := sequential(b.cfg.calls, callers)
+	if err != nil {
+		return err
+	}
+	record(m, transport, lat)
+	perCall(m, transport, ps, cpu, b.cfg.calls)
+	return nil
+}
+
 // http measures sequential calls, throughput and memory over streamable HTTP.
 func (b *bench) http(r int, m metrics) error {
 	type running struct {
@@ -237,17 +246,9 @@ func (b *bench) http(r int, m metrics) error {
 		params := callParams(s.tool, b.args)
 		callers = append(callers, caller{s.name, func() error { return conn.callTool(params) }})
 	}
-	callers = append(callers, caller{"direct", b.direct(b.args).callTool})
-	if err := warm(callers); err != nil {
+	if err := sequentialRound(b, m, "http", callers, procs); err != nil {
 		return err
 	}
-	cpu := cpuTimes(procs)
-	lat, err := sequential(b.cfg.calls, callers)
-	if err != nil {
-		return err
-	}
-	record(m, "http", lat)
-	perCall(m, "http", procs, cpu, b.cfg.calls)
 
 	for _, c := range levels {
 		loads := map[string]*load{}
@@ -272,6 +273,7 @@ func (b *bench) http(r int, m metrics) error {
 		}
 	}
 	for name, rn := range run {
+		var err error
 		if m["rss/"+name+"/load"], err = rn.srv.peakRSS(); err != nil {
 			return err
 		}
