@@ -181,6 +181,20 @@ type httpServer struct {
 	exited chan error
 }
 
+// waitExit fails t, saying why, unless the server exits with status 0
+// within d. The exit status is delivered once.
+func (s *httpServer) waitExit(t *testing.T, d time.Duration, why string) {
+	t.Helper()
+	select {
+	case err := <-s.exited:
+		if err != nil {
+			t.Errorf("exit: %v\n%s", err, s.stderr)
+		}
+	case <-time.After(d):
+		t.Fatal(why)
+	}
+}
+
 // startHTTP runs agentmcp on a free loopback port and waits for its listen log line.
 func startHTTP(t *testing.T, environ []string, args ...string) *httpServer {
 	t.Helper()

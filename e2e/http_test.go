@@ -197,14 +197,7 @@ func TestHTTPGracefulShutdown(t *testing.T) {
 	if r.err != nil || r.res.IsError {
 		t.Fatalf("in-flight call did not finish: %v %v", r.err, r.res)
 	}
-	select {
-	case err := <-s.exited:
-		if err != nil {
-			t.Errorf("exit: %v\n%s", err, s.stderr)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not exit after SIGTERM")
-	}
+	s.waitExit(t, 15*time.Second, "server did not exit after SIGTERM")
 	e := journalEntries(t, journalFile)
 	if len(e) != 1 || e[0].Outcome != journal.OutcomeCreated || e[0].AgentID == "" {
 		t.Errorf("journal = %+v", e)
@@ -374,14 +367,7 @@ func TestHTTPShutdownClosesStreams(t *testing.T) {
 	}
 	// The grace period for calls is --timeout + 5s (65s); exiting well inside
 	// it shows the stream was closed rather than waited for.
-	select {
-	case err := <-s.exited:
-		if err != nil {
-			t.Errorf("exit: %v", err)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("an open stream kept the server from exiting")
-	}
+	s.waitExit(t, 30*time.Second, "an open stream kept the server from exiting")
 }
 
 // TestHTTPShutdownGraceOver: a create still running when --shutdown-timeout
@@ -400,14 +386,7 @@ func TestHTTPShutdownGraceOver(t *testing.T) {
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-s.exited:
-		if err != nil {
-			t.Errorf("exit: %v\n%s", err, s.stderr)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("server did not exit after SIGTERM")
-	}
+	s.waitExit(t, 15*time.Second, "server did not exit after SIGTERM")
 	e := journalEntries(t, journalFile)
 	if len(e) != 1 || e[0].Outcome != journal.OutcomeUnknown || e[0].AgentName != "cut short" {
 		t.Errorf("journal = %+v, want one unknown outcome for %q", e, "cut short")
