@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -25,6 +26,7 @@ type config struct {
 	duration              time.Duration
 	short                 bool
 	profileDir            string
+	floorIdlePerHost      int
 }
 
 // bench holds what every round uses.
@@ -44,13 +46,14 @@ func main() {
 	flag.IntVar(&cfg.calls, "calls", 1000, "sequential tools/call per server per transport per round")
 	flag.DurationVar(&cfg.duration, "duration", 3*time.Second, "time per server per concurrency level per round")
 	flag.BoolVar(&cfg.short, "short", false, "quick run (2 rounds, 3 spawns, 100 calls, 1s) that reports but judges no timing")
+	flag.IntVar(&cfg.floorIdlePerHost, "floor-idle-per-host", 100, "idle vendor connections the floor keeps for reuse; 2 makes it a plain http.Client")
 	flag.StringVar(&cfg.profileDir, "cpuprofile", "", "after the rounds, write CPU profiles of agentmcp and the floor (stdio calls, HTTP at c=64) to this directory")
 	flag.Parse()
 	if cfg.short {
 		cfg.rounds, cfg.spawns, cfg.calls, cfg.duration = 2, 3, 100, time.Second
 	}
-	if cfg.rounds < 1 || cfg.spawns < 1 || cfg.calls < 1 || cfg.duration <= 0 {
-		fmt.Fprintln(os.Stderr, "bench: -rounds, -spawns, -calls and -duration must be positive")
+	if cfg.rounds < 1 || cfg.spawns < 1 || cfg.calls < 1 || cfg.duration <= 0 || cfg.floorIdlePerHost < 1 {
+		fmt.Fprintln(os.Stderr, "bench: -rounds, -spawns, -calls, -duration and -floor-idle-per-host must be positive")
 		os.Exit(2)
 	}
 	if err := run(cfg); err != nil {
@@ -100,7 +103,7 @@ func run(cfg config) error {
 	b.journal.name = "agentmcp+journal"
 	b.journal.args = []string{"--journal", filepath.Join(b.tmp, "journal.jsonl"), "--log-level", "warn"}
 	b.floor = server{name: "floor", bin: filepath.Join(b.tmp, "floor"), env: env, tool: "create_agent",
-		args: []string{"--vendor", b.vendorURL(), "--key", dummyKey, "--tool", "create_agent"}}
+		args: []string{"--vendor", b.vendorURL(), "--key", dummyKey, "--tool", "create_agent", "--idle-per-host", strconv.Itoa(cfg.floorIdlePerHost)}}
 
 	load := loadAvg()
 	var rounds []metrics

@@ -4,12 +4,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/agentmcp/agentmcp/providers"
 )
 
 // toolsListBudget is the most tools/list may weigh, all tools together.
@@ -47,6 +50,15 @@ func (b *bench) targets() []target {
 		{"peak RSS after 64-way load", "MiB", "floor", key("rss/agentmcp/load"), key("rss/floor/load"), true, 1.5, true},
 		{"tools/list, all tools", "bytes", "budget", func(metrics) float64 { return listBytes }, func(metrics) float64 { return toolsListBudget }, true, 1, false},
 	}
+}
+
+// agentmcpIdlePerHost is how many idle connections agentmcp's vendor client
+// keeps per host.
+func agentmcpIdlePerHost() int {
+	if tr, ok := providers.NewClient("").HTTP.Transport.(*http.Transport); ok {
+		return tr.MaxIdleConnsPerHost
+	}
+	return 0
 }
 
 func median(vs []float64) float64 {
@@ -101,6 +113,7 @@ func (b *bench) report(out io.Writer, rounds []metrics, checks [][2]string, load
 	fmt.Fprintf(out, "agentmcp performance, %s\n", machine())
 	fmt.Fprintf(out, "%d rounds; per round and server: %d cold starts, %d sequential calls per transport, %s per concurrency level. Load average %s. Run time %s.\n",
 		b.cfg.rounds, b.cfg.spawns, b.cfg.calls, b.cfg.duration, load, took.Round(time.Second))
+	fmt.Fprintf(out, "The floor keeps up to %d idle vendor connections (-floor-idle-per-host), agentmcp up to %d.\n", b.cfg.floorIdlePerHost, agentmcpIdlePerHost())
 	fmt.Fprintln(out, "Figures are medians over rounds; ratio is the median of the per-round ratios.")
 	if b.cfg.short {
 		fmt.Fprintln(out, "Short run: timings are shown but not judged.")

@@ -31,14 +31,15 @@ func main() {
 	key := flag.String("key", "bench", "bearer token sent to the vendor")
 	tool := flag.String("tool", "create_agent", "tool name")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	idlePerHost := flag.Int("idle-per-host", 100, "idle vendor connections kept for reuse (2 is a plain http.Client's)")
 	flag.Parse()
-	if err := run(*transport, *addr, *vendor, *key, *tool, *cpuProfile); err != nil {
+	if err := run(*transport, *addr, *vendor, *key, *tool, *cpuProfile, *idlePerHost); err != nil {
 		fmt.Fprintln(os.Stderr, "floor:", err)
 		os.Exit(1)
 	}
 }
 
-func run(transport, addr, vendor, key, tool, cpuProfile string) error {
+func run(transport, addr, vendor, key, tool, cpuProfile string, idlePerHost int) error {
 	if vendor == "" {
 		return errors.New("-vendor is required")
 	}
@@ -58,7 +59,7 @@ func run(transport, addr, vendor, key, tool, cpuProfile string) error {
 
 	s := server.NewMCPServer("floor", "1", server.WithToolCapabilities(false))
 	s.AddTool(mcp.NewToolWithRawSchema(tool, "POST the arguments to the vendor.", json.RawMessage(`{"type":"object"}`)),
-		poster(vendor, key))
+		poster(vendor, key, idlePerHost))
 
 	switch transport {
 	case "stdio":
@@ -85,9 +86,9 @@ func run(transport, addr, vendor, key, tool, cpuProfile string) error {
 }
 
 // poster is the tool handler: arguments in, vendor response body out.
-func poster(vendor, key string) server.ToolHandlerFunc {
+func poster(vendor, key string, idlePerHost int) server.ToolHandlerFunc {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = 100 // keep a connection per concurrent call
+	tr.MaxIdleConnsPerHost = idlePerHost // 100 by default: a connection per concurrent call
 	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 		body, err := json.Marshal(req.GetRawArguments())
