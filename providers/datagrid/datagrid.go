@@ -56,7 +56,11 @@ func (p *Provider) Describe() providers.Descriptor {
 // Check applies the document's rules that the schema cannot express.
 func (p *Provider) Check(r *Request) providers.FieldErrors {
 	var errs providers.FieldErrors
-	for i, c := range r.Corpus {
+	var corpus []CorpusItem
+	if r.Corpus != nil {
+		corpus = *r.Corpus
+	}
+	for i, c := range corpus {
 		at := fmt.Sprintf("/corpus/%d", i)
 		switch c.Type {
 		case CorpusKnowledge:

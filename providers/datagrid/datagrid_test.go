@@ -132,15 +132,15 @@ func TestNoTeamspaceHeaderByDefault(t *testing.T) {
 	}
 }
 
-func TestToolsNullVersusEmpty(t *testing.T) {
+func TestListsNullVersusEmpty(t *testing.T) {
 	p := newProvider(t, nil)
-	for in, want := range map[string]string{`{}`: `{}`, `{"tools":[]}`: `{"tools":[]}`} {
+	for _, in := range []string{`{}`, `{"tools":[]}`, `{"disabled_tools":[]}`, `{"mcp_servers":[]}`, `{"knowledge_ids":[]}`, `{"corpus":[]}`} {
 		out, err := p.Build(decodeStrict(t, []byte(in)), providers.Credentials{}, providers.Attempt{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if string(out.Body) != want {
-			t.Errorf("%s sent as %s, want %s", in, out.Body, want)
+		if string(out.Body) != in {
+			t.Errorf("%s sent as %s: absent and [] mean different things", in, out.Body)
 		}
 	}
 }
