@@ -357,6 +357,7 @@ func TestVendorErrors(t *testing.T) {
 	}{
 		{"400 with message", 400, `{"error":"invalid_request","message":"tools not supported by llm-only"}`, []string{"HTTP 400", "tools not supported by llm-only"}, 1},
 		{"401 names the credential", 401, `{"message":"Invalid API key"}`, []string{"HTTP 401", "Invalid API key", "Check that DATAGRID_API_KEY"}, 1},
+		{"401 quoting the key", 401, `{"message":"Invalid API key ` + canary + `"}`, []string{"HTTP 401", "Invalid API key [REDACTED]"}, 1},
 		{"500 is an unknown outcome, not retried", 500, `{"message":"db down"}`, []string{"outcome unknown", `"x"`, "GET", "/v1/agents"}, 1},
 		{"non-JSON success", 201, `<html>created</html>`, []string{"could not be read", "outcome unknown"}, 1},
 		{"HTML error page", 404, `<html><h1>Not Found</h1></html>`, []string{"HTTP 404", "<html><h1>Not Found</h1></html>"}, 1},
@@ -382,6 +383,8 @@ func TestVendorErrors(t *testing.T) {
 			}
 			if e := f.journal.Outcomes(); len(e) != 1 || e[0].Error == "" || e[0].Outcome == journal.OutcomeCreated {
 				t.Errorf("journal = %+v", e)
+			} else if strings.Contains(e[0].Error, canary) {
+				t.Error("the journal entry shows the API key")
 			}
 		})
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -263,9 +262,5 @@ func TestPreviewHidesKey(t *testing.T) {
 	}
 	if !strings.Contains(string(b), `"Authorization":"Bearer [REDACTED]"`) {
 		t.Errorf("preview = %s", b)
-	}
-	_, err = p.Parse(&providers.Incoming{Status: 401, Body: []byte(`{"message":"bad key"}`)})
-	if errors.Unwrap(err) != nil && strings.Contains(err.Error(), canary) {
-		t.Error("error leaks the key")
 	}
 }
