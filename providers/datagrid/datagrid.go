@@ -137,8 +137,11 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 		msg := ""
 		if json.Unmarshal(resp.Body, &eb) == nil {
 			msg = eb.Message
-			if eb.Details.Reason != "" && eb.Details.Reason != msg {
-				msg += " (" + eb.Details.Reason + ")"
+			switch reason := eb.Details.Reason; {
+			case msg == "":
+				msg = reason
+			case reason != "" && reason != msg:
+				msg += " (" + reason + ")"
 			}
 		}
 		return nil, providers.NewStatusError(name, resp, eb.Error, msg)

@@ -190,6 +190,7 @@ func TestParseErrors(t *testing.T) {
 		{400, nil, `{"status_code":400,"error":"invalid_request","message":"Only semantic_search is supported"}`, "HTTP 400 Bad Request), code invalid_request: Only semantic_search is supported", providers.Final},
 		{401, nil, `{"error":"unauthorized","message":"Invalid API key"}`, "Invalid API key", providers.Final},
 		{429, http.Header{"Retry-After": {"7"}}, `{"status_code":429,"error":"rate_limit_exceeded","message":"Rate limit exceeded","details":{"reason":"Please retry after the current window resets."}}`, "Rate limit exceeded (Please retry after the current window resets.)", providers.NotProcessed},
+		{403, nil, `{"error":"forbidden","details":{"reason":"Key lacks agents:write."}}`, "code forbidden: Key lacks agents:write.", providers.Final},
 		{500, nil, `{"message":"Internal error"}`, "HTTP 500", providers.MaybeProcessed},
 		{502, nil, `<html><body>Bad Gateway</body></html>`, "<html><body>Bad Gateway</body></html>", providers.MaybeProcessed},
 	}
