@@ -3,7 +3,6 @@ package datagol
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -91,12 +90,25 @@ func TestToolAcceptsDocumentExample(t *testing.T) {
 func TestToolHidesMCPURLTokens(t *testing.T) {
 	const urlToken = "canary-url-token-7d1e"
 	const serverURL = "https://mcp.example/ws?workspace_id=w1&token=" + urlToken
-	var sent atomic.Bool
+	// What the vendor answers, one per real call: an error quoting the URL, a
+	// 2xx without an id quoting it, and the created agent echoing it.
+	answers := []struct {
+		status int
+		body   string
+	}{
+		{http.StatusBadRequest, `{"error":"Bad Request","message":"cannot reach MCP server ` + serverURL + `"}`},
+		{http.StatusOK, `{"success":false,"message":"cannot reach MCP server ` + serverURL + `"}`},
+		{http.StatusCreated, `{"id":7,"configs":{"mcpConfigs":{"CUSTOM":[{"name":"ws","url":"` + serverURL + `"}]}}}`},
+	}
+	var sent, answer atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
-		sent.Store(strings.Contains(string(body), urlToken))
-		w.WriteHeader(http.StatusBadRequest)
-		fmt.Fprintf(w, `{"error":"Bad Request","message":"cannot reach MCP server %s"}`, serverURL)
+		if strings.Contains(string(body), urlToken) {
+			sent.Add(1)
+		}
+		a := answers[answer.Load()]
+		w.WriteHeader(a.status)
+		_, _ = io.WriteString(w, a.body)
 	}))
 	defer srv.Close()
 	var logs strings.Builder
@@ -113,23 +125,35 @@ func TestToolHidesMCPURLTokens(t *testing.T) {
 	}
 	args := `{"name":"n","description":"d","prompt":"p","isPublished":false,"uiMetadata":{},` +
 		`"configs":{"mcpConfigs":[{"serverType":"CUSTOM","name":"ws","url":"` + serverURL + `"}]}`
-	var texts []string
-	for _, dry := range []string{`,"dry_run":true}`, `}`} {
-		res, err := tool.Handler(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: tool.Tool.Name, Arguments: json.RawMessage(args + dry)}})
+	call := func(end string) (string, bool) {
+		res, err := tool.Handler(context.Background(), mcp.CallToolRequest{Params: mcp.CallToolParams{Name: tool.Tool.Name, Arguments: json.RawMessage(args + end)}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		b, _ := json.Marshal(res)
-		texts = append(texts, string(b))
+		return string(b), res.IsError
 	}
-	if !strings.Contains(texts[0], "token=[REDACTED]") || !strings.Contains(texts[1], "token=[REDACTED]") {
-		t.Errorf("want the URL shown with its token masked:\npreview: %s\nerror: %s", texts[0], texts[1])
+	results := map[string]string{}
+	results["preview"], _ = call(`,"dry_run":true}`)
+	for i, name := range []string{"vendor error", "2xx without an id", "created agent"} {
+		answer.Store(int32(i))
+		var isError bool
+		results[name], isError = call(`}`)
+		if isError != (name != "created agent") {
+			t.Errorf("%s: isError = %v: %s", name, isError, results[name])
+		}
 	}
-	if !sent.Load() {
-		t.Error("the vendor did not get the real URL")
+	for name, text := range results {
+		if !strings.Contains(text, "token=[REDACTED]") {
+			t.Errorf("%s: want the URL shown with its token masked: %s", name, text)
+		}
+	}
+	if sent.Load() != int32(len(answers)) {
+		t.Errorf("the vendor got the real URL in %d of %d requests", sent.Load(), len(answers))
 	}
 	entries, _ := json.Marshal(jr.Entries())
-	for where, text := range map[string]string{"preview": texts[0], "error result": texts[1], "journal": string(entries), "logs": logs.String()} {
+	results["journal"], results["logs"] = string(entries), logs.String()
+	for where, text := range results {
 		if strings.Contains(text, urlToken) {
 			t.Errorf("%s shows the MCP URL token:\n%s", where, text)
 		}
