@@ -97,7 +97,7 @@ func TestNewAndDescribe(t *testing.T) {
 func TestCreateAgainstFakeVendor(t *testing.T) {
 	for _, status := range []int{http.StatusOK, http.StatusCreated} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			wantBody := readFixture(t, "create_request_wire.json")
+			wantBody := exampleWire(t)
 			var calls atomic.Int32
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 				calls.Add(1)

@@ -78,6 +78,15 @@ type LogoStyle struct {
 	TextColor string `json:"textColor,omitempty"`
 }
 
+// MarshalJSON always sends both colours, "" when not given, as the document's
+// example does: to a Java backend "" and absent (null) differ.
+func (l LogoStyle) MarshalJSON() ([]byte, error) {
+	return providers.JSONBody(struct {
+		BgColor   string `json:"bgColor"`
+		TextColor string `json:"textColor"`
+	}{l.BgColor, l.TextColor})
+}
+
 // Input configures the chat input box.
 type Input struct {
 	Placeholder string `json:"placeholder,omitempty"`
@@ -179,6 +188,27 @@ type Connector struct {
 	Type       string         `json:"type" jsonschema:"enum=WORKBOOK_RAG,enum=WORKSPACE_DOCUMENTS,enum=KNOWLEDGE_BASE,enum=CONNECTOR"`
 	SourceType string         `json:"sourceType,omitempty" jsonschema_description:"Seen: BACKEND, AI (CONNECTOR)."`
 	Data       *ConnectorData `json:"data,omitempty" jsonschema_description:"WORKBOOK_RAG: title, description, workspaceId, workspaceName. WORKSPACE_DOCUMENTS: name. KNOWLEDGE_BASE: the KB record. CONNECTOR: none."`
+}
+
+// MarshalJSON sends a WORKBOOK_RAG item's four data fields always, "" when
+// not given, as every example item has them; Check refuses any other field
+// there, so none is lost.
+func (c Connector) MarshalJSON() ([]byte, error) {
+	type plain Connector
+	if c.Type != ConnWorkbookRAG || c.Data == nil {
+		return providers.JSONBody(plain(c))
+	}
+	type workbook struct {
+		Title         string `json:"title"`
+		Description   string `json:"description"`
+		WorkspaceID   string `json:"workspaceId"`
+		WorkspaceName string `json:"workspaceName"`
+	}
+	d := c.Data
+	return providers.JSONBody(struct {
+		plain
+		Data workbook `json:"data"`
+	}{plain(c), workbook{d.Title, d.Description, d.WorkspaceID, d.WorkspaceName}})
 }
 
 // ConnectorData is one flat shape for what each connector type carries.
