@@ -83,6 +83,9 @@ type Result struct {
 // and never past ctx's deadline.
 func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 	var last error
+	// maybe is set once an attempt may have reached the vendor: from then on
+	// the call cannot end in "not created", whatever later attempts say.
+	maybe := false
 	for attempt := 1; ; attempt++ {
 		at := Attempt{Number: attempt, Time: c.now().UTC(), Nonce: nonce()}
 		out, err := call.Build(at)
@@ -94,6 +97,10 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 			return Result{Created: created, Attempts: attempt}, nil
 		}
 		last = err
+		if class == Final && maybe {
+			return Result{Attempts: attempt}, c.unknown(call, fmt.Errorf("an earlier attempt may have created it; then attempt %d: %w", attempt, err))
+		}
+		maybe = maybe || class == MaybeProcessed
 		if class == Final {
 			return Result{Attempts: attempt}, err
 		}
@@ -101,19 +108,19 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 			return Result{Attempts: attempt}, c.unknown(call, err)
 		}
 		if ctx.Err() != nil {
-			return Result{Attempts: attempt}, c.giveUp(call, class, ctx.Err(), last)
+			return Result{Attempts: attempt}, c.giveUp(call, maybe, ctx.Err(), last)
 		}
 		if wait <= 0 {
 			wait = c.backoff(attempt)
 		}
 		if attempt >= c.maxAttempts() || !fits(ctx, c.now(), wait) {
-			return Result{Attempts: attempt}, c.giveUp(call, class, fmt.Errorf("gave up after %d attempts", attempt), last)
+			return Result{Attempts: attempt}, c.giveUp(call, maybe, fmt.Errorf("gave up after %d attempts", attempt), last)
 		}
 		if call.OnRetry != nil {
 			call.OnRetry(RetryEvent{Attempt: attempt, Wait: wait, Reason: err.Error()})
 		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return Result{Attempts: attempt}, c.giveUp(call, class, err, last)
+			return Result{Attempts: attempt}, c.giveUp(call, maybe, err, last)
 		}
 	}
 }
@@ -201,9 +208,10 @@ func (c *Client) unknown(call Call, cause error) error {
 	return &UnknownOutcomeError{Provider: call.Provider, AgentName: call.AgentName, ClientID: call.ClientID, VerifyHint: call.VerifyHint, Cause: cause}
 }
 
-// giveUp ends a call that was still retryable.
-func (c *Client) giveUp(call Call, class Retry, why, last error) error {
-	if class == MaybeProcessed {
+// giveUp ends a call that was still retryable; maybe tells whether any
+// attempt may have reached the vendor.
+func (c *Client) giveUp(call Call, maybe bool, why, last error) error {
+	if maybe {
 		return c.unknown(call, fmt.Errorf("%v; last error: %w", why, last))
 	}
 	var ve *VendorError
