@@ -70,6 +70,9 @@ type Call struct {
 	Build      func(Attempt) (*Outgoing, error)
 	Parse      func(*Incoming) (*Created, error)
 	OnRetry    func(RetryEvent)
+	// Redact masks secrets in the vendor's answer before it is parsed: error
+	// texts are clipped later, and a clipped secret no longer matches.
+	Redact func(string) string
 }
 
 // Result is what Do reports besides the created agent.
@@ -173,6 +176,9 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return nil, Final, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode,
 			Message: "unexpected redirect (not followed): check the base URL setting"}
+	}
+	if call.Redact != nil {
+		body = []byte(call.Redact(string(body)))
 	}
 	in := &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}
 	created, err := safeParse(call.Parse, in)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -36,6 +37,8 @@ func NewRedactor(creds Credentials, extra ...string) Redactor {
 	for _, v := range extra {
 		add(v)
 	}
+	// Longest first: a secret inside another must not leave the rest showing.
+	slices.SortFunc(r.values, func(a, b string) int { return len(b) - len(a) })
 	return r
 }
 

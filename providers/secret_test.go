@@ -109,6 +109,16 @@ func TestPreviewRedactsEverywhere(t *testing.T) {
 	}
 }
 
+func TestRedactorMasksTheLongerSecretWhole(t *testing.T) {
+	// One secret inside another, in both orders of the credentials.
+	for _, kv := range []map[string]string{{"a": "tok-1234", "b": "tok-1234-extended"}, {"a": "tok-1234-extended", "b": "tok-1234"}} {
+		got := NewRedactor(NewCredentials(SourceEnv, kv)).Redact("key tok-1234-extended, short tok-1234")
+		if want := "key " + Redacted + ", short " + Redacted; got != want {
+			t.Errorf("Redact = %q, want %q", got, want)
+		}
+	}
+}
+
 func TestBaseURL(t *testing.T) {
 	cases := map[string]bool{
 		"https://api.example.com/v1": true, "http://127.0.0.1:8080": true,

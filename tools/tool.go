@@ -297,6 +297,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return mcp.NewToolResultError(a.name + ": " + msg), nil
 	}
 
+	red := providers.NewRedactor(creds)
 	callCtx, cancel := a.callContext(ctx, timeout)
 	defer cancel()
 	progress := newProgress(ctx, req, a.deps.ProgressPause)
@@ -308,16 +309,17 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		Idempotent: a.p.Idempotent(&in),
 		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(&in, creds, at) },
 		Parse:      a.p.Parse,
+		Redact:     red.Redact,
 		OnRetry: func(ev providers.RetryEvent) {
-			log.Warn().Int("attempt", ev.Attempt).Dur("wait", ev.Wait).Str("reason", redact(creds, ev.Reason)).Msg("retrying vendor call")
-			progress.send(float64(ev.Attempt), fmt.Sprintf("attempt %d failed (%s); retrying in %s", ev.Attempt, shorten(redact(creds, ev.Reason)), ev.Wait.Round(time.Millisecond)))
+			log.Warn().Int("attempt", ev.Attempt).Dur("wait", ev.Wait).Str("reason", red.Redact(ev.Reason)).Msg("retrying vendor call")
+			progress.send(float64(ev.Attempt), fmt.Sprintf("attempt %d failed (%s); retrying in %s", ev.Attempt, shorten(red.Redact(ev.Reason)), ev.Wait.Round(time.Millisecond)))
 		},
 	}
 	res, err := a.deps.Client.Do(callCtx, call)
 	progress.finish()
 	entry.Attempts = res.Attempts
 	if err != nil {
-		msg := redact(creds, a.explain(err, creds))
+		msg := red.Redact(a.explain(err, creds))
 		entry.Outcome, entry.Error = outcomeOf(err), msg
 		if ve, ok := providers.IsVendorError(err); ok {
 			entry.RequestID = ve.RequestID

@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -387,6 +388,27 @@ func TestVendorErrors(t *testing.T) {
 				t.Error("the journal entry shows the API key")
 			}
 		})
+	}
+}
+
+// A vendor message is clipped to 1,000 characters; a key it echoes across
+// the cut must not show in part.
+func TestEchoedKeyCutByClipping(t *testing.T) {
+	f := setup(t)
+	f.vendor.answer = func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = fmt.Fprintf(w, `{"message":"%s%s is not a valid key"}`, strings.Repeat("x", 990), canary)
+	}
+	res, text := f.call(t, map[string]any{"name": "x"})
+	if !res.IsError || !strings.Contains(text, "HTTP 401") {
+		t.Fatalf("want the 401: %s", text)
+	}
+	part := canary[:8] // the clip leaves its first 10 characters
+	if strings.Contains(text, part) {
+		t.Errorf("the result shows part of the key")
+	}
+	if e := f.journal.Outcomes(); len(e) != 1 || strings.Contains(e[0].Error, part) {
+		t.Errorf("the journal shows part of the key, or no outcome: %d entries", len(e))
 	}
 }
 
