@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 )
@@ -49,10 +50,7 @@ func NewHTTPService(s *Server, cfg Config) *HTTPService {
 	}
 	h := &HTTPService{cfg: cfg, log: s.Log, mcp: server.NewStreamableHTTPServer(s.MCP, opts...)}
 	mux := http.NewServeMux()
-	var inner http.Handler = h.trackStreams(h.mcp)
-	if cfg.Stateless {
-		inner = ignoreCancellations(inner)
-	}
+	inner := ignoreCancellations(h.trackStreams(h.mcp), cfg.Stateless)
 	mux.Handle(MCPPath, h.calls.track(h.checkOrigin(h.checkToken(h.limitBody(inner)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -238,16 +236,19 @@ func (h *HTTPService) limitBody(next http.Handler) http.Handler {
 	})
 }
 
-// ignoreCancellations answers notifications/cancelled without acting on it.
-// Without sessions mcp-go keys in-flight requests by JSON-RPC id alone, so one
-// client's cancellation could abort another client's create that happens to
-// share the id. Stateless clients cancel by closing their request instead,
-// which still aborts the vendor call.
-func ignoreCancellations(next http.Handler) http.Handler {
+// ignoreCancellations answers notifications/cancelled without acting on it
+// unless the request belongs to a session. Without one (--stateless, or a
+// client of protocol 2026-07-28, which has no sessions) mcp-go keys in-flight
+// requests by JSON-RPC id alone, so one client's cancellation could abort
+// another client's create that happens to share the id. Such clients cancel
+// by closing their request instead, which still aborts the vendor call.
+func ignoreCancellations(next http.Handler, stateless bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.Body != nil {
+		inSession := !stateless && r.Header.Get(server.HeaderKeySessionID) != "" &&
+			!mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
+		if r.Method == http.MethodPost && r.Body != nil && !inSession {
 			body, err := io.ReadAll(r.Body)
-			if err == nil {
+			if err == nil && bytes.Contains(body, []byte("notifications/cancelled")) {
 				var msg struct {
 					Method string `json:"method"`
 				}

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/providers/datagrid"
 )
 
 const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`
@@ -166,17 +168,116 @@ func TestConfigValidate(t *testing.T) {
 	}
 }
 
-func TestStatelessIgnoresCancellationNotifications(t *testing.T) {
-	var reached bool
-	h := ignoreCancellations(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true }))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}`)))
-	if reached || rec.Code != http.StatusAccepted {
-		t.Errorf("cancellation forwarded (%v) or not accepted (%d)", reached, rec.Code)
+func TestCancellationsOnlyWithinASession(t *testing.T) {
+	const cancel = `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}`
+	cases := []struct {
+		name      string
+		stateless bool
+		header    map[string]string
+		forwarded bool
+	}{
+		{"stateless", true, map[string]string{"Mcp-Session-Id": "s1"}, false},
+		{"no session", false, nil, false},
+		{"session, protocol 2025-06-18", false, map[string]string{"Mcp-Session-Id": "s1", "Mcp-Protocol-Version": "2025-06-18"}, true},
+		{"session header, protocol 2026-07-28 (which has no sessions)", false, map[string]string{"Mcp-Session-Id": "s1", "Mcp-Protocol-Version": "2026-07-28"}, false},
 	}
-	rec = httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(initBody)))
-	if !reached {
-		t.Error("other messages must pass")
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var reached []string
+			h := ignoreCancellations(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				reached = append(reached, string(b))
+			}), c.stateless)
+			for _, body := range []string{cancel, initBody} {
+				req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(body))
+				for k, v := range c.header {
+					req.Header.Set(k, v)
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if body == cancel && !c.forwarded && rec.Code != http.StatusAccepted {
+					t.Errorf("dropped cancellation answered %d, want 202", rec.Code)
+				}
+			}
+			want := []string{initBody}
+			if c.forwarded {
+				want = []string{cancel, initBody}
+			}
+			if !slices.Equal(reached, want) {
+				t.Errorf("reached the server: %q, want %q", reached, want)
+			}
+		})
+	}
+}
+
+// TestModernClientCannotCancelAnothersCreate: protocol 2026-07-28 has no
+// sessions, so a cancellation naming another client's request id must not
+// abort that client's create, even on a stateful server.
+func TestModernClientCannotCancelAnothersCreate(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		close(arrived)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_1","name":"a"}`)
+	}))
+	defer vendor.Close()
+	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 10 * time.Second, Journal: JournalOff, Version: "test", Providers: []string{"datagrid"}}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	env := providers.MapEnv(map[string]string{datagrid.EnvBaseURL: vendor.URL, datagrid.EnvAPIKey: "test-key-123"})
+	s, err := NewServer(cfg, env, nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(NewHTTPService(s, cfg))
+	defer ts.Close()
+
+	const version = "2026-07-28"
+	meta := `"_meta":{"io.modelcontextprotocol/protocolVersion":"` + version + `","io.modelcontextprotocol/clientInfo":{"name":"t","version":"0"},"io.modelcontextprotocol/clientCapabilities":{}}`
+	modern := func(method, name string) map[string]string {
+		h := map[string]string{"Mcp-Protocol-Version": version, "Mcp-Method": method}
+		if name != "" {
+			h["Mcp-Name"] = name
+		}
+		return h
+	}
+	result := make(chan string, 1)
+	go func() {
+		body := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"a"},` + meta + `}}`
+		req, _ := http.NewRequest(http.MethodPost, ts.URL+MCPPath, strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		for k, v := range modern("tools/call", "create_agent_datagrid") {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			result <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		result <- string(b)
+	}()
+	select {
+	case <-arrived:
+	case got := <-result:
+		t.Fatalf("the create never reached the vendor: %s", got)
+	}
+	resp := post(t, ts.URL+MCPPath, modern("notifications/cancelled", ""),
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7,`+meta+`}}`)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Errorf("cancellation answered %d, want 202", resp.StatusCode)
+	}
+	close(release)
+	if got := <-result; !strings.Contains(got, "Created Datagrid agent") {
+		t.Errorf("the other client's cancellation reached this create: %s", got)
 	}
 }
