@@ -5,6 +5,7 @@
 package alibabadms
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -268,15 +269,43 @@ func (r *Request) params() (map[string]string, error) {
 }
 
 // response is both the CreateCustomAgent body and the gateway's error body.
+// Fields besides Data are lenient about their JSON type: the agent exists once
+// Data.CustomAgentId is there, and an odd type elsewhere must not lose it.
 type response struct {
-	RequestID    string         `json:"RequestId"`
-	Success      *bool          `json:"Success"`
-	ErrorCode    string         `json:"ErrorCode"`
-	ErrorMessage string         `json:"ErrorMessage"`
+	RequestID    text           `json:"RequestId"`
+	Success      success        `json:"Success"`
+	ErrorCode    text           `json:"ErrorCode"`
+	ErrorMessage text           `json:"ErrorMessage"`
 	Data         map[string]any `json:"Data"`
-	Code         string         `json:"Code"`
-	Message      string         `json:"Message"`
-	Recommend    string         `json:"Recommend"`
+	Code         text           `json:"Code"`
+	Message      text           `json:"Message"`
+	Recommend    text           `json:"Recommend"`
+}
+
+// text is a string field; a number, boolean or other value is kept as its JSON.
+type text string
+
+func (t *text) UnmarshalJSON(b []byte) error {
+	var s string
+	switch {
+	case json.Unmarshal(b, &s) == nil:
+		*t = text(s)
+	case string(b) != "null":
+		*t = text(b)
+	}
+	return nil
+}
+
+// success is the Success flag: set when the body has it as a boolean or as
+// "true" or "false".
+type success struct{ set, ok bool }
+
+func (f *success) UnmarshalJSON(b []byte) error {
+	v, err := strconv.ParseBool(strings.Trim(string(b), `"`))
+	if err == nil {
+		*f = success{set: true, ok: v}
+	}
+	return nil
 }
 
 // xmlError is the gateway's XML error body.
@@ -294,15 +323,17 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 		return nil, p.gatewayError(resp)
 	}
 	var body response
-	if err := json.Unmarshal(resp.Body, &body); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(resp.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&body); err != nil {
 		return nil, fmt.Errorf("alibabadms: decode response: %w", err)
 	}
-	reqID := body.RequestID
+	reqID := string(body.RequestID)
 	if reqID == "" {
 		reqID = resp.Header.Get("x-acs-request-id")
 	}
-	if body.Success != nil && !*body.Success {
-		code, msg := firstOf(body.ErrorCode, body.Code), firstOf(body.ErrorMessage, body.Message)
+	if body.Success.set && !body.Success.ok {
+		code, msg := firstOf(string(body.ErrorCode), string(body.Code)), firstOf(string(body.ErrorMessage), string(body.Message))
 		ve := &providers.VendorError{Provider: name, Code: code, Message: msg, RequestID: reqID, Retry: providers.Final}
 		if msg == "" {
 			ve.Message = "the call failed (Success is false) without a message"
@@ -310,12 +341,24 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 		classify(ve, resp.Header)
 		return nil, ve
 	}
-	id, _ := body.Data["CustomAgentId"].(string)
+	id := idOf(body.Data["CustomAgentId"])
 	if id == "" {
 		return nil, fmt.Errorf("alibabadms: response has no Data.CustomAgentId")
 	}
 	status, _ := body.Data["Status"].(string)
 	return &providers.Created{AgentID: id, Agent: body.Data, RequestID: reqID, Status: status}, nil
+}
+
+// idOf reads the agent id, a string in the document; a number is taken as
+// written.
+func idOf(v any) string {
+	switch id := v.(type) {
+	case string:
+		return id
+	case json.Number:
+		return id.String()
+	}
+	return ""
 }
 
 // gatewayError maps a non-2xx response: JSON {Code, Message, RequestId} or
@@ -326,7 +369,8 @@ func (p *Provider) gatewayError(resp *providers.Incoming) *providers.VendorError
 	var xb xmlError
 	switch {
 	case json.Unmarshal(resp.Body, &jb) == nil:
-		code, msg, reqID, recommend = firstOf(jb.Code, jb.ErrorCode), firstOf(jb.Message, jb.ErrorMessage), jb.RequestID, jb.Recommend
+		code, msg = firstOf(string(jb.Code), string(jb.ErrorCode)), firstOf(string(jb.Message), string(jb.ErrorMessage))
+		reqID, recommend = string(jb.RequestID), string(jb.Recommend)
 	case xml.Unmarshal(resp.Body, &xb) == nil:
 		code, msg, reqID, recommend = xb.Code, xb.Message, xb.RequestID, xb.Recommend
 	}

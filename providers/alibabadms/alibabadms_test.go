@@ -857,6 +857,31 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// The agent exists once Data.CustomAgentId is there: an odd JSON type in
+// another field must not turn the create into an unknown outcome.
+func TestParseKeepsTheIDDespiteOddTypes(t *testing.T) {
+	p := mustNew(t, nil)
+	for body, wantReqID := range map[string]string{
+		`{"Success":true,"Code":200,"Data":{"CustomAgentId":"ca-1"}}`:                                   "",
+		`{"RequestId":12345,"Success":"true","Data":{"CustomAgentId":"ca-1"}}`:                          "12345",
+		`{"RequestId":"r","Success":true,"ErrorCode":0,"Message":null,"Data":{"CustomAgentId":"ca-1"}}`: "r",
+		`{"Success":true,"Data":{"CustomAgentId":"ca-1","Status":"ACTIVE"},"Recommend":{"x":1}}`:        "",
+	} {
+		c, err := p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(body)})
+		if err != nil || c.AgentID != "ca-1" || c.RequestID != wantReqID {
+			t.Errorf("%s: %+v, %v", body, c, err)
+		}
+	}
+	c, err := p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(`{"Success":true,"Data":{"CustomAgentId":1234567890123456789}}`)})
+	if err != nil || c.AgentID != "1234567890123456789" {
+		t.Errorf("numeric id: %+v, %v", c, err)
+	}
+	_, err = p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(`{"Success":"false","ErrorCode":"X","ErrorMessage":"y"}`)})
+	if ve, ok := providers.IsVendorError(err); !ok || ve.Code != "X" {
+		t.Errorf(`Success "false": %v`, err)
+	}
+}
+
 func TestTimeLeft(t *testing.T) {
 	for in, want := range map[string]int64{
 		"":                 0,
