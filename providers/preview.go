@@ -13,7 +13,7 @@ type Preview struct {
 	Method  string            `json:"method"`
 	URL     string            `json:"url"`
 	Headers map[string]string `json:"headers"`
-	Body    any               `json:"body"` // the JSON body as a value, a string, or null
+	Body    any               `json:"body"` // the JSON body as sent (json.RawMessage), a string, or null
 }
 
 // Redactor masks known secret values wherever they appear in text.
@@ -60,10 +60,11 @@ func (o *Outgoing) Preview(creds Credentials) Preview {
 		p.Headers[http.CanonicalHeaderKey(name)] = r.Redact(strings.Join(vals, ", "))
 	}
 	if len(o.Body) > 0 {
+		// A JSON body is shown as the JSON sent, byte for byte: decoding it
+		// would reorder keys and round large numbers.
 		body := r.Redact(string(o.Body))
-		var v any
-		if json.Unmarshal([]byte(body), &v) == nil {
-			p.Body = v
+		if json.Valid([]byte(body)) {
+			p.Body = json.RawMessage(body)
 		} else {
 			p.Body = body
 		}

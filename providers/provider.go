@@ -5,6 +5,7 @@
 package providers
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -130,4 +131,13 @@ func JSONBody(v any) ([]byte, error) {
 		return nil, err
 	}
 	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+}
+
+// DecodeObject decodes the JSON object b into m with numbers kept as written
+// (json.Number): a free-form object goes to the vendor as given, and a
+// float64 would round an id such as 9007199254740993.
+func DecodeObject(b []byte, m *map[string]any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(m)
 }

@@ -143,8 +143,12 @@ func pointer(tokens []string) string {
 // field here means the same when absent. Free-form objects keep their nulls.
 // It returns the arguments and, when it could decode them, their decoded form.
 func (v *validator) dropNulls(args []byte) ([]byte, any) {
+	// Numbers as written: the arguments are encoded again below, and a
+	// float64 would round a large number in a free-form object.
 	var doc any
-	if v.load() != nil || json.Unmarshal(args, &doc) != nil {
+	dec := json.NewDecoder(bytes.NewReader(args))
+	dec.UseNumber()
+	if v.load() != nil || dec.Decode(&doc) != nil {
 		return args, nil
 	}
 	if !dropNullsAt(doc, v.doc) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
+	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/schemas"
 )
 
@@ -137,3 +138,8 @@ type Metadata map[string]any
 // JSONSchema marks metadata as deliberately free-form. The description comes
 // from the field's tag, which the reflector applies last.
 func (Metadata) JSONSchema() *jsonschema.Schema { return schemas.FreeForm("") }
+
+// UnmarshalJSON keeps numbers as written (see providers.DecodeObject).
+func (m *Metadata) UnmarshalJSON(b []byte) error {
+	return providers.DecodeObject(b, (*map[string]any)(m))
+}

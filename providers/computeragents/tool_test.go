@@ -67,6 +67,26 @@ func TestToolDryRun(t *testing.T) {
 	}
 }
 
+// Free-form metadata reaches the vendor as written: numbers beyond float64's
+// precision are not rounded, whether or not the arguments hold a null the
+// server drops.
+func TestToolKeepsLargeNumbersInMetadata(t *testing.T) {
+	const meta = `{"id":9007199254740993,"big":12345678901234567891,"ratio":0.1}`
+	for _, extra := range []string{``, `,"description":null`} {
+		args := []byte(`{"name":"n","model":"claude-sonnet-4-5","metadata":` + meta + extra + `,"dry_run":true}`)
+		res := callTool(t, "http://127.0.0.1:9", map[string]string{EnvAPIKey: canaryKey}, args)
+		text := resultText(res)
+		if res.IsError {
+			t.Fatalf("dry run failed: %s", text)
+		}
+		for _, want := range []string{`"id":9007199254740993`, `"big":12345678901234567891`, `"ratio":0.1`} {
+			if !strings.Contains(text, want) {
+				t.Errorf("arguments%s: the preview lacks %s:\n%s", extra, want, text)
+			}
+		}
+	}
+}
+
 // The document-literal fixture through the tool: refused before anything is
 // sent, with the location of the problem.
 func TestToolRefusesDocLiteralBinary(t *testing.T) {

@@ -284,6 +284,11 @@ func (Object) JSONSchema() *jsonschema.Schema {
 	return schemas.FreeForm("")
 }
 
+// UnmarshalJSON keeps numbers as written (see providers.DecodeObject).
+func (m *Object) UnmarshalJSON(b []byte) error {
+	return providers.DecodeObject(b, (*map[string]any)(m))
+}
+
 func list[T any](s []T) []T {
 	if s == nil {
 		return []T{}

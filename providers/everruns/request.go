@@ -3,6 +3,7 @@ package everruns
 import (
 	"github.com/invopop/jsonschema"
 
+	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/schemas"
 )
 
@@ -36,4 +37,9 @@ type Config map[string]any
 // JSONSchema makes config a deliberately free-form object.
 func (Config) JSONSchema() *jsonschema.Schema {
 	return schemas.FreeForm("Capability-specific settings.")
+}
+
+// UnmarshalJSON keeps numbers as written (see providers.DecodeObject).
+func (m *Config) UnmarshalJSON(b []byte) error {
+	return providers.DecodeObject(b, (*map[string]any)(m))
 }
