@@ -341,24 +341,12 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 		classify(ve, resp.Header)
 		return nil, ve
 	}
-	id := idOf(body.Data["CustomAgentId"])
+	id, _ := body.Data["CustomAgentId"].(string)
 	if id == "" {
 		return nil, fmt.Errorf("alibabadms: response has no Data.CustomAgentId")
 	}
 	status, _ := body.Data["Status"].(string)
 	return &providers.Created{AgentID: id, Agent: body.Data, RequestID: reqID, Status: status}, nil
-}
-
-// idOf reads the agent id, a string in the document; a number is taken as
-// written.
-func idOf(v any) string {
-	switch id := v.(type) {
-	case string:
-		return id
-	case json.Number:
-		return id.String()
-	}
-	return ""
 }
 
 // gatewayError maps a non-2xx response: JSON {Code, Message, RequestId} or
