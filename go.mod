@@ -1,6 +1,6 @@
 module github.com/agentmcp/agentmcp
 
-go 1.26.8
+go 1.25.5
 
 require (
 	github.com/google/uuid v1.6.0
