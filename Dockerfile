@@ -17,7 +17,8 @@ ARG TARGETOS TARGETARCH
 ARG VERSION=dev
 ARG COMMIT=
 RUN CGO_ENABLED=0 GOOS=$TARGETOS GOARCH=$TARGETARCH \
-    go build -trimpath -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" -o /out/agentmcp .
+    go build -trimpath -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT}" -o /out/agentmcp . && \
+    mkdir -p /out/home/.local/state/agentmcp
 
 FROM gcr.io/distroless/static-debian12:nonroot
 ARG VERSION=dev
@@ -27,7 +28,10 @@ LABEL org.opencontainers.image.title="agentmcp" \
       org.opencontainers.image.source="https://github.com/agentmcp/agentmcp" \
       org.opencontainers.image.version="${VERSION}"
 COPY --from=build /out/agentmcp /usr/local/bin/agentmcp
-# The journal lives under $HOME/.local/state/agentmcp; mount a volume there to keep it.
+# The journal lives in $HOME/.local/state/agentmcp. The directory exists and
+# belongs to nonroot, so a named volume mounted there starts writable
+# (Docker would otherwise create the mount point owned by root).
+COPY --from=build --chown=65532:65532 /out/home/ /home/nonroot/
 USER nonroot:nonroot
 ENTRYPOINT ["/usr/local/bin/agentmcp"]
 CMD ["--transport", "stdio"]
