@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -23,6 +24,19 @@ var (
 	version = "dev"
 	commit  = ""
 )
+
+// serverVersion is version, or without ldflags the module version go
+// install recorded (go install github.com/agentmcp/agentmcp@v1.2.3 records
+// v1.2.3; a build in a checkout records "(devel)" or a pseudo-version).
+func serverVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
 
 func main() {
 	// Stray stdlib log output must never reach stdout (the stdio protocol).
@@ -61,9 +75,9 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 
 func versionString() string {
 	if commit != "" {
-		return fmt.Sprintf("agentmcp %s (commit %s)", version, commit)
+		return fmt.Sprintf("agentmcp %s (commit %s)", serverVersion(), commit)
 	}
-	return "agentmcp " + version
+	return "agentmcp " + serverVersion()
 }
 
 // envPrefix names every flag's environment twin: --http-token is AGENTMCP_HTTP_TOKEN.
@@ -79,7 +93,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	fs := flag.NewFlagSet("agentmcp", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		cfg          = app.Config{Version: version}
+		cfg          = app.Config{Version: serverVersion()}
 		providerList = strings.Join(app.Slugs(), ",")
 		origins      string
 		token        string
