@@ -20,11 +20,12 @@ type Request struct {
 	Description string `json:"description,omitempty"`
 	// Model is not an enum: workspaces add external and newer models, so the
 	// documented ids are listed as guidance only.
-	Model             string         `json:"model" jsonschema:"minLength=1" jsonschema_description:"Model id. Managed: claude-opus-4-7, claude-opus-4-6, claude-sonnet-4-5, claude-haiku-4-5, gpt-5.5-pro, gpt-5.5, gpt-5.4, gpt-5.4-mini, gpt-5.4-nano, gemini-3-flash, gemini-3-1-flash, gemini-3-1-pro, deepseek-v4-pro, deepseek-v4-flash, kimi-k2.6. Team/Enterprise: external:{providerType}:{urlEncodedModelId}. Other workspace ids are accepted."`
-	Instructions      string         `json:"instructions,omitempty"`
-	Binary            *Binary        `json:"binary,omitempty" jsonschema_description:"Object {path, args}, not the label \"Claude Code CLI\". Usually omitted."`
-	ReasoningEffort   string         `json:"reasoningEffort,omitempty" jsonschema:"enum=minimal,enum=low,enum=medium,enum=high" jsonschema_description:"Reasoning intensity."`
-	EnabledSkills     []string       `json:"enabledSkills,omitempty" jsonschema:"minLength=1" jsonschema_description:"Skill IDs, e.g. deep_research or installed skills."`
+	Model           string  `json:"model" jsonschema:"minLength=1" jsonschema_description:"Model id. Managed: claude-opus-4-7, claude-opus-4-6, claude-sonnet-4-5, claude-haiku-4-5, gpt-5.5-pro, gpt-5.5, gpt-5.4, gpt-5.4-mini, gpt-5.4-nano, gemini-3-flash, gemini-3-1-flash, gemini-3-1-pro, deepseek-v4-pro, deepseek-v4-flash, kimi-k2.6. Team/Enterprise: external:{providerType}:{urlEncodedModelId}. Other workspace ids are accepted."`
+	Instructions    string  `json:"instructions,omitempty"`
+	Binary          *Binary `json:"binary,omitempty" jsonschema_description:"Object {path, args}, not the label \"Claude Code CLI\". Usually omitted."`
+	ReasoningEffort string  `json:"reasoningEffort,omitempty" jsonschema:"enum=minimal,enum=low,enum=medium,enum=high" jsonschema_description:"Reasoning intensity."`
+	// omitzero: [] (no skills) is sent; only an absent list is left out.
+	EnabledSkills     []string       `json:"enabledSkills,omitzero" jsonschema:"minLength=1" jsonschema_description:"Skill IDs, e.g. deep_research or installed skills."`
 	DeepResearchModel string         `json:"deepResearchModel,omitempty" jsonschema:"enum=gemini-3-flash-preview,enum=gemini-3-pro-preview" jsonschema_description:"Model for the deep research skill."`
 	PermissionSet     *PermissionSet `json:"permissionSet,omitempty" jsonschema_description:"ask_for_permission needs approval. Rules: targetId for agents/skills/servers/computers/projects, path for files/directories."`
 	Metadata          Metadata       `json:"metadata,omitzero" jsonschema_description:"Free-form; may hold workspace configuration."`
@@ -39,7 +40,7 @@ type Request struct {
 // is taken and sent here.
 type Binary struct {
 	Path string   `json:"path" jsonschema:"minLength=1"`
-	Args []string `json:"args,omitempty"`
+	Args []string `json:"args,omitzero"`
 }
 
 // UnmarshalJSON refuses the document's label form with a message that says
@@ -90,7 +91,7 @@ type Resources struct {
 // ResourcePolicy is one category's default access and rules.
 type ResourcePolicy struct {
 	DefaultAccess string `json:"defaultAccess,omitempty" jsonschema:"enum=full_access,enum=ask_for_permission,enum=read_only,enum=no_access"`
-	Rules         []Rule `json:"rules,omitempty"`
+	Rules         []Rule `json:"rules,omitzero"`
 }
 
 // Rule is one permission rule. Every field is optional in the document.

@@ -375,15 +375,19 @@ func assertSameJSON(t *testing.T, got, want []byte) {
 	}
 }
 
-// TestEmptyMetadataIsSent: "metadata": {} from the caller reaches the vendor
-// as {}, not dropped; an absent metadata stays absent.
-func TestEmptyMetadataIsSent(t *testing.T) {
+// TestEmptyIsSent: an empty object or list from the caller reaches the vendor
+// as given, not dropped ([] enabledSkills is "none", absent is the server's
+// default); absent stays absent.
+func TestEmptyIsSent(t *testing.T) {
 	for _, tc := range []struct {
 		args string
-		want bool
+		want string // "" = nothing beyond name and model
 	}{
-		{`{"name":"a","model":"gpt-5.5","metadata":{}}`, true},
-		{`{"name":"a","model":"gpt-5.5"}`, false},
+		{`{"name":"a","model":"gpt-5.5","metadata":{}}`, `"metadata":{}`},
+		{`{"name":"a","model":"gpt-5.5","enabledSkills":[]}`, `"enabledSkills":[]`},
+		{`{"name":"a","model":"gpt-5.5","binary":{"path":"/bin/x","args":[]}}`, `"args":[]`},
+		{`{"name":"a","model":"gpt-5.5","permissionSet":{"version":1,"resources":{"files":{"rules":[]}}}}`, `"rules":[]`},
+		{`{"name":"a","model":"gpt-5.5"}`, ""},
 	} {
 		var r Request
 		if err := json.Unmarshal([]byte(tc.args), &r); err != nil {
@@ -393,7 +397,7 @@ func TestEmptyMetadataIsSent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Contains(string(body), `"metadata":{}`); got != tc.want {
+		if tc.want == "" && string(body) != `{"name":"a","model":"gpt-5.5"}` || !strings.Contains(string(body), tc.want) {
 			t.Errorf("%s: sent %s", tc.args, body)
 		}
 	}
