@@ -443,15 +443,22 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 }
 
 // decodeErrors words a decode failure the schema let through. A type error
-// there means a key appears twice: the schema saw one value (the last) and
-// the decoder met the other.
+// there means a whole number written as 1.0 or 1e2 (an integer to JSON
+// Schema, not to Go), or a key that appears twice: the schema saw one value
+// (the last) and the decoder met the other.
 func decodeErrors(err error) providers.FieldErrors {
 	var te *json.UnmarshalTypeError
 	if !errors.As(err, &te) || te.Field == "" {
 		return providers.FieldErrors{{Message: err.Error()}}
 	}
-	return providers.FieldErrors{{Field: "/" + strings.ReplaceAll(te.Field, ".", "/"),
-		Message: fmt.Sprintf("got %s, want %s. The key appears more than once in the arguments: send it once", te.Value, jsonKind(te.Type))}}
+	field := "/" + strings.ReplaceAll(te.Field, ".", "/")
+	want := jsonKind(te.Type)
+	if want == "integer" && strings.HasPrefix(te.Value, "number ") && strings.ContainsAny(te.Value, ".eE") {
+		return providers.FieldErrors{{Field: field,
+			Message: fmt.Sprintf("got %s: write the integer without a fraction or exponent (1, not 1.0)", te.Value)}}
+	}
+	return providers.FieldErrors{{Field: field,
+		Message: fmt.Sprintf("got %s, want %s. The key appears more than once in the arguments: send it once", te.Value, want)}}
 }
 
 // jsonKind names a Go type as the JSON Schema type it decodes from.

@@ -87,6 +87,17 @@ func TestToolKeepsLargeNumbersInMetadata(t *testing.T) {
 	}
 }
 
+// JSON Schema counts 1.0 as an integer and Go's decoder does not: the caller
+// is told to write 1, not that a key appears twice.
+func TestToolWholeNumberWithFraction(t *testing.T) {
+	args := []byte(`{"name":"n","model":"claude-sonnet-4-5","permissionSet":{"version":1.0},"dry_run":true}`)
+	res := callTool(t, "http://127.0.0.1:9", map[string]string{EnvAPIKey: canaryKey}, args)
+	text := resultText(res)
+	if !res.IsError || !strings.Contains(text, "/permissionSet/version: got number 1.0: write the integer without a fraction") || strings.Contains(text, "more than once") {
+		t.Errorf("want the integer spelled out: %s", text)
+	}
+}
+
 // The document-literal fixture through the tool: refused before anything is
 // sent, with the location of the problem.
 func TestToolRefusesDocLiteralBinary(t *testing.T) {
