@@ -95,6 +95,10 @@ func TestEveryToolIsPortable(t *testing.T) {
 				t.Errorf("%s: %s not set", tool.Name, hint)
 			}
 		}
+		// Everruns upserts: its create can replace an existing agent.
+		if want := tool.Name == "create_agent_everruns"; wire.Annotations["destructiveHint"] != want {
+			t.Errorf("%s: destructiveHint %v, want %v", tool.Name, wire.Annotations["destructiveHint"], want)
+		}
 		if len(tool.Name) > 40 {
 			t.Errorf("%s: name longer than 40 characters (clients cap server+tool names)", tool.Name)
 		}

@@ -24,6 +24,9 @@ type Descriptor struct {
 	// VerifyHint tells a user how to look for an agent whose creation outcome
 	// is unknown, e.g. "list agents with GET https://api.datagrid.com/v1/agents".
 	VerifyHint string
+	// Overwrites is true when a create can replace an existing agent (the
+	// vendor upserts): the tool is then annotated as destructive.
+	Overwrites bool
 }
 
 // Setting is a non-secret environment variable a provider reads (a base URL, say).

@@ -115,8 +115,8 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 	t.RawOutputSchema = outputSchema
 	t.Annotations = mcp.ToolAnnotation{
 		ReadOnlyHint:    mcp.ToBoolPtr(false),
-		DestructiveHint: mcp.ToBoolPtr(false), // it adds an agent, never removes or overwrites one
-		IdempotentHint:  mcp.ToBoolPtr(false), // two calls can make two agents
+		DestructiveHint: mcp.ToBoolPtr(desc.Overwrites), // it adds an agent; only an upserting vendor can replace one
+		IdempotentHint:  mcp.ToBoolPtr(false),           // two calls can make two agents
 		OpenWorldHint:   mcp.ToBoolPtr(true),
 	}
 	tool := &Tool{Slug: desc.Slug, Descriptor: desc, Tool: t, Handler: a.recovering}

@@ -73,6 +73,9 @@ func (p *Provider) Describe() providers.Descriptor {
 		},
 		VerifyHint: fmt.Sprintf("get it by id with GET %s/{id}, or list agents with GET %s and look for that name (header Authorization: <API key>, no Bearer)",
 			p.agentsURL(), p.agentsURL()),
+		// POST /v1/agents upserts: a caller-chosen id of an existing agent
+		// replaces that agent.
+		Overwrites: true,
 	}
 }
 
