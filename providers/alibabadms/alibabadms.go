@@ -42,12 +42,13 @@ const (
 
 // maxURLBytes caps the URL this provider sends. Every parameter travels in
 // the query string, as in the vendor's own SDK, and percent-encoding takes 9
-// bytes per CJK character, so the documented maxima (10,000 characters each of
-// Instruction and Knowledge, CJK text, plus the document's example values for
-// the rest) make a URL of 181,353 bytes. The gateway's own limit is not
-// documented. A cap below that would refuse requests the document allows and
-// the vendor's SDK sends, so the cap sits above it, at the next power of two,
-// leaving 80 KB for the fields the document leaves unbounded. Above it the
+// bytes per CJK character (12 outside the Basic Multilingual Plane), so the
+// documented maxima (10,000 characters each of Instruction and Knowledge,
+// plus the document's example values for the rest) make a URL of 181,353
+// bytes in CJK text and 241,353 in the rarer characters. The gateway's own
+// limit is not documented. A cap below that would refuse requests the
+// document allows and the vendor's SDK sends, so the cap sits above it, at
+// the next power of two, leaving 20 to 80 KB for the unbounded fields. Above it the
 // request is outside anything the document covers and is refused here, with
 // the largest parameters named; a gateway 414 below it is reported with the
 // same advice (see gatewayError).

@@ -412,10 +412,22 @@ func TestURLSize(t *testing.T) {
 // each text field) through a fake gateway that verifies the signature over
 // the whole URL and reads both fields back intact.
 func TestWireWorstCase(t *testing.T) {
+	// CJK text takes 9 bytes a character encoded; characters outside the
+	// Basic Multilingual Plane (CJK Extension B, emoji) take 12.
+	for _, tc := range []struct {
+		name       string
+		a, b       string
+		bytesPerCh int
+	}{{"CJK", "数", "据", 9}, {"outside the BMP", "𠀀", "😀", 12}} {
+		t.Run(tc.name, func(t *testing.T) { wireWorstCase(t, tc.a, tc.b, tc.bytesPerCh) })
+	}
+}
+
+func wireWorstCase(t *testing.T, a, b string, bytesPerChar int) {
 	var req Request
 	decodeStrict(t, mustRead(t, "testdata/request.json"), &req)
-	req.Instruction = strings.Repeat("数", maxTextChars)
-	req.Knowledge = strings.Repeat("据", maxTextChars)
+	req.Instruction = strings.Repeat(a, maxTextChars)
+	req.Knowledge = strings.Repeat(b, maxTextChars)
 	var urlBytes int
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		urlBytes = len("http://") + len(r.Host) + len(r.RequestURI)
@@ -443,9 +455,10 @@ func TestWireWorstCase(t *testing.T) {
 	if res.Created.AgentID != "ca-4y3ca4khkcu**********ysf" {
 		t.Errorf("created = %+v", res.Created)
 	}
-	if urlBytes < 2*maxTextChars*9 || urlBytes > maxURLBytes {
+	if urlBytes < 2*maxTextChars*bytesPerChar || urlBytes > maxURLBytes {
 		t.Errorf("URL of %d bytes reached the gateway", urlBytes)
 	}
+	t.Logf("URL of %d bytes, %d under the cap", urlBytes, maxURLBytes-urlBytes)
 }
 
 func mustParams(t *testing.T, r *Request) map[string]string {
