@@ -33,7 +33,8 @@ var cronFields = []cronField{
 // validateCron checks the Quartz form: 6 or 7 space-separated fields, each a
 // comma list of *, values, ranges a-b and steps x/n within the field's range.
 func validateCron(expr string) error {
-	fields := strings.Fields(expr)
+	// Quartz upper-cases the expression before parsing it: 6l and 15w are valid.
+	fields := strings.Fields(strings.ToUpper(expr))
 	if len(fields) != 6 && len(fields) != 7 {
 		return fmt.Errorf("want 6 or 7 space-separated fields (seconds minutes hours day-of-month month day-of-week [year]), got %d", len(fields))
 	}
@@ -96,8 +97,9 @@ func (f cronField) item(s string) error {
 	base, step, hasStep := strings.Cut(s, "/")
 	if hasStep {
 		n, err := strconv.Atoi(step)
-		if err != nil || n < 1 || n > f.max-f.min+1 {
-			return fmt.Errorf("step %q must be a number from 1 to %d", step, f.max-f.min+1)
+		// Quartz's own bound: 59 for seconds and minutes, 23 for hours, 31 for days.
+		if err != nil || n < 1 || n > f.max {
+			return fmt.Errorf("step %q must be a number from 1 to %d", step, f.max)
 		}
 	}
 	if base == "*" {

@@ -29,6 +29,10 @@ func TestValidateCron(t *testing.T) {
 		{"0 0 12 ? * * 2026-2030", ""},
 		{"  0  0 0 ? * 1-7 ", ""}, // extra spaces
 		{"0 0 22-2 ? * *", ""},    // wrapping range
+		{"0 0 12 l * ?", ""},      // Quartz upper-cases the expression
+		{"0 0 12 15w * ?", ""},
+		{"0 0 12 ? * 6l", ""},
+		{"0/59 0/59 0/23 ? * *", ""}, // the largest steps Quartz takes
 		// invalid
 		{"", "want 6 or 7"},
 		{"0 0 * * *", "want 6 or 7"},            // Unix 5-field
@@ -50,6 +54,8 @@ func TestValidateCron(t *testing.T) {
 		{"0 0 0 1 * 2", "exactly one"},
 		{"0 0/0 * ? * *", "step"},
 		{"0 0/61 * ? * *", "step"},
+		{"0/60 0 0 ? * *", "step"},
+		{"0 0 0/24 ? * *", "step"},
 		{"0 0,,5 * ? * *", "empty list item"},
 		{"0 0 0 ?,1 * *", "whole field"},
 		{"0 0 0 L-31 * ?", "L-n"},
