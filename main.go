@@ -140,10 +140,14 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 			errs = append(errs, fmt.Errorf("the HTTP token is set twice (--http-token or %s, and %s_FILE): keep one", envName("http-token"), envName("http-token")))
 		} else {
 			b, err := os.ReadFile(path)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("%s_FILE: %w", envName("http-token"), err))
-			}
 			token = strings.TrimSpace(string(b))
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("%s_FILE: %w", envName("http-token"), err))
+			case token == "":
+				// Silently serving without a token is worse than not starting.
+				errs = append(errs, fmt.Errorf("%s_FILE: %s is empty", envName("http-token"), path))
+			}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

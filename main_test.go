@@ -71,6 +71,15 @@ func TestHTTPTokenFile(t *testing.T) {
 	if err != nil || cfg.HTTPToken.Reveal() != "tok-from-file" {
 		t.Errorf("token = %v, %v", cfg.HTTPToken, err)
 	}
+	// An empty file: refused, since serving on loopback without a token would
+	// go unnoticed.
+	empty := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := parseConfig(nil, lookup(map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": empty}), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "is empty") {
+		t.Errorf("empty token file: err = %v", err)
+	}
 	// Two sources of the token: refused rather than one silently ignored.
 	for _, args := range [][]string{{"--http-token", "tok-flag"}, nil} {
 		env := map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": file}

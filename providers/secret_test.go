@@ -130,6 +130,12 @@ func TestBaseURL(t *testing.T) {
 			t.Errorf("BaseURL(%q) err = %v", v, err)
 		}
 	}
+	for _, v := range []string{"https://user:pa55word@h/v1", "https://h/v1?token=pa55word", "https://h/v1#pa55word"} {
+		_, err := BaseURL(MapEnv(map[string]string{"B": v}), "B", "https://d")
+		if err == nil || strings.Contains(err.Error(), "pa55word") || !strings.Contains(err.Error(), "https://h/v1") {
+			t.Errorf("BaseURL(%q): err = %v, want it refused without its secret part", v, err)
+		}
+	}
 	if got := JoinURL("https://api.datagrid.com/v1/", "/agents"); got != "https://api.datagrid.com/v1/agents" {
 		t.Errorf("JoinURL = %s", got)
 	}

@@ -16,7 +16,9 @@ func BaseURL(env Env, key, def string) (string, error) {
 		return "", fmt.Errorf("%s=%q: want an absolute http(s) URL such as %s", key, raw, def)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("%s=%q: must not carry a query, fragment or user info", key, raw)
+		// Those parts are where a URL carries a secret: the message leaves them out.
+		shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+		return "", fmt.Errorf("%s (%s, less what follows): must not carry a query, fragment or user info", key, shown)
 	}
 	return raw, nil
 }
