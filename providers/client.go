@@ -173,6 +173,11 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		}
 		body = body[:min(int64(len(body)), c.maxBytes())]
 	}
+	if resp.StatusCode == http.StatusSeeOther {
+		// The answer to a POST that was processed, pointing at the result.
+		return nil, MaybeProcessed, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode, Retry: MaybeProcessed,
+			Message: "redirect to the result (not followed): the request may have been processed"}
+	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return nil, Final, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode,
 			Message: "unexpected redirect (not followed): check the base URL setting"}
