@@ -23,16 +23,6 @@ func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 	return responseShaped(raw)
 }
 
-// ResponseShapedMCPConfig returns the corrective message for raw tool
-// arguments whose mcpConfigs items have the response's shape, "" otherwise.
-func ResponseShapedMCPConfig(raw []byte) string {
-	errs := responseShaped(raw)
-	if len(errs) == 0 {
-		return ""
-	}
-	return errs.Error()
-}
-
 // exampleItems is shown when an item's own servers cannot be rewritten.
 const exampleItems = `[{"serverType":"CUSTOM","id":18,"name":"Workspace MCP","url":"https://...","transport":"streamable_http","companyId":1},` +
 	`{"serverType":"WORKBOOK","name":"dg_Order.csv","transport":"streamable_http","data":{"id":"<workbook id>","workspaceId":"<workspace id>"}}]`

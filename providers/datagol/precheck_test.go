@@ -67,10 +67,6 @@ func TestPrecheckRefusesResponseShape(t *testing.T) {
 		items[1].ServerType != ServerWorkbook || items[1].Data == nil || items[1].Data.WorkspaceID != "055b4db3-96e1-45e1-8ff5-3a911b779a53" {
 		t.Errorf("suggested items = %+v", items)
 	}
-
-	if got := ResponseShapedMCPConfig(raw); got != errs.Error() {
-		t.Errorf("ResponseShapedMCPConfig = %q, want %q", got, errs.Error())
-	}
 }
 
 // The schema validator alone reports "unknown argument" for the type keys;
@@ -109,7 +105,7 @@ func TestPrecheckCases(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			errs := (&Provider{}).Precheck([]byte(tt.args))
 			if tt.field == "" {
-				if errs != nil || ResponseShapedMCPConfig([]byte(tt.args)) != "" {
+				if errs != nil || len(responseShaped([]byte(tt.args))) > 0 {
 					t.Fatalf("refused: %v", errs)
 				}
 				return
