@@ -87,6 +87,7 @@ type adapter[T any] struct {
 	deps      Deps
 	envCreds  providers.Credentials
 	validator *validator
+	log       zerolog.Logger // deps.Logger with the tool's name
 }
 
 // New builds the MCP tool for p.
@@ -100,7 +101,8 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	a := &adapter[T]{p: p, desc: desc, name: name, deps: deps, validator: newValidator(name, in)}
+	a := &adapter[T]{p: p, desc: desc, name: name, deps: deps, validator: newValidator(name, in),
+		log: deps.Logger.With().Str("tool", name).Logger()}
 	if deps.Client == nil {
 		return nil, fmt.Errorf("%s: no HTTP client", name)
 	}
@@ -225,7 +227,7 @@ type DryRun struct {
 func (a *adapter[T]) recovering(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			a.deps.Logger.Error().Str("tool", a.name).Interface("panic", fmt.Sprint(r)).Msg("tool handler panicked")
+			a.log.Error().Interface("panic", fmt.Sprint(r)).Msg("tool handler panicked")
 			res, err = mcp.NewToolResultError(a.name+": internal error; the agent may or may not have been created. Check the journal before calling again."), nil
 		}
 	}()
@@ -234,7 +236,7 @@ func (a *adapter[T]) recovering(ctx context.Context, req mcp.CallToolRequest) (r
 
 func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 	start := time.Now()
-	log := a.deps.Logger.With().Str("tool", a.name).Logger()
+	log := a.log
 	raw, parsed, err := arguments(req)
 	if err != nil {
 		return mcp.NewToolResultError(a.name + ": arguments could not be read: " + err.Error()), nil
