@@ -130,11 +130,14 @@ func TestBaseURL(t *testing.T) {
 			t.Errorf("BaseURL(%q) err = %v", v, err)
 		}
 	}
-	for _, v := range []string{"https://user:pa55word@h/v1", "https://h/v1?token=pa55word", "https://h/v1#pa55word"} {
+	for _, v := range []string{"https://user:pa55word@h/v1", "https://h/v1?token=pa55word", "https://h/v1#pa55word", "user:pa55word@h/v1"} {
 		_, err := BaseURL(MapEnv(map[string]string{"B": v}), "B", "https://d")
-		if err == nil || strings.Contains(err.Error(), "pa55word") || !strings.Contains(err.Error(), "https://h/v1") {
-			t.Errorf("BaseURL(%q): err = %v, want it refused without its secret part", v, err)
+		if err == nil || strings.Contains(err.Error(), "pa55word") || !strings.Contains(err.Error(), "B (value not shown") {
+			t.Errorf("BaseURL(%q): err = %v, want it refused without the value", v, err)
 		}
+	}
+	if _, err := BaseURL(MapEnv(map[string]string{"B": "ftp://x"}), "B", "https://d"); err == nil || !strings.Contains(err.Error(), `B="ftp://x"`) {
+		t.Errorf("a refused value without secret parts is shown: %v", err)
 	}
 	if got := JoinURL("https://api.datagrid.com/v1/", "/agents"); got != "https://api.datagrid.com/v1/agents" {
 		t.Errorf("JoinURL = %s", got)

@@ -11,14 +11,18 @@ import (
 // configuration only: no client argument or header can change them.
 func BaseURL(env Env, key, def string) (string, error) {
 	raw := strings.TrimRight(env.Get(key, def), "/")
+	// User info, a query and a fragment are where a URL carries a secret, so
+	// a refused value is shown only when it has none of them.
+	shown := fmt.Sprintf("=%q", raw)
+	if strings.ContainsAny(raw, "@?#") {
+		shown = " (value not shown: it may hold a secret)"
+	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return "", fmt.Errorf("%s=%q: want an absolute http(s) URL such as %s", key, raw, def)
+		return "", fmt.Errorf("%s%s: want an absolute http(s) URL such as %s", key, shown, def)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		// Those parts are where a URL carries a secret: the message leaves them out.
-		shown := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
-		return "", fmt.Errorf("%s (%s, less what follows): must not carry a query, fragment or user info", key, shown)
+		return "", fmt.Errorf("%s%s: must not carry a query, fragment or user info", key, shown)
 	}
 	return raw, nil
 }
