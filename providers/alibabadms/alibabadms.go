@@ -48,10 +48,10 @@ const (
 // bytes in CJK text and 241,353 in the rarer characters. The gateway's own
 // limit is not documented. A cap below that would refuse requests the
 // document allows and the vendor's SDK sends, so the cap sits above it, at
-// the next power of two, leaving 20 to 80 KB for the unbounded fields. Above it the
-// request is outside anything the document covers and is refused here, with
-// the largest parameters named; a gateway 414 below it is reported with the
-// same advice (see gatewayError).
+// the next power of two, leaving 20 to 80 KB for the unbounded fields. Above
+// it the request is outside anything the document covers and is refused
+// here, with the largest parameters named; a gateway 414 below it is
+// reported with the same advice (see gatewayError).
 const maxURLBytes = 256 << 10
 
 const name = "Alibaba Cloud DMS"
