@@ -52,6 +52,10 @@ type Journal struct {
 	mu   sync.Mutex
 	f    *os.File
 	path string
+	// torn is set when a write failed and may have left part of a line: the
+	// next line then starts on a line of its own, or it would be fused to
+	// the fragment and unreadable.
+	torn bool
 }
 
 // DefaultPath is $XDG_STATE_HOME/agentmcp/journal.jsonl, else
@@ -132,9 +136,14 @@ func (j *Journal) Record(e Entry) error {
 	if j.f == nil {
 		return errors.New("journal: closed")
 	}
+	if j.torn {
+		line = append([]byte{'\n'}, line...)
+	}
 	if _, err := j.f.Write(line); err != nil {
+		j.torn = true
 		return fmt.Errorf("journal: write: %w", err)
 	}
+	j.torn = false
 	if err := j.f.Sync(); err != nil {
 		return fmt.Errorf("journal: sync: %w", err)
 	}
