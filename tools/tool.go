@@ -288,7 +288,15 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	entry.Call = rand.Text()
 	sending := entry
 	sending.Outcome = journal.OutcomeSending
-	a.record(sending, start, log)
+	if err := a.record(sending, start, log); err != nil {
+		// Sent anyway, a call the process did not survive would leave no
+		// trace of an agent that may exist.
+		msg := fmt.Sprintf("the journal could not be written (%v), so nothing was sent. Free disk space or fix --journal, "+
+			"or restart the server with --journal off to create agents without it", err)
+		entry.Outcome, entry.Error = journal.OutcomeNotSent, msg
+		a.record(entry, start, log)
+		return mcp.NewToolResultError(a.name + ": " + msg), nil
+	}
 	// Checked after the journal write (an fsync), right before sending.
 	if ctx.Err() != nil || closed(a.deps.Ending) {
 		// Cancelled before anything was sent (a client that gave up, or a

@@ -3,6 +3,7 @@ package tools_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -388,6 +389,28 @@ func TestVendorErrors(t *testing.T) {
 				t.Error("the journal entry shows the API key")
 			}
 		})
+	}
+}
+
+// A create whose "sending" entry cannot be journaled is not sent: if the
+// process then died, nothing would say the agent may exist.
+func TestUnjournaledCreateIsNotSent(t *testing.T) {
+	f := setup(t)
+	f.journal.Fail = func(e journal.Entry) error {
+		if e.Outcome == journal.OutcomeSending {
+			return errors.New("journal: write: no space left on device")
+		}
+		return nil
+	}
+	res, text := f.call(t, map[string]any{"name": "x"})
+	if !res.IsError || !strings.Contains(text, "no space left on device), so nothing was sent") {
+		t.Errorf("want the call refused for the journal: %s", text)
+	}
+	if n := f.vendor.count(); n != 0 {
+		t.Errorf("the vendor got %d requests", n)
+	}
+	if e := f.journal.Entries(); len(e) != 1 || e[0].Outcome != journal.OutcomeNotSent {
+		t.Errorf("journal = %+v, want one not_sent entry", e)
 	}
 }
 

@@ -12,12 +12,20 @@ import (
 type Recorder struct {
 	mu      sync.Mutex
 	entries []journal.Entry
+	// Fail, when set, is asked first: an entry it returns an error for is
+	// not kept, and Record returns that error (a full disk, say).
+	Fail func(journal.Entry) error
 }
 
 // Record implements tools.Recorder.
 func (r *Recorder) Record(e journal.Entry) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.Fail != nil {
+		if err := r.Fail(e); err != nil {
+			return err
+		}
+	}
 	r.entries = append(r.entries, e)
 	return nil
 }
