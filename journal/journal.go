@@ -59,9 +59,11 @@ type Journal struct {
 }
 
 // DefaultPath is $XDG_STATE_HOME/agentmcp/journal.jsonl, else
-// ~/.local/state/agentmcp/journal.jsonl.
+// ~/.local/state/agentmcp/journal.jsonl. A relative XDG_STATE_HOME is
+// ignored, as the XDG spec says: it would put the journal wherever the
+// client happened to start the server.
 func DefaultPath(getenv func(string) string) (string, error) {
-	if dir := getenv("XDG_STATE_HOME"); dir != "" {
+	if dir := getenv("XDG_STATE_HOME"); filepath.IsAbs(dir) {
 		return filepath.Join(dir, "agentmcp", "journal.jsonl"), nil
 	}
 	home := getenv("HOME")

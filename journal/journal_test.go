@@ -96,9 +96,11 @@ func TestDefaultPath(t *testing.T) {
 	if p, _ := DefaultPath(get); p != "/s/agentmcp/journal.jsonl" {
 		t.Errorf("with XDG_STATE_HOME: %s", p)
 	}
-	delete(env, "XDG_STATE_HOME")
-	if p, _ := DefaultPath(get); p != "/h/.local/state/agentmcp/journal.jsonl" {
-		t.Errorf("with HOME: %s", p)
+	for _, xdg := range []string{"", "relative/state"} {
+		env["XDG_STATE_HOME"] = xdg
+		if p, _ := DefaultPath(get); p != "/h/.local/state/agentmcp/journal.jsonl" {
+			t.Errorf("with XDG_STATE_HOME %q: %s", xdg, p)
+		}
 	}
 }
 
