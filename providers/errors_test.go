@@ -2,6 +2,7 @@ package providers
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -80,5 +81,23 @@ func TestUnknownOutcomeWording(t *testing.T) {
 				t.Errorf("%s: message has %q:\n%s", tc.name, w, msg)
 			}
 		}
+	}
+}
+
+func TestFieldErrorsCapped(t *testing.T) {
+	var errs FieldErrors
+	for i := range 25 {
+		errs.Add(fmt.Sprintf("/f%02d", 24-i), "bad")
+	}
+	errs = append(errs, FieldError{More: 7}) // a count an earlier cap left
+	capped := errs.Capped(20)
+	if len(capped) != 21 || capped[0].Field != "/f00" || capped[19].Field != "/f19" || capped[20].More != 12 {
+		t.Fatalf("Capped(20) = %+v", capped)
+	}
+	if got := capped.Error(); !strings.HasSuffix(got, "\n- …: 12 more problems not listed; fix these and call again to see them") {
+		t.Errorf("Error() = %q", got)
+	}
+	if got := errs[:3].Capped(20); len(got) != 3 || got[0].Field != "/f22" {
+		t.Errorf("a short list is only sorted: %+v", got)
 	}
 }

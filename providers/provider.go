@@ -97,7 +97,17 @@ type Created struct {
 type FieldError struct {
 	Field   string // JSON pointer, e.g. /tools/0/name
 	Message string
+	// More, set on the last entry of a capped list instead of the others,
+	// counts the problems left out.
+	More int
 }
+
+// MaxListed is how many problems a refusal lists: a model fixes the first
+// few, and a list as long as the arguments helps no one and costs memory.
+const MaxListed = 20
+
+// moreField sorts after every JSON pointer, so the count comes last.
+const moreField = "…"
 
 // FieldErrors collects every problem with a request, so a model can fix all at once.
 type FieldErrors []FieldError
@@ -107,19 +117,44 @@ func (e *FieldErrors) Add(field, format string, args ...any) {
 	*e = append(*e, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
+// Capped returns the first n problems in the order Error lists them, and an
+// entry counting the rest (with any count e already holds).
+func (e FieldErrors) Capped(n int) FieldErrors {
+	more := 0
+	var listed FieldErrors
+	for _, fe := range e {
+		if fe.More > 0 {
+			more += fe.More
+			continue
+		}
+		listed = append(listed, fe)
+	}
+	sort.SliceStable(listed, func(i, j int) bool { return listed[i].Field < listed[j].Field })
+	if len(listed) > n {
+		more += len(listed) - n
+		listed = listed[:n]
+	}
+	if more > 0 {
+		listed = append(listed, FieldError{Field: moreField, More: more})
+	}
+	return listed
+}
+
+// Error lists every problem, one per line, by field.
 func (e FieldErrors) Error() string {
-	sorted := append(FieldErrors(nil), e...)
-	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Field < sorted[j].Field })
 	var b strings.Builder
-	for i, fe := range sorted {
+	for i, fe := range e.Capped(len(e)) {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		field := fe.Field
-		if field == "" {
+		field, msg := fe.Field, fe.Message
+		switch {
+		case fe.More > 0:
+			msg = fmt.Sprintf("%d more problems not listed; fix these and call again to see them", fe.More)
+		case field == "":
 			field = "(arguments)"
 		}
-		fmt.Fprintf(&b, "- %s: %s", field, fe.Message)
+		fmt.Fprintf(&b, "- %s: %s", field, msg)
 	}
 	return b.String()
 }

@@ -250,7 +250,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	dryRun, errs := a.decode(raw, parsed, &in)
 	if len(errs) > 0 {
 		log.Info().Int("problems", len(errs)).Msg("arguments refused")
-		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Error())), nil
+		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Capped(providers.MaxListed).Error())), nil
 	}
 	dryRun = dryRun || a.deps.DryRunOnly
 	idGiven := a.clientID(&in) != ""
@@ -435,7 +435,7 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 	if err := decodeStrict(raw, in); err != nil {
 		return false, schemaErrs
 	}
-	checkErrs := a.p.Check(in)
+	checkErrs := a.p.Check(in).Capped(providers.MaxListed)
 	// The provider's word on a field is more specific than the schema's
 	// (e.g. "31 hex digits" beats "does not match pattern"): keep it, and the
 	// schema's errors on every other field.
@@ -443,7 +443,7 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 	for _, se := range schemaErrs {
 		covered := false
 		for _, ce := range checkErrs {
-			covered = covered || ce.Field == se.Field
+			covered = covered || (ce.Field == se.Field && se.More == 0)
 		}
 		if !covered {
 			merged = append(merged, se)

@@ -392,6 +392,26 @@ func TestVendorErrors(t *testing.T) {
 	}
 }
 
+// Arguments with thousands of problems get the first providers.MaxListed and
+// a count of the rest, not a message as long as the arguments.
+func TestManyProblemsAreCapped(t *testing.T) {
+	f := setup(t)
+	args := map[string]any{"name": "x"}
+	for i := range 5000 {
+		args[fmt.Sprintf("k%04d", i)] = 1
+	}
+	res, text := f.call(t, args)
+	if !res.IsError || f.vendor.count() != 0 {
+		t.Fatalf("want a refusal with nothing sent: %.300s", text)
+	}
+	if n := strings.Count(text, "\n- "); n != providers.MaxListed+1 {
+		t.Errorf("%d problem lines, want %d and a count", n, providers.MaxListed+1)
+	}
+	if want := fmt.Sprintf("- …: %d more problems not listed", 5000-providers.MaxListed); !strings.Contains(text, want) || !strings.Contains(text, "- /k0000: unknown argument") {
+		t.Errorf("want the first keys and %q: %.2000s", want, text)
+	}
+}
+
 // A create whose "sending" entry cannot be journaled is not sent: if the
 // process then died, nothing would say the agent may exist.
 func TestUnjournaledCreateIsNotSent(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -81,27 +82,56 @@ func (v *validator) validate(args []byte, parsed any) (any, providers.FieldError
 	if !errors.As(err, &ve) {
 		return inst, providers.FieldErrors{{Message: err.Error()}}
 	}
-	var out providers.FieldErrors
-	v.collect(ve, &out)
-	return inst, out
+	c := collector{v: v, allowed: map[string]string{}}
+	c.collect(ve)
+	if c.more > 0 {
+		c.out = append(c.out, providers.FieldError{More: c.more})
+	}
+	return inst, c.out
 }
 
-func (v *validator) collect(e *jsonschema.ValidationError, out *providers.FieldErrors) {
+// collector gathers the first providers.MaxListed violations and counts the
+// rest: arguments with a million unknown keys must not make a million lines.
+type collector struct {
+	v       *validator
+	out     providers.FieldErrors
+	more    int
+	allowed map[string]string // allowed keys by location, worked out once each
+}
+
+func (c *collector) add(field, format string, args ...any) {
+	if len(c.out) >= providers.MaxListed {
+		c.more++
+		return
+	}
+	c.out.Add(field, format, args...)
+}
+
+func (c *collector) collect(e *jsonschema.ValidationError) {
 	if len(e.Causes) > 0 {
-		for _, c := range e.Causes {
-			v.collect(c, out)
+		for _, cause := range e.Causes {
+			c.collect(cause)
 		}
 		return
 	}
 	at := pointer(e.InstanceLocation)
 	if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
-		allowed := v.allowedKeys(e.InstanceLocation)
-		for _, p := range ap.Properties {
-			out.Add(at+"/"+p, "unknown argument; allowed here: %s", strings.Join(allowed, ", "))
+		allowed, known := c.allowed[at]
+		if !known {
+			allowed = strings.Join(c.v.allowedKeys(e.InstanceLocation), ", ")
+			c.allowed[at] = allowed
+		}
+		// Sorted, so the ones listed are the first in the order shown.
+		for _, p := range slices.Sorted(slices.Values(ap.Properties)) {
+			c.add(at+"/"+p, "unknown argument; allowed here: %s", allowed)
 		}
 		return
 	}
-	out.Add(at, "%s", e.ErrorKind.LocalizedString(v.printer))
+	if len(c.out) >= providers.MaxListed {
+		c.more++ // before rendering the message, which is the costly part
+		return
+	}
+	c.add(at, "%s", e.ErrorKind.LocalizedString(c.v.printer))
 }
 
 // allowedKeys lists the properties of the object schema at an instance location.
