@@ -463,9 +463,20 @@ func decodeErrors(err error) providers.FieldErrors {
 	}
 	field := "/" + strings.ReplaceAll(te.Field, ".", "/")
 	want := jsonKind(te.Type)
-	if want == "integer" && strings.HasPrefix(te.Value, "number ") && strings.ContainsAny(te.Value, ".eE") {
-		return providers.FieldErrors{{Field: field,
-			Message: fmt.Sprintf("got %s: write the integer without a fraction or exponent (1, not 1.0)", te.Value)}}
+	if num, isNumber := strings.CutPrefix(te.Value, "number "); isNumber && want == "integer" {
+		if strings.ContainsAny(num, ".eE") {
+			return providers.FieldErrors{{Field: field,
+				Message: fmt.Sprintf("got %s: write the integer without a fraction or exponent (1, not 1.0)", num)}}
+		}
+		t := te.Type
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		size := fmt.Sprintf("a %d-bit integer", t.Bits())
+		if strings.HasPrefix(t.Kind().String(), "uint") {
+			size = fmt.Sprintf("a %d-bit unsigned integer", t.Bits())
+		}
+		return providers.FieldErrors{{Field: field, Message: fmt.Sprintf("got %s: out of range for this field (%s)", num, size)}}
 	}
 	return providers.FieldErrors{{Field: field,
 		Message: fmt.Sprintf("got %s, want %s. The key appears more than once in the arguments: send it once", te.Value, want)}}

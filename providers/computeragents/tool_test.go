@@ -93,7 +93,7 @@ func TestToolWholeNumberWithFraction(t *testing.T) {
 	args := []byte(`{"name":"n","model":"claude-sonnet-4-5","permissionSet":{"version":1.0},"dry_run":true}`)
 	res := callTool(t, "http://127.0.0.1:9", map[string]string{EnvAPIKey: canaryKey}, args)
 	text := resultText(res)
-	if !res.IsError || !strings.Contains(text, "/permissionSet/version: got number 1.0: write the integer without a fraction") || strings.Contains(text, "more than once") {
+	if !res.IsError || !strings.Contains(text, "/permissionSet/version: got 1.0: write the integer without a fraction") || strings.Contains(text, "more than once") {
 		t.Errorf("want the integer spelled out: %s", text)
 	}
 }

@@ -59,6 +59,17 @@ func TestToolDryRunOfExample(t *testing.T) {
 	}
 }
 
+// A whole number too large for its field is refused as out of range, not
+// as a key sent twice or a fraction.
+func TestToolNumberOutOfRange(t *testing.T) {
+	args := `{"name":"n","description":"d","prompt":"p","isPublished":false,"uiMetadata":{},` +
+		`"configs":{"mcpConfigs":[{"serverType":"CUSTOM","url":"u","companyId":9223372036854775808}]},"dry_run":true}`
+	text, isErr := callTool(t, []byte(args))
+	if !isErr || !strings.Contains(text, "companyId: got 9223372036854775808: out of range for this field (a 64-bit integer)") {
+		t.Errorf("got:\n%s", text)
+	}
+}
+
 // The adapter runs Precheck before schema validation: a response-shaped
 // request gets the corrective message, not "unknown argument CUSTOM".
 func TestToolRefusesResponseShape(t *testing.T) {
