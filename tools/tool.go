@@ -14,9 +14,12 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/invopop/jsonschema"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -240,6 +243,9 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	raw, parsed, err := arguments(req)
 	if err != nil {
 		return mcp.NewToolResultError(a.name + ": arguments could not be read: " + err.Error()), nil
+	}
+	if problem := invalidText(raw); problem != "" {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent: %s", a.name, problem)), nil
 	}
 	logArgs(&log, raw)
 	if bytes.Contains(raw, []byte("null")) {
@@ -614,6 +620,40 @@ func arguments(req mcp.CallToolRequest) ([]byte, any, error) {
 	}
 	b, err := json.Marshal(req.Params.Arguments)
 	return b, nil, err
+}
+
+// invalidText describes text in raw JSON that a decoder would silently turn
+// into U+FFFD and send: bytes that are not UTF-8, and \u escapes of unpaired
+// UTF-16 surrogates. It returns "" when there is none.
+func invalidText(raw []byte) string {
+	if !utf8.Valid(raw) {
+		return "they hold bytes that are not UTF-8; send text as UTF-8"
+	}
+	for i := bytes.IndexByte(raw, '\\'); i >= 0 && i+1 < len(raw); {
+		next := i + 2 // past a two-character escape
+		if r, ok := escapedRune(raw[i:]); ok && utf16.IsSurrogate(r) {
+			low, paired := escapedRune(raw[i+6:])
+			if r >= 0xDC00 || !paired || low < 0xDC00 || low > 0xDFFF {
+				return fmt.Sprintf("%s is half of a UTF-16 surrogate pair; send the whole character", raw[i:i+6])
+			}
+			next = i + 12
+		}
+		j := bytes.IndexByte(raw[min(next, len(raw)):], '\\')
+		if j < 0 {
+			break
+		}
+		i = next + j
+	}
+	return ""
+}
+
+// escapedRune reads a \uXXXX escape at the start of b.
+func escapedRune(b []byte) (rune, bool) {
+	if len(b) < 6 || b[0] != '\\' || b[1] != 'u' {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(b[2:6]), 16, 16)
+	return rune(n), err == nil
 }
 
 func headerOf(req mcp.CallToolRequest) http.Header {

@@ -392,6 +392,15 @@ func TestVendorErrors(t *testing.T) {
 	}
 }
 
+// Text the decoder would silently replace with U+FFFD is refused, not sent.
+func TestBrokenTextIsRefused(t *testing.T) {
+	f := setup(t)
+	res, text := f.call(t, json.RawMessage(`{"name":"a\ud800b"}`))
+	if !res.IsError || !strings.Contains(text, `\ud800 is half of a UTF-16 surrogate pair`) || f.vendor.count() != 0 {
+		t.Errorf("want a refusal with nothing sent (%d requests): %s", f.vendor.count(), text)
+	}
+}
+
 // Arguments with thousands of problems get the first providers.MaxListed and
 // a count of the rest, not a message as long as the arguments.
 func TestManyProblemsAreCapped(t *testing.T) {
