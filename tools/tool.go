@@ -595,7 +595,8 @@ func outcomeOf(err error) string {
 // structured returns v as structuredContent, a one-line summary, and v as
 // JSON text for clients that read only text content.
 func structured(v any, summary string) (*mcp.CallToolResult, error) {
-	b, err := json.Marshal(v)
+	// Without HTML escaping, a preview shows the body's bytes as sent (& not \u0026).
+	b, err := providers.JSONBody(v)
 	if err != nil {
 		return mcp.NewToolResultError("internal error: encode result: " + err.Error()), nil
 	}

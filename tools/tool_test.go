@@ -392,6 +392,15 @@ func TestVendorErrors(t *testing.T) {
 	}
 }
 
+// The preview shows the body as sent: & < > are not escaped.
+func TestDryRunShowsTheBytesSent(t *testing.T) {
+	f := setup(t)
+	res, text := f.call(t, map[string]any{"name": "<R&D>", "dry_run": true})
+	if res.IsError || !strings.Contains(text, `"body":{"name":"<R&D>"}`) {
+		t.Errorf("want the name as sent: %s", text)
+	}
+}
+
 // Text the decoder would silently replace with U+FFFD is refused, not sent.
 func TestBrokenTextIsRefused(t *testing.T) {
 	f := setup(t)
