@@ -47,6 +47,8 @@ func NewHTTPService(s *Server, cfg Config) *HTTPService {
 	}
 	if cfg.Stateless {
 		opts = append(opts, server.WithStateLess(true))
+	} else {
+		opts = append(opts, server.WithSessionIdManager(newSessionIDs()))
 	}
 	h := &HTTPService{cfg: cfg, log: s.Log, mcp: server.NewStreamableHTTPServer(s.MCP, opts...)}
 	mux := http.NewServeMux()

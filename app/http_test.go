@@ -281,3 +281,58 @@ func TestModernClientCannotCancelAnothersCreate(t *testing.T) {
 		t.Errorf("the other client's cancellation reached this create: %s", got)
 	}
 }
+
+// TestEndedSessionIsRefused: after DELETE, the session's id gets 404, as the
+// spec requires; another session is unaffected.
+func TestEndedSessionIsRefused(t *testing.T) {
+	ts := testService(t, nil)
+	url := ts.URL + MCPPath
+	session := func() string {
+		resp := post(t, url, nil, initBody)
+		id := resp.Header.Get("Mcp-Session-Id")
+		if resp.StatusCode != http.StatusOK || id == "" {
+			t.Fatalf("initialize: %d, session %q", resp.StatusCode, id)
+		}
+		return id
+	}
+	ended, other := session(), session()
+	req, _ := http.NewRequest(http.MethodDelete, url, nil)
+	req.Header.Set("Mcp-Session-Id", ended)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE: %d", resp.StatusCode)
+	}
+	const ping = `{"jsonrpc":"2.0","id":2,"method":"ping"}`
+	for id, want := range map[string]int{ended: http.StatusNotFound, other: http.StatusOK} {
+		hdr := map[string]string{"Mcp-Session-Id": id, "Mcp-Protocol-Version": "2025-06-18"}
+		if got := post(t, url, hdr, ping).StatusCode; got != want {
+			t.Errorf("ping in session %s: %d, want %d", id, got, want)
+		}
+	}
+}
+
+func TestSessionIDsForgetTheOldestEnded(t *testing.T) {
+	m := newSessionIDs()
+	first := m.Generate()
+	if _, err := m.Terminate(first); err != nil {
+		t.Fatal(err)
+	}
+	if ended, err := m.Validate(first); !ended || err != nil {
+		t.Fatalf("Validate(ended) = %v, %v", ended, err)
+	}
+	for range maxEndedSessions {
+		if _, err := m.Terminate(m.Generate()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if ended, _ := m.Validate(first); ended || len(m.ended) != maxEndedSessions {
+		t.Errorf("after %d more ended sessions: first still ended %v, %d remembered", maxEndedSessions, ended, len(m.ended))
+	}
+	if _, err := m.Validate("not-a-session"); err == nil {
+		t.Error("an id of the wrong form is accepted")
+	}
+}

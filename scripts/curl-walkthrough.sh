@@ -100,6 +100,11 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$URL" \
   -H "Authorization: Bearer $TOKEN" -H "Mcp-Session-Id: $SID")
 [[ "$code" == 200 || "$code" == 204 ]] || fail "DELETE session: HTTP $code"
 echo "HTTP $code"
+code=$(curl -sS -o /dev/null -w '%{http_code}' "$URL" -H 'Content-Type: application/json' \
+  -H 'Accept: application/json, text/event-stream' -H "Authorization: Bearer $TOKEN" -H "Mcp-Session-Id: $SID" \
+  -d '{"jsonrpc":"2.0","id":5,"method":"ping"}')
+[[ "$code" == 404 ]] || fail "a request in the closed session: HTTP $code, want 404"
+echo "then HTTP $code for the closed session"
 
 # --- beyond the README: preview every listed tool with its arguments file ------
 step "every tool, dry run with examples/arguments"
