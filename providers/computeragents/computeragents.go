@@ -164,8 +164,11 @@ func (p *Provider) statusError(resp *providers.Incoming) *providers.VendorError 
 		}
 		ve.Hint = "This is a billing limit: the Computer Agents account's " + what + " is exhausted, not a problem with the request. " +
 			"Raise the budget or wait for usage to reset; calling again before that fails the same way"
-		// Even as a 429: retrying within the call cannot outwait a billing period.
-		ve.Retry = providers.Final
+		// Even as a 429: retrying within the call cannot outwait a billing
+		// period. A 5xx keeps its class: the server may have created the agent.
+		if resp.Status < 500 {
+			ve.Retry = providers.Final
+		}
 	case resp.Status == http.StatusForbidden:
 		ve.Hint = "The API key needs the agents:write (or *) scope"
 	case resp.Status == http.StatusConflict:

@@ -310,6 +310,8 @@ func TestParseErrors(t *testing.T) {
 			code: "USAGE_EXHAUSTED", msgHas: []string{"Usage limit reached"}, hintHas: "billing limit: the Computer Agents account's plan usage is exhausted", retry: providers.Final},
 		{name: "429 usage: not worth retrying", status: 429, body: `{"error":"Too Many Requests","message":"Usage limit reached","code":"USAGE_EXHAUSTED"}`,
 			code: "USAGE_EXHAUSTED", hintHas: "plan usage is exhausted", retry: providers.Final},
+		{name: "500 usage: the server may still have created it", status: 500, body: `{"error":"Internal Server Error","message":"Usage limit reached","code":"USAGE_EXHAUSTED"}`,
+			code: "USAGE_EXHAUSTED", hintHas: "plan usage is exhausted", retry: providers.MaybeProcessed},
 		{name: "402 without code", status: 402, body: `{"error":"Payment Required","message":"Payment required"}`,
 			code: "Payment Required", hintHas: "billing limit", retry: providers.Final},
 		{name: "403", status: 403, body: `{"error":"Forbidden","message":"API key lacks permission"}`,
