@@ -95,7 +95,9 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 		if err != nil {
 			return Result{Attempts: attempt - 1}, fmt.Errorf("build request: %w", err)
 		}
+		began := c.now()
 		created, class, wait, err := c.attempt(ctx, call, out)
+		took := c.now().Sub(began)
 		if err == nil {
 			return Result{Created: created, Attempts: attempt}, nil
 		}
@@ -116,7 +118,10 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 		if wait <= 0 {
 			wait = c.backoff(attempt)
 		}
-		if attempt >= c.maxAttempts() || !fits(ctx, c.now(), wait) {
+		// Another attempt needs the wait and about as long as this one took:
+		// one cut off by the deadline after sending would leave the outcome
+		// unknown, where stopping here can still say nothing was created.
+		if attempt >= c.maxAttempts() || !fits(ctx, c.now(), wait+took) {
 			return Result{Attempts: attempt}, c.giveUp(call, maybe, fmt.Errorf("gave up after %d attempts", attempt), last)
 		}
 		if call.OnRetry != nil {

@@ -225,6 +225,33 @@ func TestDoStopsAtTheDeadline(t *testing.T) {
 	}
 }
 
+// An attempt that took 4 s leaves too little of a 5 s deadline for another:
+// one cut off after sending would turn "not created" into "unknown".
+func TestDoLeavesTimeForAnotherAttempt(t *testing.T) {
+	start := time.Now()
+	var elapsed atomic.Int64 // the fake clock's advance, in nanoseconds
+	slow429 := func(w http.ResponseWriter, r *http.Request) {
+		elapsed.Add(int64(4 * time.Second))
+		status(429, nil, `{}`)(w, r)
+	}
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){slow429}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	var waits []time.Duration
+	c := testClient(&waits)
+	c.Now = func() time.Time { return start.Add(time.Duration(elapsed.Load())) }
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(5*time.Second))
+	defer cancel()
+	_, err := c.Do(ctx, testCall(srv.URL, false))
+	var u *UnknownOutcomeError
+	if err == nil || errors.As(err, &u) || !strings.Contains(err.Error(), "no agent was created") {
+		t.Fatalf("err = %v, want one saying no agent was created", err)
+	}
+	if fv.n.Load() != 1 || len(waits) != 0 {
+		t.Errorf("requests %d, waits %v: want one attempt and no retry", fv.n.Load(), waits)
+	}
+}
+
 func TestDoTimeoutAfterSendIsUnknown(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
