@@ -265,3 +265,34 @@ func TestPreviewHidesKey(t *testing.T) {
 		t.Errorf("preview = %s", b)
 	}
 }
+
+func TestPrecheckBareToolNames(t *testing.T) {
+	p := newProvider(t, nil)
+	cases := []struct {
+		name string
+		raw  string
+		want []string // "field: message fragment"
+	}{
+		{"objects pass", `{"tools":[{"name":"data_analysis"}],"disabled_tools":[{"name":"web_search"}]}`, nil},
+		{"no tools", `{"name":"x"}`, nil},
+		{"not an object", `[1]`, nil},
+		{"bare names", `{"tools":[{"name":"charts"},"data_analysis"],"disabled_tools":["web_search"]}`,
+			[]string{`/tools/1: write the tool as {"name":"data_analysis"}`, `/disabled_tools/0: write the tool as {"name":"web_search"}`}},
+		{"other wrong types are the schema's", `{"tools":[1, null, ["x"], ""]}`, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := p.Precheck([]byte(tc.raw))
+			if len(errs) != len(tc.want) {
+				t.Fatalf("got %d problems (%v), want %d", len(errs), errs, len(tc.want))
+			}
+			text := errs.Error()
+			for _, w := range tc.want {
+				field, msg, _ := strings.Cut(w, ": ")
+				if !strings.Contains(text, "- "+field+": "+msg) {
+					t.Errorf("missing %q in:\n%s", w, text)
+				}
+			}
+		})
+	}
+}
