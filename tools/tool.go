@@ -417,16 +417,19 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 // decoded, or nil), decodes them into in, reads dry_run, and runs the
 // provider's own checks.
 func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.FieldErrors) {
-	// A provider may recognise a known wrong shape and say how to fix it,
-	// which beats the schema's generic complaint.
-	if pc, ok := any(a.p).(interface {
-		Precheck(raw []byte) providers.FieldErrors
-	}); ok {
-		if errs := pc.Precheck(raw); len(errs) > 0 {
-			return false, errs
+	parsed, schemaErrs := a.validator.validate(raw, parsed)
+	if len(schemaErrs) > 0 {
+		// A provider may recognise a known wrong shape and say how to fix
+		// it, which beats the schema's generic complaint. Asked only once
+		// the schema refuses, so a valid call is not parsed once more.
+		if pc, ok := any(a.p).(interface {
+			Precheck(raw []byte) providers.FieldErrors
+		}); ok {
+			if errs := pc.Precheck(raw); len(errs) > 0 {
+				return false, errs
+			}
 		}
 	}
-	parsed, schemaErrs := a.validator.validate(raw, parsed)
 	if len(schemaErrs) == 0 {
 		// The schema refuses unknown keys and wrong types everywhere but in
 		// free-form objects, so a plain decode is as strict here, and cheaper.

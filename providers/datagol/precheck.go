@@ -17,8 +17,9 @@ import (
 
 // Precheck refuses response-shaped mcpConfigs items in raw tool arguments,
 // saying what to send instead. It returns nil when there are none or when raw
-// is not what it looks for (schema validation reports those problems). It is
-// meant to run before schema validation.
+// is not what it looks for (schema validation reports those problems). The
+// tool asks it when schema validation refuses the arguments, and shows its
+// problems instead of the schema's.
 func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 	return responseShaped(raw)
 }
