@@ -24,3 +24,22 @@ func TestInvalidText(t *testing.T) {
 		}
 	}
 }
+
+func TestRepeatedDryRun(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`{"dry_run":true}`: false,
+		`{"name":"x"}`:     false,
+		`{"dry_run":true,"name":"x","dry_run":false}`:        true,
+		`{"dry_run":false, "dry_run":false}`:                 true,
+		`{"dry_run":true,"metadata":{"dry_run":false}}`:      false, // a nested key is another field
+		`{"dry_run":true,"system_prompt":"say \"dry_run\""}`: false,
+		`{"system_prompt":"\"dry_run\": \"dry_run\""}`:       false,
+		`["dry_run","dry_run"]`:                              false,
+		`{"dry_run":true,"dry_run":`:                         true, // found before the break
+		`{"a":{"dry_run":1,"dry_run":2}}`:                    false,
+	} {
+		if got := repeatedDryRun([]byte(raw)); got != want {
+			t.Errorf("%s: %v, want %v", raw, got, want)
+		}
+	}
+}

@@ -247,6 +247,9 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if problem := invalidText(raw); problem != "" {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent: %s", a.name, problem)), nil
 	}
+	if repeatedDryRun(raw) {
+		return mcp.NewToolResultError(a.name + ": invalid arguments, nothing was sent: dry_run appears more than once; send it once"), nil
+	}
 	logArgs(&log, raw)
 	if bytes.Contains(raw, []byte("null")) {
 		raw, parsed = a.validator.dropNulls(raw)
@@ -649,6 +652,37 @@ func invalidText(raw []byte) string {
 		i = next + j
 	}
 	return ""
+}
+
+// repeatedDryRun reports whether the arguments hold dry_run more than once.
+// A decoder keeps the last value, so {"dry_run":true, …, "dry_run":false}
+// would quietly create the agent the first key asked only to preview.
+func repeatedDryRun(raw []byte) bool {
+	if bytes.Count(raw, []byte(`"dry_run"`)) < 2 {
+		return false // the common case, without parsing
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return false
+	}
+	seen := false
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if key == "dry_run" {
+			if seen {
+				return true
+			}
+			seen = true
+		}
+		var value json.RawMessage
+		if dec.Decode(&value) != nil {
+			return false
+		}
+	}
+	return false
 }
 
 // escapedRune reads a \uXXXX escape at the start of b.

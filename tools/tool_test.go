@@ -410,6 +410,15 @@ func TestBrokenTextIsRefused(t *testing.T) {
 	}
 }
 
+// A second dry_run must not quietly turn a preview into a create.
+func TestRepeatedDryRunIsRefused(t *testing.T) {
+	f := setup(t)
+	res, text := f.call(t, json.RawMessage(`{"dry_run":true,"name":"Analyst","dry_run":false}`))
+	if !res.IsError || !strings.Contains(text, "dry_run appears more than once") || f.vendor.count() != 0 {
+		t.Errorf("want a refusal with nothing sent (%d requests): %s", f.vendor.count(), text)
+	}
+}
+
 // Arguments with thousands of problems get the first providers.MaxListed and
 // a count of the rest, not a message as long as the arguments.
 func TestManyProblemsAreCapped(t *testing.T) {
