@@ -3,6 +3,8 @@ package tools
 import (
 	"strings"
 	"testing"
+
+	"github.com/agentmcp/agentmcp/providers"
 )
 
 func TestInvalidText(t *testing.T) {
@@ -41,5 +43,32 @@ func TestRepeatedDryRun(t *testing.T) {
 		if got := repeatedDryRun([]byte(raw)); got != want {
 			t.Errorf("%s: %v, want %v", raw, got, want)
 		}
+	}
+}
+
+func TestReplaceUnder(t *testing.T) {
+	schema := providers.FieldErrors{
+		{Field: "/binary", Message: "got string, want object"},
+		{Field: "/configs/mcpConfigs/0/CUSTOM", Message: "unknown argument"},
+		{Field: "/configs/mcpConfigs/1", Message: "missing serverType"},
+		{Field: "/configs/mcpConfigs/10", Message: "missing serverType"},
+		{Field: "", Message: "missing property model"},
+		{More: 3},
+	}
+	better := providers.FieldErrors{
+		{Field: "/binary", Message: "must be an object {path, args}"},
+		{Field: "/configs/mcpConfigs/1", Message: "send a flat item"},
+	}
+	got := replaceUnder(schema, better).Error()
+	want := strings.Join([]string{
+		"- (arguments): missing property model",
+		"- /binary: must be an object {path, args}",
+		"- /configs/mcpConfigs/0/CUSTOM: unknown argument",
+		"- /configs/mcpConfigs/1: send a flat item",
+		"- /configs/mcpConfigs/10: missing serverType",
+		"- …: 3 more problems not listed; fix these and call again to see them",
+	}, "\n")
+	if got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
 }

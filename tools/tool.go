@@ -429,7 +429,7 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 			Precheck(raw []byte) providers.FieldErrors
 		}); ok {
 			if errs := pc.Precheck(raw); len(errs) > 0 {
-				return false, errs
+				return false, replaceUnder(schemaErrs, errs)
 			}
 		}
 	}
@@ -462,6 +462,22 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 		}
 	}
 	return false, merged
+}
+
+// replaceUnder returns better, plus the problems of errs at fields neither
+// named by better nor inside one of them.
+func replaceUnder(errs, better providers.FieldErrors) providers.FieldErrors {
+	out := append(providers.FieldErrors(nil), better...)
+	for _, e := range errs {
+		covered := false
+		for _, b := range better {
+			covered = covered || (e.More == 0 && (e.Field == b.Field || strings.HasPrefix(e.Field, b.Field+"/")))
+		}
+		if !covered {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // decodeErrors words a decode failure the schema let through. A type error

@@ -51,7 +51,7 @@ func (b *Binary) UnmarshalJSON(data []byte) error {
 	if len(data) > 0 && data[0] == '"' {
 		var label string
 		_ = json.Unmarshal(data, &label)
-		return fmt.Errorf(`binary must be an object {"path": "...", "args": [...]}, not the string %q: the vendor page shows "Claude Code CLI" as a label, not a value`, label)
+		return fmt.Errorf(`binary %s`, labelProblem(label))
 	}
 	type plain Binary
 	var p plain
@@ -143,4 +143,23 @@ func (Metadata) JSONSchema() *jsonschema.Schema { return schemas.FreeForm("") }
 // UnmarshalJSON keeps numbers as written (see providers.DecodeObject).
 func (m *Metadata) UnmarshalJSON(b []byte) error {
 	return providers.DecodeObject(b, (*map[string]any)(m))
+}
+
+// labelProblem says what to send instead of a string binary.
+func labelProblem(label string) string {
+	return fmt.Sprintf(`must be an object {"path": "...", "args": [...]}, not the string %q: the vendor page shows "Claude Code CLI" as a label, not a value; usually omit binary`, label)
+}
+
+// Precheck gives the document's label form of binary its own message: the
+// schema's "got string, want object" does not say what to send instead. The
+// tool asks it when schema validation refuses the arguments.
+func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
+	var args struct {
+		Binary json.RawMessage `json:"binary"`
+	}
+	var label string
+	if json.Unmarshal(raw, &args) != nil || len(args.Binary) == 0 || args.Binary[0] != '"' || json.Unmarshal(args.Binary, &label) != nil {
+		return nil
+	}
+	return providers.FieldErrors{{Field: "/binary", Message: labelProblem(label)}}
 }

@@ -108,8 +108,20 @@ func TestToolRefusesDocLiteralBinary(t *testing.T) {
 	res := callTool(t, srv.URL, map[string]string{EnvAPIKey: testKey}, readFixture(t, "request_doc_literal.json"))
 	text := resultText(res)
 	t.Logf("tool refusal: %s", text)
-	if !res.IsError || !strings.Contains(text, "nothing was sent") || !strings.Contains(text, "/binary") {
-		t.Errorf("want a refusal at /binary, got: %s", text)
+	if !res.IsError || !strings.Contains(text, "nothing was sent") ||
+		!strings.Contains(text, `- /binary: must be an object {"path": "...", "args": [...]}, not the string "Claude Code CLI"`) {
+		t.Errorf("want a refusal at /binary that says what to send, got: %s", text)
+	}
+}
+
+// The label's own message stands in for the schema's at /binary; the
+// schema's other problems are still listed.
+func TestToolLabelBinaryWithOtherProblems(t *testing.T) {
+	res := callTool(t, "http://127.0.0.1:1", map[string]string{EnvAPIKey: testKey}, []byte(`{"name":"a","binary":"Claude Code CLI"}`))
+	text := resultText(res)
+	if !res.IsError || !strings.Contains(text, `- /binary: must be an object`) || !strings.Contains(text, "model") ||
+		strings.Contains(text, "want object") {
+		t.Errorf("want the label message and the missing model, got: %s", text)
 	}
 }
 
