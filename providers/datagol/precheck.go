@@ -19,7 +19,7 @@ import (
 // saying what to send instead. It returns nil when there are none or when raw
 // is not what it looks for (schema validation reports those problems). The
 // tool asks it when schema validation refuses the arguments, and shows its
-// problems instead of the schema's.
+// problems instead of the schema's at and under the same fields.
 func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 	return responseShaped(raw)
 }

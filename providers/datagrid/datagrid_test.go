@@ -276,7 +276,7 @@ func TestPrecheckBareToolNames(t *testing.T) {
 		{"objects pass", `{"tools":[{"name":"data_analysis"}],"disabled_tools":[{"name":"web_search"}]}`, nil},
 		{"no tools", `{"name":"x"}`, nil},
 		{"not an object", `[1]`, nil},
-		{"bare names", `{"tools":[{"name":"charts"},"data_analysis"],"disabled_tools":["web_search"]}`,
+		{"bare names", `{"tools":[{"name":"charts"}, "data_analysis" ],"disabled_tools":[ "web_search"]}`,
 			[]string{`/tools/1: write the tool as {"name":"data_analysis"}`, `/disabled_tools/0: write the tool as {"name":"web_search"}`}},
 		{"other wrong types are the schema's", `{"tools":[1, null, ["x"], ""]}`, nil},
 	}
