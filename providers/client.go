@@ -196,6 +196,12 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		if created == nil || created.AgentID == "" {
 			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but the response carries no agent id", call.Provider, resp.StatusCode)
 		}
+		if call.Redact != nil {
+			// Once more on the decoded agent: a secret the vendor echoed in
+			// an escaped form (sk\/live for sk/live) matches only now.
+			RewriteStrings(created.Agent, call.Redact)
+			created.RequestID, created.Status = call.Redact(created.RequestID), call.Redact(created.Status)
+		}
 		return created, Final, 0, nil
 	}
 	if ve, ok := IsVendorError(err); ok {

@@ -394,3 +394,25 @@ func TestDoSurvivesAPanickingParse(t *testing.T) {
 		}
 	}
 }
+
+// A key the vendor echoes on success in an escaped form (\/ for /) gets past
+// the redaction of the raw body; the decoded agent is redacted too.
+func TestDoRedactsTheDecodedAgent(t *testing.T) {
+	const key = "sk/live/3b8f1d2e9a"
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){
+		status(201, nil, `{"id":"agt_1","owner_key":"sk\/live\/3b8f1d2e9a","tags":["sk\/live\/3b8f1d2e9a"],"sk\/live\/3b8f1d2e9a":1}`),
+	}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	call := testCall(srv.URL, false)
+	call.Redact = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key})).Redact
+	var waits []time.Duration
+	res, err := testClient(&waits).Do(context.Background(), call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := json.Marshal(res.Created.Agent)
+	if strings.Contains(string(got), "3b8f1d2e9a") || res.Created.AgentID != "agt_1" {
+		t.Errorf("agent %s, id %q: want the key masked and the id kept", got, res.Created.AgentID)
+	}
+}

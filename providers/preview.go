@@ -71,3 +71,31 @@ func (o *Outgoing) Preview(creds Credentials) Preview {
 	}
 	return p
 }
+
+// RewriteStrings replaces, in place, every string in a decoded JSON value
+// (map keys too) with f of it.
+func RewriteStrings(v any, f func(string) string) {
+	switch val := v.(type) {
+	case map[string]any:
+		for k, child := range val {
+			if s, ok := child.(string); ok {
+				child = f(s)
+			} else {
+				RewriteStrings(child, f)
+			}
+			if nk := f(k); nk != k {
+				delete(val, k)
+				k = nk
+			}
+			val[k] = child
+		}
+	case []any:
+		for i, child := range val {
+			if s, ok := child.(string); ok {
+				val[i] = f(s)
+				continue
+			}
+			RewriteStrings(child, f)
+		}
+	}
+}

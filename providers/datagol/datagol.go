@@ -188,31 +188,8 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 		return nil, fmt.Errorf("datagol: response has no agent id")
 	}
 	// The created agent echoes its MCP server URLs, tokens and all.
-	redactURLsInValues(agent)
+	providers.RewriteStrings(agent, RedactURLsIn)
 	return &providers.Created{AgentID: id, Agent: agent, RequestID: requestID}, nil
-}
-
-// redactURLsInValues applies RedactURLsIn to every string in a decoded JSON
-// object or array, in place.
-func redactURLsInValues(v any) {
-	switch val := v.(type) {
-	case map[string]any:
-		for k, child := range val {
-			if s, ok := child.(string); ok {
-				val[k] = RedactURLsIn(s)
-				continue
-			}
-			redactURLsInValues(child)
-		}
-	case []any:
-		for i, child := range val {
-			if s, ok := child.(string); ok {
-				val[i] = RedactURLsIn(s)
-				continue
-			}
-			redactURLsInValues(child)
-		}
-	}
 }
 
 // errorOf reads a code and message from the common JSON error shapes:
