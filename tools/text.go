@@ -41,7 +41,9 @@ func invalidText(raw []byte) string {
 // A decoder keeps the last value, so {"dry_run":true, …, "dry_run":false}
 // would quietly create the agent the first key asked only to preview.
 func repeatedDryRun(raw []byte) bool {
-	if bytes.Count(raw, []byte(`"dry_run"`)) < 2 {
+	// A key spelled another way ("dry\u005frun") needs a \u escape: no
+	// two-character escape stands for any of its letters.
+	if bytes.Count(raw, []byte(`"dry_run"`)) < 2 && !bytes.Contains(raw, []byte(`\u`)) {
 		return false // the common case, without parsing
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))

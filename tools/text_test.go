@@ -39,6 +39,10 @@ func TestRepeatedDryRun(t *testing.T) {
 		`["dry_run","dry_run"]`:                              false,
 		`{"dry_run":true,"dry_run":`:                         true, // found before the break
 		`{"a":{"dry_run":1,"dry_run":2}}`:                    false,
+		`{"dry_run":true,"name":"x","dry\u005frun":false}`:   true,
+		`{"dry\u005frun":true,"name":"a","dry_run":null}`:    true,
+		`{"\u0064ry_run":true,"d\u0072y_run":false}`:         true,
+		`{"dry\u005frun":true,"name":"\u00e9"}`:              false,
 	} {
 		if got := repeatedDryRun([]byte(raw)); got != want {
 			t.Errorf("%s: %v, want %v", raw, got, want)

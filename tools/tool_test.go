@@ -413,9 +413,14 @@ func TestBrokenTextIsRefused(t *testing.T) {
 // A second dry_run must not quietly turn a preview into a create.
 func TestRepeatedDryRunIsRefused(t *testing.T) {
 	f := setup(t)
-	res, text := f.call(t, json.RawMessage(`{"dry_run":true,"name":"Analyst","dry_run":false}`))
-	if !res.IsError || !strings.Contains(text, "dry_run appears more than once") || f.vendor.count() != 0 {
-		t.Errorf("want a refusal with nothing sent (%d requests): %s", f.vendor.count(), text)
+	for _, args := range []string{
+		`{"dry_run":true,"name":"Analyst","dry_run":false}`,
+		`{"dry_run":true,"name":"Analyst","dry\u005frun":false}`, // the same key, escaped
+	} {
+		res, text := f.call(t, json.RawMessage(args))
+		if !res.IsError || !strings.Contains(text, "dry_run appears more than once") || f.vendor.count() != 0 {
+			t.Errorf("%s: want a refusal with nothing sent (%d requests): %s", args, f.vendor.count(), text)
+		}
 	}
 }
 
