@@ -47,12 +47,15 @@ func NewHTTPService(s *Server, cfg Config) *HTTPService {
 	}
 	if cfg.Stateless {
 		opts = append(opts, server.WithStateLess(true))
-	} else {
-		opts = append(opts, server.WithSessionIdManager(newSessionIDs()))
+	}
+	var sessions *sessionIDs
+	if !cfg.Stateless {
+		sessions = newSessionIDs()
+		opts = append(opts, server.WithSessionIdManager(sessions))
 	}
 	h := &HTTPService{cfg: cfg, log: s.Log, mcp: server.NewStreamableHTTPServer(s.MCP, opts...)}
 	mux := http.NewServeMux()
-	inner := ignoreCancellations(h.trackStreams(h.mcp), cfg.Stateless)
+	inner := ignoreCancellations(sessions.refuseEnded(h.trackStreams(h.mcp)), cfg.Stateless)
 	mux.Handle(MCPPath, h.calls.track(h.checkOrigin(h.checkToken(h.limitBody(inner)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -250,7 +253,10 @@ func ignoreCancellations(next http.Handler, stateless bool) http.Handler {
 			!mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 		if r.Method == http.MethodPost && r.Body != nil && !inSession {
 			body, err := io.ReadAll(r.Body)
-			if err == nil && bytes.Contains(body, []byte("notifications/cancelled")) {
+			// Parsed only when it could be a cancellation: the method may be
+			// written with escapes (notifications\/cancelled), but a letter of
+			// "cancel" can be escaped only as \u.
+			if err == nil && (bytes.Contains(body, []byte("cancel")) || bytes.Contains(body, []byte(`\u`))) {
 				var msg struct {
 					Method string `json:"method"`
 				}

@@ -169,7 +169,12 @@ func TestConfigValidate(t *testing.T) {
 }
 
 func TestCancellationsOnlyWithinASession(t *testing.T) {
-	const cancel = `{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}`
+	// The method as clients write it, and with the escapes JSON allows.
+	cancels := []string{
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":1}}`,
+		`{"jsonrpc":"2.0","method":"notifications\/cancelled","params":{"requestId":1}}`,
+		`{"jsonrpc":"2.0","method":"notifications/\u0063ancelled","params":{"requestId":1}}`,
+	}
 	cases := []struct {
 		name      string
 		stateless bool
@@ -188,20 +193,20 @@ func TestCancellationsOnlyWithinASession(t *testing.T) {
 				b, _ := io.ReadAll(r.Body)
 				reached = append(reached, string(b))
 			}), c.stateless)
-			for _, body := range []string{cancel, initBody} {
+			for _, body := range append(slices.Clone(cancels), initBody) {
 				req := httptest.NewRequest(http.MethodPost, "/mcp", strings.NewReader(body))
 				for k, v := range c.header {
 					req.Header.Set(k, v)
 				}
 				rec := httptest.NewRecorder()
 				h.ServeHTTP(rec, req)
-				if body == cancel && !c.forwarded && rec.Code != http.StatusAccepted {
-					t.Errorf("dropped cancellation answered %d, want 202", rec.Code)
+				if body != initBody && !c.forwarded && rec.Code != http.StatusAccepted {
+					t.Errorf("dropped cancellation %s answered %d, want 202", body, rec.Code)
 				}
 			}
 			want := []string{initBody}
 			if c.forwarded {
-				want = []string{cancel, initBody}
+				want = append(slices.Clone(cancels), initBody)
 			}
 			if !slices.Equal(reached, want) {
 				t.Errorf("reached the server: %q, want %q", reached, want)
@@ -311,6 +316,22 @@ func TestEndedSessionIsRefused(t *testing.T) {
 		hdr := map[string]string{"Mcp-Session-Id": id, "Mcp-Protocol-Version": "2025-06-18"}
 		if got := post(t, url, hdr, ping).StatusCode; got != want {
 			t.Errorf("ping in session %s: %d, want %d", id, got, want)
+		}
+	}
+	// mcp-go asks the session manager for a POST only: a GET would open a
+	// stream in the ended session, a second DELETE succeed.
+	for _, method := range []string{http.MethodGet, http.MethodDelete} {
+		req, _ := http.NewRequest(method, url, nil)
+		req.Header.Set("Mcp-Session-Id", ended)
+		req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+		req.Header.Set("Accept", "text/event-stream")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("%s in the ended session: %d, want 404", method, resp.StatusCode)
 		}
 	}
 }

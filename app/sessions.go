@@ -1,6 +1,7 @@
 package app
 
 import (
+	"net/http"
 	"sync"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -51,4 +52,29 @@ func (m *sessionIDs) Terminate(id string) (isNotAllowed bool, err error) {
 	m.next = (m.next + 1) % len(m.ring)
 	m.ended[id] = true
 	return false, nil
+}
+
+// refuseEnded answers 404 to a GET or DELETE in an ended session. mcp-go asks
+// Validate for a POST only: a GET would open a stream in the ended session
+// (and bring it back), a second DELETE would succeed. m may be nil (no
+// sessions), and then nothing is refused.
+func (m *sessionIDs) refuseEnded(next http.Handler) http.Handler {
+	if m == nil {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodDelete {
+			if id := r.Header.Get(server.HeaderKeySessionID); id != "" && m.isEnded(id) {
+				http.Error(w, "Session terminated", http.StatusNotFound)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (m *sessionIDs) isEnded(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ended[id]
 }
