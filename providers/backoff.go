@@ -18,7 +18,7 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 			return Seconds(secs)
 		}
 		if t, err := http.ParseTime(v); err == nil {
-			return positive(t.Sub(now))
+			return min(positive(t.Sub(now)), maxWait)
 		}
 	}
 	if v := strings.TrimSpace(h.Get("X-RateLimit-Reset")); v != "" {

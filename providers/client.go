@@ -93,7 +93,11 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 		at := Attempt{Number: attempt, Time: c.now().UTC(), Nonce: nonce()}
 		out, err := call.Build(at)
 		if err != nil {
-			return Result{Attempts: attempt - 1}, fmt.Errorf("build request: %w", err)
+			err = fmt.Errorf("build request: %w", err)
+			if maybe {
+				return Result{Attempts: attempt - 1}, c.unknown(call, fmt.Errorf("an earlier attempt may have created it; then %w", err))
+			}
+			return Result{Attempts: attempt - 1}, err
 		}
 		began := c.now()
 		created, class, wait, err := c.attempt(ctx, call, out)
@@ -296,7 +300,7 @@ func (c *Client) maxAttempts() int {
 // fits reports whether waiting d still leaves the deadline ahead.
 func fits(ctx context.Context, now time.Time, d time.Duration) bool {
 	dl, ok := ctx.Deadline()
-	return !ok || now.Add(d).Before(dl)
+	return !ok || (d >= 0 && now.Add(d).Before(dl)) // d < 0: a sum that overflowed
 }
 
 func nonce() string {

@@ -341,6 +341,7 @@ func TestRetryAfter(t *testing.T) {
 		{http.Header{"Retry-After": {"1e300"}}, maxWait},
 		{http.Header{"Retry-After": {"+Inf"}}, maxWait},
 		{http.Header{"Retry-After": {"NaN"}}, 0},
+		{http.Header{"Retry-After": {"Fri, 31 Dec 9999 23:59:59 GMT"}}, maxWait},
 		{http.Header{"X-Ratelimit-Reset": {"1e200"}}, 0}, // no real reset time: usual backoff
 		{http.Header{"X-Ratelimit-Reset": {"99999999999"}}, maxWait},
 		{http.Header{"X-Ratelimit-Reset": {fmt.Sprint(now.Add(3 * time.Second).UnixMilli())}}, 3 * time.Second},
@@ -414,5 +415,42 @@ func TestDoRedactsTheDecodedAgent(t *testing.T) {
 	got, _ := json.Marshal(res.Created.Agent)
 	if strings.Contains(string(got), "3b8f1d2e9a") || res.Created.AgentID != "agt_1" {
 		t.Errorf("agent %s, id %q: want the key masked and the id kept", got, res.Created.AgentID)
+	}
+}
+
+// A far-future Retry-After date ends the call at once, as a long wait must;
+// the last attempt's duration added to it must not overflow into "fits".
+func TestDoFarFutureRetryAfterDate(t *testing.T) {
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(429, map[string]string{"Retry-After": "Fri, 31 Dec 9999 23:59:59 GMT"}, `{}`)}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	var waits []time.Duration
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err := testClient(&waits).Do(ctx, testCall(srv.URL, false))
+	if err == nil || !strings.Contains(err.Error(), "no agent was created") || len(waits) != 0 || fv.n.Load() != 1 {
+		t.Errorf("err %v, waits %v, requests %d: want one attempt, no wait, not created", err, waits, fv.n.Load())
+	}
+}
+
+// Once an attempt may have created the agent, a failure to build the next
+// one leaves the outcome unknown, not failed.
+func TestDoBuildFailureAfterMaybeIsUnknown(t *testing.T) {
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(500, nil, `{}`)}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	call := testCall(srv.URL, true)
+	build := call.Build
+	call.Build = func(a Attempt) (*Outgoing, error) {
+		if a.Number > 1 {
+			return nil, errors.New("boom")
+		}
+		return build(a)
+	}
+	var waits []time.Duration
+	_, err := testClient(&waits).Do(context.Background(), call)
+	var u *UnknownOutcomeError
+	if !errors.As(err, &u) || fv.n.Load() != 1 {
+		t.Errorf("err = %v (%T), requests %d: want an unknown outcome after one request", err, err, fv.n.Load())
 	}
 }
