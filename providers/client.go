@@ -70,8 +70,9 @@ type Call struct {
 	Build      func(Attempt) (*Outgoing, error)
 	Parse      func(*Incoming) (*Created, error)
 	OnRetry    func(RetryEvent)
-	// Redact masks secrets in the vendor's answer before it is parsed: error
-	// texts are clipped later, and a clipped secret no longer matches.
+	// Redact masks secrets in the vendor's answer: before an error is read
+	// from it (error texts are clipped later, and a clipped secret no longer
+	// matches), and in a created agent, whose id it leaves alone.
 	Redact func(string) string
 }
 
@@ -191,19 +192,38 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		return nil, Final, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode,
 			Message: "unexpected redirect (not followed): check the base URL setting"}
 	}
+	// Secrets are masked in the answer before an error text is taken from
+	// it (texts are clipped later, and a clipped secret no longer matches),
+	// but a success is read unmasked: a short key that happens to occur in
+	// the new agent's id must not change the id.
+	masked := body
 	if call.Redact != nil {
-		body = []byte(call.Redact(string(body)))
+		masked = []byte(call.Redact(string(body)))
 	}
-	in := &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}
+	in := &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: masked}
+	if success {
+		in.Body = body
+	}
 	created, err := safeParse(call.Parse, in)
+	if err != nil && success && call.Redact != nil {
+		in.Body = masked
+		if _, maskedErr := safeParse(call.Parse, in); maskedErr != nil {
+			err = maskedErr
+		}
+	}
 	if err == nil {
 		if created == nil || created.AgentID == "" {
 			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but the response carries no agent id", call.Provider, resp.StatusCode)
 		}
 		if call.Redact != nil {
-			// Once more on the decoded agent: a secret the vendor echoed in
-			// an escaped form (sk\/live for sk/live) matches only now.
-			RewriteStrings(created.Agent, call.Redact)
+			// The agent shown is masked, its id kept; this also catches a
+			// secret echoed in an escaped form (sk\/live for sk/live).
+			RewriteStrings(created.Agent, func(s string) string {
+				if s == created.AgentID {
+					return s
+				}
+				return call.Redact(s)
+			})
 			created.RequestID, created.Status = call.Redact(created.RequestID), call.Redact(created.Status)
 		}
 		return created, Final, 0, nil

@@ -454,3 +454,42 @@ func TestDoBuildFailureAfterMaybeIsUnknown(t *testing.T) {
 		t.Errorf("err = %v (%T), requests %d: want an unknown outcome after one request", err, err, fv.n.Load())
 	}
 }
+
+// A short key that occurs in the new agent's id leaves the id alone; an
+// error read from a success answer is read from the masked answer, so
+// clipping cannot cut the key into a part the masking misses.
+func TestDoRedactionKeepsTheID(t *testing.T) {
+	const key = "dead"
+	redact := NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key})).Redact
+	t.Run("id", func(t *testing.T) {
+		fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(201, nil, `{"id":"agent_0193deadbeef","note":"dead"}`)}}
+		srv := httptest.NewServer(fv)
+		defer srv.Close()
+		call := testCall(srv.URL, false)
+		call.Redact = redact
+		var waits []time.Duration
+		res, err := testClient(&waits).Do(context.Background(), call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Created.AgentID != "agent_0193deadbeef" || res.Created.Agent["id"] != "agent_0193deadbeef" || res.Created.Agent["note"] != Redacted {
+			t.Errorf("id %q, agent %v: want the id whole and the note masked", res.Created.AgentID, res.Created.Agent)
+		}
+	})
+	t.Run("error from a success answer", func(t *testing.T) {
+		const long = "sk-live-0123456789abcdef"
+		fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(200, nil, `{"error":"bad key sk-live-0123456789abcdef"}`)}}
+		srv := httptest.NewServer(fv)
+		defer srv.Close()
+		call := testCall(srv.URL, false)
+		call.Redact = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": long})).Redact
+		call.Parse = func(in *Incoming) (*Created, error) {
+			return nil, &VendorError{Provider: "Vendor", Status: in.Status, Retry: Final, Message: string(in.Body[:min(len(in.Body), 30)])}
+		}
+		var waits []time.Duration
+		_, err := testClient(&waits).Do(context.Background(), call)
+		if err == nil || strings.Contains(err.Error(), "sk-live") {
+			t.Errorf("err = %v: want no part of the key", err)
+		}
+	})
+}
