@@ -176,8 +176,9 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 		ve.RequestID = requestID
 		return nil, ve
 	}
+	// Numbers as written: a numeric id above 2^53 would round as a float64.
 	var agent map[string]any
-	if err := json.Unmarshal(resp.Body, &agent); err != nil {
+	if err := providers.DecodeObject(resp.Body, &agent); err != nil {
 		return nil, fmt.Errorf("datagol: decode agent: %w", err)
 	}
 	id := scalar(agent["id"])
@@ -243,6 +244,8 @@ func scalar(v any) string {
 	switch x := v.(type) {
 	case string:
 		return strings.TrimSpace(x)
+	case json.Number:
+		return x.String()
 	case float64:
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}

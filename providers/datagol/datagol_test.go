@@ -243,9 +243,11 @@ func TestParseUnreadableSuccess(t *testing.T) {
 			}
 		})
 	}
-	c, err := (&Provider{}).Parse(&providers.Incoming{Status: 201, Header: http.Header{}, Body: []byte(`{"id":123}`)})
-	if err != nil || c.AgentID != "123" {
-		t.Errorf("numeric id: %+v, %v", c, err)
+	for body, want := range map[string]string{`{"id":123}`: "123", `{"id":9007199254740993}`: "9007199254740993"} {
+		c, err := (&Provider{}).Parse(&providers.Incoming{Status: 201, Header: http.Header{}, Body: []byte(body)})
+		if err != nil || c.AgentID != want {
+			t.Errorf("numeric id %s: %+v, %v", body, c, err)
+		}
 	}
 }
 
