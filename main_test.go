@@ -17,20 +17,21 @@ func lookup(m map[string]string) func(string) (string, bool) {
 
 func TestEveryFlagHasAnEnvTwin(t *testing.T) {
 	env := map[string]string{
-		"AGENTMCP_TRANSPORT":          "http",
-		"AGENTMCP_ADDR":               "127.0.0.1:9999",
-		"AGENTMCP_HTTP_TOKEN":         "tok-from-env",
-		"AGENTMCP_ALLOWED_ORIGINS":    "https://a.example, https://b.example",
-		"AGENTMCP_PROVIDERS":          "datagrid,everruns",
-		"AGENTMCP_DRY_RUN":            "true",
-		"AGENTMCP_TIMEOUT":            "15s",
-		"AGENTMCP_LOG_LEVEL":          "debug",
-		"AGENTMCP_LOG_FILE":           "/tmp/x.log",
-		"AGENTMCP_JOURNAL":            "off",
-		"AGENTMCP_HEADER_CREDENTIALS": "true",
-		"AGENTMCP_STATELESS":          "true",
-		"AGENTMCP_MAX_BODY_BYTES":     "1024",
-		"AGENTMCP_SHUTDOWN_TIMEOUT":   "3s",
+		"AGENTMCP_TRANSPORT":            "http",
+		"AGENTMCP_ADDR":                 "127.0.0.1:9999",
+		"AGENTMCP_HTTP_TOKEN":           "tok-from-env",
+		"AGENTMCP_ALLOWED_ORIGINS":      "https://a.example, https://b.example",
+		"AGENTMCP_PROVIDERS":            "datagrid,everruns",
+		"AGENTMCP_DRY_RUN":              "true",
+		"AGENTMCP_TIMEOUT":              "15s",
+		"AGENTMCP_LOG_LEVEL":            "debug",
+		"AGENTMCP_LOG_FILE":             "/tmp/x.log",
+		"AGENTMCP_JOURNAL":              "off",
+		"AGENTMCP_HEADER_CREDENTIALS":   "true",
+		"AGENTMCP_STATELESS":            "true",
+		"AGENTMCP_MAX_BODY_BYTES":       "1024",
+		"AGENTMCP_SHUTDOWN_TIMEOUT":     "3s",
+		"AGENTMCP_SESSION_IDLE_TIMEOUT": "2h",
 	}
 	cfg, _, err := parseConfig(nil, lookup(env), &bytes.Buffer{})
 	if err != nil {
@@ -40,7 +41,7 @@ func TestEveryFlagHasAnEnvTwin(t *testing.T) {
 		!reflect.DeepEqual(cfg.AllowedOrigins, []string{"https://a.example", "https://b.example"}) ||
 		!reflect.DeepEqual(cfg.Providers, []string{"datagrid", "everruns"}) || !cfg.DryRun || cfg.Timeout != 15*time.Second ||
 		cfg.LogLevel != "debug" || cfg.LogFile != "/tmp/x.log" || cfg.Journal != "off" || !cfg.HeaderCredentials ||
-		!cfg.Stateless || cfg.MaxBodyBytes != 1024 || cfg.ShutdownTimeout != 3*time.Second {
+		!cfg.Stateless || cfg.MaxBodyBytes != 1024 || cfg.ShutdownTimeout != 3*time.Second || cfg.SessionIdleTimeout != 2*time.Hour {
 		t.Errorf("config from env = %+v", cfg)
 	}
 }

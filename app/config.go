@@ -38,7 +38,10 @@ type Config struct {
 	Stateless         bool
 	MaxBodyBytes      int64
 	ShutdownTimeout   time.Duration
-	Version           string
+	// SessionIdleTimeout ends an HTTP session with no request for this long
+	// (its id then gets 404, and the client initializes again); 0 never.
+	SessionIdleTimeout time.Duration
+	Version            string
 }
 
 // Defaults.
@@ -46,6 +49,9 @@ const (
 	DefaultAddr         = "127.0.0.1:8080"
 	DefaultTimeout      = 60 * time.Second
 	DefaultMaxBodyBytes = 4 << 20
+	// DefaultSessionIdleTimeout bounds the memory of sessions whose clients
+	// left without DELETE (most do), while sparing a client idle for a day.
+	DefaultSessionIdleTimeout = 24 * time.Hour
 )
 
 // Validate checks the configuration before anything starts.
@@ -77,6 +83,9 @@ func (c *Config) Validate() error {
 	}
 	if c.HeaderCredentials && c.Transport != TransportHTTP {
 		errs = append(errs, errors.New("--header-credentials needs --transport http: stdio has no request headers"))
+	}
+	if c.SessionIdleTimeout < 0 {
+		errs = append(errs, fmt.Errorf("--session-idle-timeout %s: must not be negative (0 keeps sessions until DELETE)", c.SessionIdleTimeout))
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

@@ -45,17 +45,18 @@ func NewHTTPService(s *Server, cfg Config) *HTTPService {
 	opts := []server.StreamableHTTPOption{
 		server.WithStreamableHTTPLogger(slog.New(zerolog.NewSlogHandler(s.Log))),
 	}
-	if cfg.Stateless {
-		opts = append(opts, server.WithStateLess(true))
-	}
 	var sessions *sessionIDs
-	if !cfg.Stateless {
+	if cfg.Stateless {
+		// No GET stream: without sessions every caller's stream would be
+		// the same one, and one caller's progress would reach another.
+		opts = append(opts, server.WithStateLess(true), server.WithDisableStreaming(true))
+	} else {
 		sessions = newSessionIDs()
-		opts = append(opts, server.WithSessionIdManager(sessions))
+		opts = append(opts, server.WithSessionIdManager(sessions), server.WithSessionIdleTTL(cfg.SessionIdleTimeout))
 	}
 	h := &HTTPService{cfg: cfg, log: s.Log, mcp: server.NewStreamableHTTPServer(s.MCP, opts...)}
 	mux := http.NewServeMux()
-	inner := ignoreCancellations(sessions.refuseEnded(h.trackStreams(h.mcp)), cfg.Stateless)
+	inner := ignoreCancellations(sessions.check(h.trackStreams(h.mcp)), cfg.Stateless)
 	mux.Handle(MCPPath, h.calls.track(h.checkOrigin(h.checkToken(h.limitBody(inner)))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -1,11 +1,14 @@
 package app
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,6 +151,7 @@ func TestConfigValidate(t *testing.T) {
 		{"header credentials over stdio", Config{Transport: TransportStdio, HeaderCredentials: true, Timeout: time.Second}, "needs --transport http"},
 		{"bad origin", Config{Transport: TransportHTTP, Addr: DefaultAddr, AllowedOrigins: []string{"example.com"}, Timeout: time.Second}, "want scheme://host"},
 		{"zero timeout", Config{Transport: TransportStdio}, "--timeout"},
+		{"negative session idle timeout", Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: time.Second, SessionIdleTimeout: -time.Second}, "--session-idle-timeout"},
 	}
 	for _, c := range cases {
 		err := c.cfg.Validate()
@@ -355,5 +359,135 @@ func TestSessionIDsForgetTheOldestEnded(t *testing.T) {
 	}
 	if _, err := m.Validate("not-a-session"); err == nil {
 		t.Error("an id of the wrong form is accepted")
+	}
+}
+
+// TestSessionRules: in the default mode a POST without a session id is 400
+// unless it starts a session (or is of protocol 2026-07-28, which has none);
+// with --stateless there is no GET stream, which every caller would share.
+func TestSessionRules(t *testing.T) {
+	const ping = `{"jsonrpc":"2.0","id":2,"method":"ping"}`
+	stateful := testService(t, nil)
+	if got := post(t, stateful.URL+MCPPath, map[string]string{"Mcp-Protocol-Version": "2025-06-18"}, ping).StatusCode; got != http.StatusBadRequest {
+		t.Errorf("ping without a session: %d, want 400", got)
+	}
+	if got := post(t, stateful.URL+MCPPath, nil, initBody).StatusCode; got != http.StatusOK {
+		t.Errorf("initialize without a session: %d, want 200", got)
+	}
+	modern := map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "ping"}
+	// mcp-go may refuse this bare request for its own reasons, never for a session.
+	if b, _ := io.ReadAll(post(t, stateful.URL+MCPPath, modern, ping).Body); strings.Contains(string(b), "Mcp-Session-Id header is required") {
+		t.Errorf("a 2026-07-28 request was refused for having no session: %s", b)
+	}
+
+	stateless := testService(t, func(c *Config) { c.Stateless = true })
+	req, _ := http.NewRequest(http.MethodGet, stateless.URL+MCPPath, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("stateless GET: %d, want 405", resp.StatusCode)
+	}
+	if got := post(t, stateless.URL+MCPPath, map[string]string{"Mcp-Protocol-Version": "2025-06-18"}, ping).StatusCode; got != http.StatusOK {
+		t.Errorf("stateless ping: %d, want 200", got)
+	}
+}
+
+// TestIdleSessionEnds: a session without requests for --session-idle-timeout
+// ends, and its id then gets 404 (the client initializes again).
+func TestIdleSessionEnds(t *testing.T) {
+	ts := testService(t, func(c *Config) { c.SessionIdleTimeout = time.Second })
+	resp := post(t, ts.URL+MCPPath, nil, initBody)
+	id := resp.Header.Get("Mcp-Session-Id")
+	if resp.StatusCode != http.StatusOK || id == "" {
+		t.Fatalf("initialize: %d, session %q", resp.StatusCode, id)
+	}
+	hdr := map[string]string{"Mcp-Session-Id": id, "Mcp-Protocol-Version": "2025-06-18"}
+	const ping = `{"jsonrpc":"2.0","id":2,"method":"ping"}`
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		time.Sleep(1500 * time.Millisecond) // more than the timeout: no request keeps it alive
+		if post(t, ts.URL+MCPPath, hdr, ping).StatusCode == http.StatusNotFound {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the idle session never ended")
+		}
+	}
+}
+
+// TestStatelessProgressStaysWithItsCall: with --stateless every caller has
+// the same (empty) session id, so a GET stream would receive every caller's
+// progress; it is refused, and a call's progress arrives on its own response.
+func TestStatelessProgressStaysWithItsCall(t *testing.T) {
+	var requests atomic.Int32 // the first is throttled, so the call reports progress
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		status, body := http.StatusCreated, `{"object":"agent","id":"agt_A"}`
+		if requests.Add(1) == 1 {
+			w.Header().Set("Retry-After", "1")
+			status, body = http.StatusTooManyRequests, `{"message":"Rate limit exceeded for team A"}`
+		}
+		w.WriteHeader(status)
+		_, _ = io.WriteString(w, body)
+	}))
+	defer vendor.Close()
+	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 20 * time.Second, Journal: JournalOff,
+		Version: "test", Stateless: true, HeaderCredentials: true}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(cfg, providers.MapEnv(map[string]string{"DATAGRID_BASE_URL": vendor.URL + "/v1"}), nil,
+		providers.NewClient("agentmcp/test"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(NewHTTPService(s, cfg))
+	defer ts.Close()
+
+	// Client B: an ordinary listening stream, as the TypeScript SDK opens after initialize.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	greq, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+"/mcp", nil)
+	greq.Header.Set("Accept", "text/event-stream")
+	greq.Header.Set("MCP-Protocol-Version", "2025-11-25")
+	gresp, err := http.DefaultClient.Do(greq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gresp.Body.Close()
+	var bmu sync.Mutex
+	var bSaw strings.Builder
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			k, err := gresp.Body.Read(buf)
+			bmu.Lock()
+			bSaw.Write(buf[:k])
+			bmu.Unlock()
+			if err != nil {
+				return
+			}
+		}
+	}()
+	time.Sleep(200 * time.Millisecond)
+
+	// Client A: its own key, its own call, asks for progress.
+	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"_meta":{"progressToken":"A-token"},"name":"create_agent_datagrid","arguments":{"name":"A's agent"}}}`
+	resp := post(t, ts.URL+"/mcp", map[string]string{"MCP-Protocol-Version": "2025-11-25", "X-Datagrid-Api-Key": "key-of-A"}, call)
+	aBody, _ := io.ReadAll(resp.Body)
+	time.Sleep(200 * time.Millisecond)
+	bmu.Lock()
+	b := bSaw.String()
+	bmu.Unlock()
+	t.Logf("A's response: %.300s", aBody)
+	t.Logf("B's stream: %.400s", b)
+	if strings.Contains(b, "A-token") {
+		t.Errorf("client B's GET stream received client A's progress notification: %s", b)
+	}
+	if !strings.Contains(string(aBody), "A-token") {
+		t.Errorf("client A never got its own progress notification")
 	}
 }

@@ -1,9 +1,13 @@
 package app
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"sync"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
 
@@ -54,23 +58,47 @@ func (m *sessionIDs) Terminate(id string) (isNotAllowed bool, err error) {
 	return false, nil
 }
 
-// refuseEnded answers 404 to a GET or DELETE in an ended session. mcp-go asks
-// Validate for a POST only: a GET would open a stream in the ended session
-// (and bring it back), a second DELETE would succeed. m may be nil (no
-// sessions), and then nothing is refused.
-func (m *sessionIDs) refuseEnded(next http.Handler) http.Handler {
+// check answers what mcp-go answers otherwise than the spec: 404 to a GET or
+// DELETE in an ended session (mcp-go asks Validate for a POST only, so a GET
+// would open a stream in it and a second DELETE succeed), and 400 to a POST
+// without a session id that is not initialize (mcp-go's 404 tells a client
+// its session ended and to initialize again). m may be nil (no sessions),
+// and then nothing is checked.
+func (m *sessionIDs) check(next http.Handler) http.Handler {
 	if m == nil {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodGet || r.Method == http.MethodDelete {
-			if id := r.Header.Get(server.HeaderKeySessionID); id != "" && m.isEnded(id) {
-				http.Error(w, "Session terminated", http.StatusNotFound)
-				return
-			}
+		id := r.Header.Get(server.HeaderKeySessionID)
+		switch {
+		case id != "" && (r.Method == http.MethodGet || r.Method == http.MethodDelete) && m.isEnded(id):
+			http.Error(w, "Session terminated", http.StatusNotFound)
+			return
+		case id == "" && r.Method == http.MethodPost && !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) && !startsSession(r):
+			// Protocol 2026-07-28 has no sessions; its requests carry none.
+			http.Error(w, "Bad Request: Mcp-Session-Id header is required; send initialize first", http.StatusBadRequest)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// startsSession reports whether the POST r may come without a session id:
+// an initialize, or a body mcp-go must answer itself (unreadable, not a
+// single message). The body is left for the next handler.
+func startsSession(r *http.Request) bool {
+	if r.Body == nil {
+		return true
+	}
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var msg struct {
+		Method string `json:"method"`
+	}
+	if err != nil || json.Unmarshal(body, &msg) != nil {
+		return true
+	}
+	return msg.Method == string(mcp.MethodInitialize)
 }
 
 func (m *sessionIDs) isEnded(id string) bool {
