@@ -151,6 +151,14 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 			}
 		}
 	}
+	// Spaces around a pasted token would lock every caller out: Go trims
+	// them from the header a client sends.
+	if trimmed := strings.TrimSpace(token); trimmed != token {
+		if trimmed == "" {
+			errs = append(errs, fmt.Errorf("the HTTP token (--http-token or %s) is blank", envName("http-token")))
+		}
+		token = trimmed
+	}
 	if err := errors.Join(errs...); err != nil {
 		return cfg, false, err
 	}

@@ -81,6 +81,15 @@ func TestHTTPTokenFile(t *testing.T) {
 	if _, _, err := parseConfig(nil, lookup(map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": empty}), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "is empty") {
 		t.Errorf("empty token file: err = %v", err)
 	}
+	// Spaces around a token from the flag or env are dropped, as from the
+	// file (a client's header never carries them); a blank token is refused.
+	cfg, _, err = parseConfig(nil, lookup(map[string]string{"AGENTMCP_HTTP_TOKEN": " tok-env\n"}), &bytes.Buffer{})
+	if err != nil || cfg.HTTPToken.Reveal() != "tok-env" {
+		t.Errorf("padded token: err = %v, token trimmed: %v", err, cfg.HTTPToken.Reveal() == "tok-env")
+	}
+	if _, _, err := parseConfig([]string{"--http-token", "  "}, lookup(nil), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "blank") {
+		t.Errorf("blank token: err = %v", err)
+	}
 	// Two sources of the token: refused rather than one silently ignored.
 	for _, args := range [][]string{{"--http-token", "tok-flag"}, nil} {
 		env := map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": file}
