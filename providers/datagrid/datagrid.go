@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/agentmcp/agentmcp/providers"
 )
@@ -144,7 +145,15 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 				msg += " (" + reason + ")"
 			}
 		}
-		return nil, providers.NewStatusError(name, resp, eb.Error, msg)
+		ve := providers.NewStatusError(name, resp, eb.Error, msg)
+		// Datagrid sends Retry-After on every answer once the rate window is
+		// used up (X-RateLimit-Remaining: 0), so on such a 503 it does not
+		// say the request was turned away unprocessed.
+		if resp.Status == http.StatusServiceUnavailable && ve.Retry == providers.NotProcessed &&
+			strings.TrimSpace(resp.Header.Get("X-RateLimit-Remaining")) == "0" {
+			ve.Retry = providers.MaybeProcessed
+		}
+		return nil, ve
 	}
 	var agent map[string]any
 	if err := json.Unmarshal(resp.Body, &agent); err != nil {

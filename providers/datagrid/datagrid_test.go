@@ -193,6 +193,9 @@ func TestParseErrors(t *testing.T) {
 		{403, nil, `{"error":"forbidden","details":{"reason":"Key lacks agents:write."}}`, "code forbidden: Key lacks agents:write.", providers.Final},
 		{500, nil, `{"message":"Internal error"}`, "HTTP 500", providers.MaybeProcessed},
 		{502, nil, `<html><body>Bad Gateway</body></html>`, "<html><body>Bad Gateway</body></html>", providers.MaybeProcessed},
+		{503, http.Header{"Retry-After": {"5"}}, `{"message":"Service unavailable"}`, "Service unavailable", providers.NotProcessed},
+		// Retry-After here is the spent rate window's, not a sign the create was turned away.
+		{503, http.Header{"Retry-After": {"5"}, "X-Ratelimit-Remaining": {"0"}}, `{"message":"Service unavailable"}`, "Service unavailable", providers.MaybeProcessed},
 	}
 	for _, c := range cases {
 		_, err := p.Parse(&providers.Incoming{Status: c.status, Header: c.hdr, Body: []byte(c.body)})
