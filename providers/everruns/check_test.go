@@ -238,6 +238,11 @@ func TestNew(t *testing.T) {
 	if got := p.agentsURL(); got != "https://everruns.example.com/v1/agents" {
 		t.Errorf("custom URL = %s", got)
 	}
+	for _, base := range []string{"https://evr.example.com/v1", "https://evr.example.com/v1/"} {
+		if got := newProvider(t, map[string]string{EnvBaseURL: base}).agentsURL(); got != "https://evr.example.com/v1/agents" {
+			t.Errorf("%s: URL = %s, want the self-hosted docs' base accepted", base, got)
+		}
+	}
 	if p.orgID != "org_1" {
 		t.Errorf("org id = %q", p.orgID)
 	}

@@ -53,6 +53,9 @@ func New(env providers.Env) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("everruns: %w", err)
 	}
+	// Self-hosted docs give the base as https://your-domain.com/v1/: accept
+	// that form too rather than calling /v1/v1/agents.
+	base = strings.TrimSuffix(base, "/v1")
 	return &Provider{baseURL: base, orgID: env.Get(EnvOrgID, "")}, nil
 }
 
