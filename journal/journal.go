@@ -82,7 +82,12 @@ func Open(path string) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	_, statErr := os.Stat(path)
+	fi, statErr := os.Stat(path)
+	if statErr == nil && !fi.Mode().IsRegular() {
+		// /dev/stdout, say: journal lines there would corrupt the stdio
+		// protocol, and a pipe or device cannot be synced or read back.
+		return nil, fmt.Errorf("journal: %s is not a regular file", path)
+	}
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
@@ -116,7 +121,8 @@ func syncDir(dir string) {
 func (j *Journal) Path() string { return j.path }
 
 // Field limits, in bytes: a journal line stays small enough that reading the
-// tail always finds whole entries, whatever a vendor sends back.
+// tail finds whole entries, whatever a vendor sends back (an agent id, which
+// is never clipped, aside).
 const (
 	maxErrorBytes = 4 << 10
 	maxFieldBytes = 512
@@ -126,8 +132,9 @@ const (
 func (j *Journal) Record(e Entry) error {
 	e.Error = clip(e.Error, maxErrorBytes)
 	e.AgentName = clip(e.AgentName, maxFieldBytes)
-	e.AgentID = clip(e.AgentID, maxFieldBytes)
 	e.RequestID = clip(e.RequestID, maxFieldBytes)
+	// AgentID is never clipped: a shortened id names no agent, and the
+	// journal is the record of last resort.
 	line, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("journal: encode: %w", err)
@@ -194,7 +201,14 @@ func parse(data []byte, n int, keep func(Entry) bool) []Entry {
 	var out []Entry
 	for line := range bytes.SplitSeq(data, []byte{'\n'}) {
 		var e Entry
-		if json.Unmarshal(line, &e) == nil && e.Provider != "" && (keep == nil || keep(e)) {
+		ok := json.Unmarshal(line, &e) == nil
+		if i := bytes.LastIndex(line, []byte(`{"time":`)); !ok && i > 0 {
+			// Another process's write cut short, with this process's entry
+			// appended to the fragment: every entry starts with its time.
+			e = Entry{}
+			ok = json.Unmarshal(line[i:], &e) == nil
+		}
+		if ok && e.Provider != "" && (keep == nil || keep(e)) {
 			out = append(out, e)
 		}
 	}

@@ -212,3 +212,58 @@ func TestSettled(t *testing.T) {
 		t.Error("Settled changed its input")
 	}
 }
+
+// A long agent id is kept whole: a clipped id names no agent.
+func TestLongAgentIDKept(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	id := "projects/p/locations/l/agents/" + strings.Repeat("x", 2000)
+	if err := j.Record(Entry{Provider: "datagrid", Tool: "t", AgentID: id, Outcome: OutcomeCreated}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Recent(1)
+	if err != nil || len(got) != 1 || got[0].AgentID != id {
+		t.Errorf("got %d entries, err %v: want the %d-byte id whole", len(got), err, len(id))
+	}
+}
+
+// Another process's line cut short (a full disk) with this process's entry
+// appended to it: the entry is still read.
+func TestEntryAfterAnotherProcessesFragment(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	other, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = other.WriteString(`{"time":"2026-01-01T00:00:00Z","call":"A1","provider":"datagrid","tool":"create_agent_datagrid","agent_na`)
+	other.Close()
+	if err := j.Record(Entry{Time: time.Now(), Call: "B1", Provider: "datagrid", Tool: "t", AgentID: "agt_from_B", Outcome: OutcomeCreated}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Recent(10)
+	if err != nil || len(got) != 1 || got[0].AgentID != "agt_from_B" {
+		t.Errorf("Recent = %+v, %v: want the entry appended to the fragment", got, err)
+	}
+}
+
+// A path that is not a regular file (/dev/stdout, a pipe) is refused: journal
+// lines there would corrupt the stdio protocol.
+func TestNonRegularFileRefused(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a directory: err = %v", err)
+	}
+	if _, err := os.Stat("/dev/null"); err == nil {
+		if _, err := Open("/dev/null"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+			t.Errorf("/dev/null: err = %v", err)
+		}
+	}
+}
