@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -489,5 +490,25 @@ func TestStatelessProgressStaysWithItsCall(t *testing.T) {
 	}
 	if !strings.Contains(string(aBody), "A-token") {
 		t.Errorf("client A never got its own progress notification")
+	}
+}
+
+// With --header-credentials the default journal is a file of its own, so a
+// stdio server on the usual file never lists the callers' agents.
+func TestHeaderCredentialsJournalOfItsOwn(t *testing.T) {
+	dir := t.TempDir()
+	env := providers.MapEnv(map[string]string{"XDG_STATE_HOME": dir})
+	for _, c := range []struct {
+		header bool
+		want   string
+	}{{false, "journal.jsonl"}, {true, SharedJournalName}} {
+		jr, err := openJournal(Config{Transport: TransportHTTP, HeaderCredentials: c.header}, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := jr.Path(); got != filepath.Join(dir, "agentmcp", c.want) {
+			t.Errorf("header credentials %v: journal %s, want %s", c.header, got, c.want)
+		}
+		jr.Close()
 	}
 }

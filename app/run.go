@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"path/filepath"
 
 	"github.com/mark3labs/mcp-go/server"
 
@@ -91,6 +92,10 @@ func (e *endOnError) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// SharedJournalName is the default journal's file name with
+// --header-credentials, beside the usual journal.jsonl.
+const SharedJournalName = "journal-header-credentials.jsonl"
+
 func openJournal(cfg Config, env providers.Env) (*journal.Journal, error) {
 	path := cfg.Journal
 	if path == JournalOff {
@@ -100,6 +105,11 @@ func openJournal(cfg Config, env providers.Env) (*journal.Journal, error) {
 		var err error
 		if path, err = journal.DefaultPath(func(k string) string { return env.Get(k, "") }); err != nil {
 			return nil, err
+		}
+		if cfg.HeaderCredentials {
+			// Callers' agents must not show up in the journal resource of a
+			// stdio server the same user runs on the default file.
+			path = filepath.Join(filepath.Dir(path), SharedJournalName)
 		}
 	}
 	jr, err := journal.Open(path)
