@@ -74,6 +74,9 @@ type Call struct {
 	// from it (error texts are clipped later, and a clipped secret no longer
 	// matches), and in a created agent, whose id it leaves alone.
 	Redact func(string) string
+	// Stop, when closed, lets no new attempt start (the session or the
+	// server is ending); an attempt already sent runs to its end.
+	Stop <-chan struct{}
 }
 
 // Result is what Do reports besides the created agent.
@@ -91,6 +94,13 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 	// the call cannot end in "not created", whatever later attempts say.
 	maybe := false
 	for attempt := 1; ; attempt++ {
+		if stopped(call.Stop) {
+			why := errors.New("the session ended before the request was sent")
+			if attempt == 1 {
+				return Result{}, &NotSentError{Provider: call.Provider, Cause: why}
+			}
+			return Result{Attempts: attempt - 1}, c.giveUp(call, maybe, fmt.Errorf("gave up after %d attempts: %w", attempt-1, why), last)
+		}
 		at := Attempt{Number: attempt, Time: c.now().UTC(), Nonce: nonce()}
 		out, err := call.Build(at)
 		if err != nil {
@@ -132,7 +142,7 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 		if call.OnRetry != nil {
 			call.OnRetry(RetryEvent{Attempt: attempt, Wait: wait, Reason: err.Error()})
 		}
-		if err := c.sleep(ctx, wait); err != nil {
+		if err := c.sleepUnlessStopped(ctx, call.Stop, wait); err != nil && !stopped(call.Stop) {
 			return Result{Attempts: attempt}, c.giveUp(call, maybe, err, last)
 		}
 	}
@@ -280,6 +290,33 @@ func (c *Client) backoff(attempt int) time.Duration {
 		d = max
 	}
 	return jitter(d)
+}
+
+// sleepUnlessStopped is sleep, cut short when stop closes.
+func (c *Client) sleepUnlessStopped(ctx context.Context, stop <-chan struct{}, d time.Duration) error {
+	if stop == nil {
+		return c.sleep(ctx, d)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return c.sleep(ctx, d)
+}
+
+// stopped reports whether ch is non-nil and closed.
+func stopped(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false // also for a nil ch, which never closes
+	}
 }
 
 func (c *Client) sleep(ctx context.Context, d time.Duration) error {

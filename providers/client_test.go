@@ -493,3 +493,50 @@ func TestDoRedactionKeepsTheID(t *testing.T) {
 		}
 	})
 }
+
+// Once Stop closes (the session is ending), no new attempt starts: a retry
+// after a 429 is not sent, nor a first attempt; a sent one still counts.
+func TestDoStartsNoAttemptAfterStop(t *testing.T) {
+	cases := []struct {
+		name       string
+		status     int
+		idempotent bool
+		stopFirst  bool // closed before the call
+		wantSent   int32
+		unknown    bool
+	}{
+		{"closed before the call", 429, false, true, 0, false},
+		{"closed during a 429's wait", 429, false, false, 1, false},
+		{"closed after a 500 of an idempotent call", 500, true, false, 1, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			stop := make(chan struct{})
+			if tc.stopFirst {
+				close(stop)
+			}
+			var once sync.Once
+			fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, r *http.Request) {
+				once.Do(func() {
+					if !tc.stopFirst {
+						close(stop)
+					}
+				})
+				status(tc.status, nil, `{}`)(w, r)
+			}}}
+			srv := httptest.NewServer(fv)
+			defer srv.Close()
+			call := testCall(srv.URL, tc.idempotent)
+			call.Stop = stop
+			c := NewClient("agentmcp/test")
+			c.BaseBackoff = 2 * time.Second // Stop ends the wait sooner
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_, err := c.Do(ctx, call)
+			var u *UnknownOutcomeError
+			if fv.n.Load() != tc.wantSent || errors.As(err, &u) != tc.unknown || !strings.Contains(err.Error(), "session ended") {
+				t.Errorf("requests %d (want %d), err %v (unknown: want %v)", fv.n.Load(), tc.wantSent, err, tc.unknown)
+			}
+		})
+	}
+}

@@ -125,3 +125,48 @@ func TestCancelledCall(t *testing.T) {
 		})
 	}
 }
+
+// TestNoRetryAfterSessionEnded: a 429 means nothing was created; if the
+// session ends while the call waits to retry, the retry is not sent (the
+// client is gone) and the journal says no agent was created.
+func TestNoRetryAfterSessionEnded(t *testing.T) {
+	var hits atomic.Int32
+	first := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			first <- struct{}{}
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_after_end","name":"n"}`)
+	}))
+	defer srv.Close()
+	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: srv.URL + "/v1"})
+	jr := &journaltest.Recorder{}
+	ending := make(chan struct{})
+	deps := tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 30 * time.Second, Journal: jr,
+		Logger: zerolog.Nop(), Ending: ending, DrainTimeout: 10 * time.Second}
+	p, err := datagrid.New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, err := tools.New(p, deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-first; close(ending); cancel() }() // as the server does when stdin closes
+	var req mcp.CallToolRequest
+	req.Params.Name = tool.Tool.Name
+	req.Params.Arguments = map[string]any{"name": "n"}
+	if _, err := tool.Handler(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	entries := jr.Outcomes()
+	if n := hits.Load(); n != 1 || len(entries) != 1 || entries[0].Outcome != journal.OutcomeFailed && entries[0].Outcome != journal.OutcomeNotSent {
+		t.Errorf("vendor got %d requests, journal %+v: want one request and no agent", n, entries)
+	}
+}

@@ -326,6 +326,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(&in, creds, at) },
 		Parse:      a.p.Parse,
 		Redact:     red.Redact,
+		Stop:       a.deps.Ending,
 		OnRetry: func(ev providers.RetryEvent) {
 			log.Warn().Int("attempt", ev.Attempt).Dur("wait", ev.Wait).Str("reason", red.Redact(ev.Reason)).Msg("retrying vendor call")
 			progress.send(float64(ev.Attempt), fmt.Sprintf("attempt %d failed (%s); retrying in %s", ev.Attempt, shorten(red.Redact(ev.Reason)), ev.Wait.Round(time.Millisecond)))
