@@ -62,26 +62,17 @@ func TestCancelledCall(t *testing.T) {
 				_, _ = w.Write([]byte(`{"object":"agent","id":"agt_late","name":"n"}`))
 			}))
 			defer srv.Close()
-			env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: srv.URL + "/v1"})
 			jr := &journaltest.Recorder{}
-			deps := tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 30 * time.Second,
-				Journal: jr, Logger: zerolog.Nop(), DrainTimeout: tc.drain}
 			ending := make(chan struct{})
+			var sessionEnding <-chan struct{}
 			switch tc.session {
 			case endedBefore:
 				close(ending)
-				deps.Ending = ending
+				sessionEnding = ending
 			case sessionOn, endsInFlight:
-				deps.Ending = ending
+				sessionEnding = ending
 			}
-			p, err := datagrid.New(env)
-			if err != nil {
-				t.Fatal(err)
-			}
-			tool, err := tools.New(p, deps)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tool := endingTool(t, srv.URL, jr, sessionEnding, tc.drain)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tc.cancelFirst {
@@ -143,19 +134,9 @@ func TestNoRetryAfterSessionEnded(t *testing.T) {
 		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_after_end","name":"n"}`)
 	}))
 	defer srv.Close()
-	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: srv.URL + "/v1"})
 	jr := &journaltest.Recorder{}
 	ending := make(chan struct{})
-	deps := tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 30 * time.Second, Journal: jr,
-		Logger: zerolog.Nop(), Ending: ending, DrainTimeout: 10 * time.Second}
-	p, err := datagrid.New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tool, err := tools.New(p, deps)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tool := endingTool(t, srv.URL, jr, ending, 10*time.Second)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-first; close(ending); cancel() }() // as the server does when stdin closes
@@ -169,4 +150,21 @@ func TestNoRetryAfterSessionEnded(t *testing.T) {
 	if n := hits.Load(); n != 1 || len(entries) != 1 || entries[0].Outcome != journal.OutcomeFailed && entries[0].Outcome != journal.OutcomeNotSent {
 		t.Errorf("vendor got %d requests, journal %+v: want one request and no agent", n, entries)
 	}
+}
+
+// endingTool is create_agent_datagrid against the vendor at url, journaling
+// to jr, in a session that ends when ending closes (nil: no session).
+func endingTool(t *testing.T, url string, jr *journaltest.Recorder, ending <-chan struct{}, drain time.Duration) *tools.Tool {
+	t.Helper()
+	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: url + "/v1"})
+	p, err := datagrid.New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, err := tools.New(p, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 30 * time.Second,
+		Journal: jr, Logger: zerolog.Nop(), Ending: ending, DrainTimeout: drain})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tool
 }
