@@ -253,23 +253,38 @@ func ignoreCancellations(next http.Handler, stateless bool) http.Handler {
 		inSession := !stateless && r.Header.Get(server.HeaderKeySessionID) != "" &&
 			!mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 		if r.Method == http.MethodPost && r.Body != nil && !inSession {
-			body, err := io.ReadAll(r.Body)
+			body, err := readBody(r)
 			// Parsed only when it could be a cancellation: the method may be
 			// written with escapes (notifications\/cancelled), but a letter of
 			// "cancel" can be escaped only as \u.
 			if err == nil && (bytes.Contains(body, []byte("cancel")) || bytes.Contains(body, []byte(`\u`))) {
-				var msg struct {
-					Method string `json:"method"`
-				}
-				if json.Unmarshal(body, &msg) == nil && msg.Method == "notifications/cancelled" {
+				if method, ok := methodOf(body); ok && method == "notifications/cancelled" {
 					w.WriteHeader(http.StatusAccepted)
 					return
 				}
 			}
-			r.Body = io.NopCloser(bytes.NewReader(body))
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// readBody reads r's body and puts the bytes back for the next handler.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, err
+}
+
+// methodOf is the method of the JSON-RPC message body; ok is false when body
+// is not a single JSON object.
+func methodOf(body []byte) (method string, ok bool) {
+	var msg struct {
+		Method string `json:"method"`
+	}
+	if json.Unmarshal(body, &msg) != nil {
+		return "", false
+	}
+	return msg.Method, true
 }
 
 // trackStreams lets shutdown end long-lived GET streams, which would otherwise

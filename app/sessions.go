@@ -1,9 +1,6 @@
 package app
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"net/http"
 	"sync"
 
@@ -90,15 +87,9 @@ func startsSession(r *http.Request) bool {
 	if r.Body == nil {
 		return true
 	}
-	body, err := io.ReadAll(r.Body)
-	r.Body = io.NopCloser(bytes.NewReader(body))
-	var msg struct {
-		Method string `json:"method"`
-	}
-	if err != nil || json.Unmarshal(body, &msg) != nil {
-		return true
-	}
-	return msg.Method == string(mcp.MethodInitialize)
+	body, err := readBody(r)
+	method, ok := methodOf(body)
+	return err != nil || !ok || method == string(mcp.MethodInitialize)
 }
 
 func (m *sessionIDs) isEnded(id string) bool {
