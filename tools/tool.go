@@ -168,19 +168,6 @@ func (a *adapter[T]) callContext(ctx context.Context, timeout time.Duration) (co
 	}
 }
 
-// closed reports whether ch is non-nil and closed.
-func closed(ch <-chan struct{}) bool {
-	if ch == nil {
-		return false
-	}
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
 // dryRunDescription is the description of the argument every tool adds.
 const dryRunDescription = "Return the exact request (secrets hidden); create nothing."
 
@@ -303,10 +290,11 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		a.record(entry, start, log)
 		return mcp.NewToolResultError(a.name + ": " + msg), nil
 	}
-	// Checked after the journal write (an fsync), right before sending.
-	if ctx.Err() != nil || closed(a.deps.Ending) {
-		// Cancelled before anything was sent (a client that gave up, or a
-		// session that ended while the call waited its turn): send nothing.
+	// Checked after the journal write (an fsync), right before sending. A
+	// session that has ended is caught by the client, before every attempt.
+	if ctx.Err() != nil {
+		// Cancelled before anything was sent (a client that gave up): send
+		// nothing.
 		msg := "the request was cancelled before anything was sent; no agent was created"
 		entry.Outcome, entry.Error = journal.OutcomeNotSent, msg
 		a.record(entry, start, log)
