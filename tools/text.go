@@ -12,6 +12,17 @@ import (
 // Checks on the raw arguments that run before they are decoded: each finds
 // what a decoder would silently change.
 
+// rawProblem is the first problem the checks below find in raw, or "".
+func rawProblem(raw []byte) string {
+	if problem := invalidText(raw); problem != "" {
+		return problem
+	}
+	if repeatedDryRun(raw) {
+		return "dry_run appears more than once; send it once"
+	}
+	return ""
+}
+
 // invalidText describes text in raw JSON that a decoder would silently turn
 // into U+FFFD and send: bytes that are not UTF-8, and \u escapes of unpaired
 // UTF-16 surrogates. It returns "" when there is none.

@@ -228,11 +228,8 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if err != nil {
 		return mcp.NewToolResultError(a.name + ": arguments could not be read: " + err.Error()), nil
 	}
-	if problem := invalidText(raw); problem != "" {
+	if problem := rawProblem(raw); problem != "" {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent: %s", a.name, problem)), nil
-	}
-	if repeatedDryRun(raw) {
-		return mcp.NewToolResultError(a.name + ": invalid arguments, nothing was sent: dry_run appears more than once; send it once"), nil
 	}
 	logArgs(&log, raw)
 	if bytes.Contains(raw, []byte("null")) {
@@ -266,10 +263,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return a.preview(&in, creds, missing, entry, generatedID, log)
 	}
 	if len(missing) > 0 {
-		msg := a.missingMessage(missing)
-		entry.Outcome, entry.Error = journal.OutcomeNotSent, msg
-		a.record(entry, start, log)
-		return mcp.NewToolResultError(a.name + ": " + msg), nil
+		return a.notSent(entry, start, log, a.missingMessage(missing)), nil
 	}
 
 	timeout := a.deps.Timeout
@@ -284,21 +278,15 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if err := a.record(sending, start, log); err != nil {
 		// Sent anyway, a call the process did not survive would leave no
 		// trace of an agent that may exist.
-		msg := fmt.Sprintf("the journal could not be written (%v), so nothing was sent. Free disk space or fix --journal, "+
-			"or restart the server with --journal off to create agents without it", err)
-		entry.Outcome, entry.Error = journal.OutcomeNotSent, msg
-		a.record(entry, start, log)
-		return mcp.NewToolResultError(a.name + ": " + msg), nil
+		return a.notSent(entry, start, log, fmt.Sprintf("the journal could not be written (%v), so nothing was sent. Free disk space or fix --journal, "+
+			"or restart the server with --journal off to create agents without it", err)), nil
 	}
 	// Checked after the journal write (an fsync), right before sending. A
 	// session that has ended is caught by the client, before every attempt.
 	if ctx.Err() != nil {
 		// Cancelled before anything was sent (a client that gave up): send
 		// nothing.
-		msg := "the request was cancelled before anything was sent; no agent was created"
-		entry.Outcome, entry.Error = journal.OutcomeNotSent, msg
-		a.record(entry, start, log)
-		return mcp.NewToolResultError(a.name + ": " + msg), nil
+		return a.notSent(entry, start, log, "the request was cancelled before anything was sent; no agent was created"), nil
 	}
 
 	red := providers.NewRedactor(creds)
@@ -585,6 +573,14 @@ func (a *adapter[T]) record(e journal.Entry, start time.Time, log zerolog.Logger
 		return err
 	}
 	return nil
+}
+
+// notSent journals entry as not sent, for the reason msg, and returns msg as
+// the tool's error.
+func (a *adapter[T]) notSent(entry journal.Entry, start time.Time, log zerolog.Logger, msg string) *mcp.CallToolResult {
+	entry.Outcome, entry.Error = journal.OutcomeNotSent, msg
+	a.record(entry, start, log)
+	return mcp.NewToolResultError(a.name + ": " + msg)
 }
 
 func outcomeOf(err error) string {
