@@ -32,9 +32,7 @@ func (m *sessionIDs) Validate(id string) (isTerminated bool, err error) {
 	if _, err := m.StatelessGeneratingSessionIdManager.Validate(id); err != nil {
 		return false, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.ended[id], nil
+	return m.isEnded(id), nil
 }
 
 // Terminate implements server.SessionIdManager. An id of the wrong form is
