@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
 
 	"github.com/agentmcp/agentmcp/app"
+	"github.com/agentmcp/agentmcp/bench/internal/poster"
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/tools"
 )
@@ -86,6 +89,56 @@ func BenchmarkHandler(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCall is one real call through a tool handler, vendor round trip
+// to the fake vendor on 127.0.0.1 included, beside the floor's handler making
+// the same call: the difference is what agentmcp's handler adds (validation,
+// request build, answer parsing, structured result). cpu-µs/op is the CPU of
+// the whole process (the fake vendor's included) per call.
+func BenchmarkCall(b *testing.B) {
+	v := startVendor()
+	defer v.Close()
+	env, err := vendorEnv(v.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	args, err := loadArgs("..", "datagrid")
+	if err != nil {
+		b.Fatal(err)
+	}
+	handlers := map[string]mcpserver.ToolHandlerFunc{"floor": poster.Handler(v.URL()+"/datagrid/agents", dummyKey, 100)}
+	for _, t := range buildTools(b, env) {
+		if t.Slug == "datagrid" {
+			handlers["agentmcp"] = t.Handler
+		}
+	}
+	if handlers["agentmcp"] == nil {
+		b.Skip("datagrid is not registered")
+	}
+	req := callRequest(b, "create_agent_datagrid", args)
+	for _, name := range []string{"floor", "agentmcp"} {
+		h := handlers[name]
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			start := processCPU(b)
+			for b.Loop() {
+				if res, err := h(context.Background(), req); err != nil || res.IsError {
+					b.Fatalf("%v %+v", err, res)
+				}
+			}
+			b.ReportMetric(float64((processCPU(b)-start).Nanoseconds())/1e3/float64(b.N), "cpu-µs/op")
+		})
+	}
+}
+
+// processCPU is the CPU time this process has used.
+func processCPU(tb testing.TB) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		tb.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkHandlerPromptSize is the datagrid hot path with a system_prompt of

@@ -34,6 +34,7 @@ type bench struct {
 	cfg                      config
 	root, tmp                string
 	agentmcp, floor, journal server
+	passthrough              server // agentmcp's server with the floor's handler (HTTP only)
 	vendor                   *fakeVendor
 	args                     map[string]any
 	toolsList                map[string]json.RawMessage // first round's tools/list result by server
@@ -74,7 +75,7 @@ func run(cfg config) error {
 	}
 	defer os.RemoveAll(b.tmp)
 	b.progress("building agentmcp and the floor")
-	bins := map[string]string{".": "agentmcp", "./bench/floor": "floor"}
+	bins := map[string]string{".": "agentmcp", "./bench/floor": "floor", "./bench/passthrough": "passthrough"}
 	if cfg.profileDir != "" {
 		bins["./bench/profiled"] = "profiled"
 	}
@@ -104,6 +105,8 @@ func run(cfg config) error {
 	b.journal.args = []string{"--journal", filepath.Join(b.tmp, "journal.jsonl"), "--log-level", "warn"}
 	b.floor = server{name: "floor", bin: filepath.Join(b.tmp, "floor"), env: env, tool: "create_agent",
 		args: []string{"--vendor", b.vendorURL(), "--key", dummyKey, "--tool", "create_agent", "--idle-per-host", strconv.Itoa(cfg.floorIdlePerHost)}}
+	b.passthrough = server{name: "passthrough", bin: filepath.Join(b.tmp, "passthrough"), env: env, tool: "create_agent_datagrid",
+		args: []string{"--vendor", b.vendorURL(), "--key", dummyKey, "--idle-per-host", strconv.Itoa(cfg.floorIdlePerHost)}}
 
 	load := loadAvg()
 	var rounds []metrics

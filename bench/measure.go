@@ -79,6 +79,14 @@ func (b *bench) order(i int) []server {
 	return []server{b.agentmcp, b.floor}
 }
 
+// httpOrder is the order of the HTTP servers, the passthrough included, in
+// turn i: each goes first as often as the others.
+func (b *bench) httpOrder(i int) []server {
+	all := []server{b.agentmcp, b.floor, b.passthrough}
+	k := i % len(all)
+	return append(all[k:], all[:k]...)
+}
+
 // round takes every figure once, each server alternating with the other.
 func (b *bench) round(r int) (metrics, error) {
 	m := metrics{}
@@ -227,7 +235,7 @@ func (b *bench) http(r int, m metrics) error {
 	run := map[string]running{}
 	procs := map[string]*proc{}
 	var callers []caller
-	for _, s := range b.order(r) {
+	for _, s := range b.httpOrder(r) {
 		srv, err := s.startHTTP()
 		if err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
@@ -261,7 +269,7 @@ func (b *bench) http(r int, m metrics) error {
 		}
 		// Short slices, alternating, so that a burst of outside load hits both.
 		for i := 0; i < loadSlices; i++ {
-			for _, s := range b.order(r + i) {
+			for _, s := range b.httpOrder(r + i) {
 				loads[s.name].run(b.cfg.duration / loadSlices)
 			}
 		}

@@ -150,9 +150,9 @@ func (b *bench) report(out io.Writer, rounds []metrics, checks [][2]string, load
 	section(out, "tools/call latency (µs), sequential; overhead = p50 − direct p50; CPU = server process CPU time per call")
 	tw = table(out, "transport\tserver\tp50\tp90\tp99\toverhead\t× floor overhead\tCPU")
 	for _, tr := range []string{"stdio", "http"} {
-		names := []string{"direct", "floor", "agentmcp"}
-		if tr == "stdio" {
-			names = append(names, "agentmcp+journal")
+		names := []string{"direct", "floor", "agentmcp", "agentmcp+journal"}
+		if tr == "http" {
+			names = []string{"direct", "floor", "passthrough", "agentmcp"}
 		}
 		for _, n := range names {
 			p := func(s string) float64 { return med(rounds, key(tr+"/"+n+"/"+s)) }
@@ -177,6 +177,21 @@ func (b *bench) report(out io.Writer, rounds []metrics, checks [][2]string, load
 			sum(rounds, k("fail", "floor")), sum(rounds, k("fail", "agentmcp")),
 			num(med(rounds, key(k("cpu", "floor")))), num(med(rounds, key(k("cpu", "agentmcp")))),
 			med(rounds, func(m metrics) float64 { return m[k("cpu", "agentmcp")] / m[k("cpu", "floor")] }))
+	}
+	tw.Flush()
+
+	section(out, "Where the difference goes, HTTP: passthrough is agentmcp's server (tools/list, sessions, middleware) with the floor's tool handler;\n"+
+		"server CPU µs per call, and how much of agentmcp's extra CPU over the floor its server and its tool handler add")
+	tw = table(out, "concurrency\tpassthrough calls/s\tfailed\tpassthrough/floor\tagentmcp/passthrough\tCPU floor\tCPU passthrough\tCPU agentmcp\tadded by server\tadded by handler")
+	for _, c := range levels {
+		k := func(what, name string) string { return fmt.Sprintf("%s/%s/c%d", what, name, c) }
+		fmt.Fprintf(tw, "%d\t%s\t%.0f\t%.2f×\t%.2f×\t%s\t%s\t%s\t%s\t%s\n", c,
+			num(med(rounds, key(k("tput", "passthrough")))), sum(rounds, k("fail", "passthrough")),
+			med(rounds, func(m metrics) float64 { return m[k("tput", "passthrough")] / m[k("tput", "floor")] }),
+			med(rounds, func(m metrics) float64 { return m[k("tput", "agentmcp")] / m[k("tput", "passthrough")] }),
+			num(med(rounds, key(k("cpu", "floor")))), num(med(rounds, key(k("cpu", "passthrough")))), num(med(rounds, key(k("cpu", "agentmcp")))),
+			num(med(rounds, func(m metrics) float64 { return m[k("cpu", "passthrough")] - m[k("cpu", "floor")] })),
+			num(med(rounds, func(m metrics) float64 { return m[k("cpu", "agentmcp")] - m[k("cpu", "passthrough")] })))
 	}
 	tw.Flush()
 

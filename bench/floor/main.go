@@ -1,17 +1,15 @@
 // Command floor is the reference the bench compares agentmcp with: the least
 // an mcp-go server costs. One tool POSTs its arguments, as JSON, to a vendor
-// URL through one reused http.Client and returns the response body as text.
-// Nothing else: no schema, no validation, no journal, no retries.
+// URL through one reused http.Client and returns the response body as text
+// (package poster). Nothing else: no schema, no validation, no journal, no retries.
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -22,6 +20,8 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/agentmcp/agentmcp/bench/internal/poster"
 )
 
 func main() {
@@ -59,7 +59,7 @@ func run(transport, addr, vendor, key, tool, cpuProfile string, idlePerHost int)
 
 	s := server.NewMCPServer("floor", "1", server.WithToolCapabilities(false))
 	s.AddTool(mcp.NewToolWithRawSchema(tool, "POST the arguments to the vendor.", json.RawMessage(`{"type":"object"}`)),
-		poster(vendor, key, idlePerHost))
+		poster.Handler(vendor, key, idlePerHost))
 
 	switch transport {
 	case "stdio":
@@ -83,33 +83,4 @@ func run(transport, addr, vendor, key, tool, cpuProfile string, idlePerHost int)
 		return nil
 	}
 	return fmt.Errorf("-transport %q: want stdio or http", transport)
-}
-
-// poster is the tool handler: arguments in, vendor response body out.
-func poster(vendor, key string, idlePerHost int) server.ToolHandlerFunc {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.MaxIdleConnsPerHost = idlePerHost // 100 by default: a connection per concurrent call
-	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		body, err := json.Marshal(req.GetRawArguments())
-		if err != nil {
-			return mcp.NewToolResultError(err.Error()), nil
-		}
-		r, err := http.NewRequestWithContext(ctx, http.MethodPost, vendor, bytes.NewReader(body))
-		if err != nil {
-			return mcp.NewToolResultError(err.Error()), nil
-		}
-		r.Header.Set("Content-Type", "application/json")
-		r.Header.Set("Authorization", "Bearer "+key)
-		resp, err := client.Do(r)
-		if err != nil {
-			return mcp.NewToolResultError(err.Error()), nil
-		}
-		defer resp.Body.Close()
-		out, err := io.ReadAll(resp.Body)
-		if err != nil || resp.StatusCode/100 != 2 {
-			return mcp.NewToolResultError(fmt.Sprintf("vendor: HTTP %d: %s", resp.StatusCode, out)), nil
-		}
-		return mcp.NewToolResultText(string(out)), nil
-	}
 }
