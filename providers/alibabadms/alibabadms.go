@@ -5,7 +5,6 @@
 package alibabadms
 
 import (
-	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -270,17 +269,30 @@ func (r *Request) params() (map[string]string, error) {
 }
 
 // response is both the CreateCustomAgent body and the gateway's error body.
-// Fields besides Data are lenient about their JSON type: the agent exists once
-// Data.CustomAgentId is there, and an odd type elsewhere must not lose it.
+// Every field is lenient about its JSON type: the agent exists once
+// Data.CustomAgentId is there, and an odd type elsewhere must not lose it,
+// nor an odd Data lose an error's code.
 type response struct {
-	RequestID    text           `json:"RequestId"`
-	Success      success        `json:"Success"`
-	ErrorCode    text           `json:"ErrorCode"`
-	ErrorMessage text           `json:"ErrorMessage"`
-	Data         map[string]any `json:"Data"`
-	Code         text           `json:"Code"`
-	Message      text           `json:"Message"`
-	Recommend    text           `json:"Recommend"`
+	RequestID    text    `json:"RequestId"`
+	Success      success `json:"Success"`
+	ErrorCode    text    `json:"ErrorCode"`
+	ErrorMessage text    `json:"ErrorMessage"`
+	Data         object  `json:"Data"`
+	Code         text    `json:"Code"`
+	Message      text    `json:"Message"`
+	Recommend    text    `json:"Recommend"`
+}
+
+// object is a JSON object with numbers kept as written; any other value
+// leaves it nil.
+type object map[string]any
+
+func (o *object) UnmarshalJSON(b []byte) error {
+	var m map[string]any
+	if providers.DecodeObject(b, &m) == nil {
+		*o = m
+	}
+	return nil
 }
 
 // text is a string field; a number, boolean or other value is kept as its JSON.
@@ -324,15 +336,14 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 		return nil, p.gatewayError(resp)
 	}
 	var body response
-	dec := json.NewDecoder(bytes.NewReader(resp.Body))
-	dec.UseNumber()
-	if err := dec.Decode(&body); err != nil {
+	if err := json.Unmarshal(resp.Body, &body); err != nil {
 		return nil, fmt.Errorf("alibabadms: decode response: %w", err)
 	}
 	reqID := string(body.RequestID)
 	if reqID == "" {
 		reqID = resp.Header.Get("x-acs-request-id")
 	}
+	id, _ := body.Data["CustomAgentId"].(string)
 	if body.Success.set && !body.Success.ok {
 		code, msg := firstOf(string(body.ErrorCode), string(body.Code)), firstOf(string(body.ErrorMessage), string(body.Message))
 		ve := &providers.VendorError{Provider: name, Code: code, Message: msg, RequestID: reqID, Retry: providers.Final}
@@ -340,9 +351,17 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 			ve.Message = "the call failed (Success is false) without a message"
 		}
 		classify(ve, resp.Header)
+		if id != "" {
+			// A failure that still names an agent (stored, then a later step
+			// failed) is not proof that none exists: keep the id in sight.
+			ve.Retry = providers.MaybeProcessed
+			if ve.Hint != "" {
+				ve.Hint += ". "
+			}
+			ve.Hint += "The answer still names agent " + id + " (Data.CustomAgentId): it may exist; look it up before creating it again"
+		}
 		return nil, ve
 	}
-	id, _ := body.Data["CustomAgentId"].(string)
 	if id == "" {
 		return nil, fmt.Errorf("alibabadms: response has no Data.CustomAgentId")
 	}
@@ -385,6 +404,10 @@ func (p *Provider) gatewayError(resp *providers.Incoming) *providers.VendorError
 // classify sets the retry class and hint that the vendor's error code implies.
 func classify(ve *providers.VendorError, h http.Header) {
 	switch c := ve.Code; {
+	case c == "InternalError" || c == "UnknownError" || strings.HasPrefix(c, "ServiceUnavailable") || strings.Contains(strings.ToLower(c), "timeout"):
+		// A failure on the server's side, even in a 200 body, may come
+		// after the agent was stored.
+		ve.Retry = providers.MaybeProcessed
 	case c == "Throttling" || c == "Throttling.User" || c == "Throttling.Api":
 		ve.Retry, ve.RetryAfter = providers.NotProcessed, throttleWait(h)
 	case c == "SignatureNonceUsed":
@@ -397,7 +420,8 @@ func classify(ve *providers.VendorError, h http.Header) {
 	case c == "InvalidAccessKeyId.NotFound" || c == "InvalidAccessKeyId":
 		ve.Hint = "The AccessKey ID is wrong or deleted: check " + EnvAccessKeyID + " (or the X-Alibaba-Cloud-Access-Key-Id header)"
 	case strings.HasPrefix(c, "InvalidSecurityToken"):
-		ve.Hint = "The STS security token is wrong or expired: refresh " + EnvSecurityToken + " together with the AccessKey pair it was issued with"
+		ve.Hint = "The STS security token is wrong or expired: refresh " + EnvSecurityToken + " together with the AccessKey pair it was issued with, " +
+			"then restart the server (it reads keys from the environment and files when it starts), or send fresh X-Alibaba-Cloud-* headers"
 	case strings.HasPrefix(c, "InvalidTimeStamp"):
 		ve.Hint = "The request time (x-acs-date) was refused: check this machine's clock"
 	case c == "Forbidden.RAM" || c == "NoPermission" || strings.HasPrefix(c, "Forbidden.AccessDenied"):
