@@ -60,9 +60,13 @@ func (o *Outgoing) Preview(creds Credentials) Preview {
 		p.Headers[http.CanonicalHeaderKey(name)] = r.Redact(strings.Join(vals, ", "))
 	}
 	if len(o.Body) > 0 {
+		shown := o.Body
+		if o.PreviewBody != nil {
+			shown = o.PreviewBody
+		}
 		// A JSON body is shown as the JSON sent, byte for byte: decoding it
 		// would reorder keys and round large numbers.
-		body := r.Redact(string(o.Body))
+		body := r.Redact(string(shown))
 		if json.Valid([]byte(body)) {
 			p.Body = json.RawMessage(body)
 		} else {

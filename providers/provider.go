@@ -76,6 +76,11 @@ type Outgoing struct {
 	// Sensitive lists values derived from secrets (a signature, say) that
 	// previews and logs must mask besides the credentials themselves.
 	Sensitive []string
+	// PreviewBody, when set, is what a preview shows for Body: Body with
+	// secrets masked where they stand. A secret that may be a short, common
+	// value (a URL's auth=true) would, masked everywhere, also mask keys and
+	// other fields.
+	PreviewBody []byte
 }
 
 // Incoming is a vendor response, with its body capped.

@@ -155,12 +155,24 @@ func (p *Provider) Build(r *Request, creds providers.Credentials, _ providers.At
 	h.Set("x-auth-token", creds.Get("api_key").Reveal())
 	h.Set("Content-Type", "application/json")
 	h.Set("Accept", "application/json")
-	// MCP server URLs may carry tokens: a preview must not show them.
-	var sensitive []string
-	for _, m := range r.Configs.MCPConfigs {
-		sensitive = append(sensitive, urlSecrets(m.URL)...)
+	out := &providers.Outgoing{Method: http.MethodPost, URL: providers.JoinURL(p.baseURL, agentPath), Header: h, Body: body}
+	// MCP server URLs may carry tokens: a preview shows them masked in
+	// place, since a token such as auth=true masked everywhere would hide
+	// every true in the body.
+	masked := *r
+	masked.Configs.MCPConfigs = slices.Clone(r.Configs.MCPConfigs)
+	changed := false
+	for i, m := range masked.Configs.MCPConfigs {
+		if u := RedactURL(m.URL); u != m.URL {
+			masked.Configs.MCPConfigs[i].URL, changed = u, true
+		}
 	}
-	return &providers.Outgoing{Method: http.MethodPost, URL: providers.JoinURL(p.baseURL, agentPath), Header: h, Body: body, Sensitive: sensitive}, nil
+	if changed {
+		if out.PreviewBody, err = providers.JSONBody(&masked); err != nil {
+			return nil, fmt.Errorf("datagol: encode request: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // Parse implements providers.Provider. The document states no success status

@@ -168,6 +168,33 @@ func TestBuildMinimal(t *testing.T) {
 	}
 }
 
+// A URL token is masked where it stands in a preview: masked everywhere, a
+// short one such as auth=true would hide every true in the body too.
+func TestPreviewMasksURLTokensInPlace(t *testing.T) {
+	p := newProvider(t, "https://be.datagol.ai")
+	r := valid()
+	r.IsPublished = true
+	r.Configs.MCPConfigs = []MCPConfig{{ServerType: "CUSTOM", Name: "s", URL: "https://mcp.example/mcp?auth=true&page=true"}}
+	out, err := p.Build(&r, testCreds(), fixedAttempt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out.Body), `"isPublished":true`) || !strings.Contains(string(out.Body), `auth=true&page=true`) {
+		t.Errorf("sent body changed: %s", out.Body)
+	}
+	body, ok := out.Preview(testCreds()).Body.(json.RawMessage)
+	if !ok {
+		t.Fatalf("preview body is not JSON: %v", out.Preview(testCreds()).Body)
+	}
+	want := strings.Replace(string(out.Body), "auth=true", "auth="+providers.Redacted, 1)
+	if string(body) != want {
+		t.Errorf("preview body\n got  %s\n want %s", body, want)
+	}
+	if r.Configs.MCPConfigs[0].URL != "https://mcp.example/mcp?auth=true&page=true" {
+		t.Error("Build changed the request")
+	}
+}
+
 func TestParseResponseExample(t *testing.T) {
 	c, err := (&Provider{}).Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: readFixture(t, "create_response.json")})
 	if err != nil {

@@ -17,23 +17,19 @@ func RedactURL(u string) string {
 	return replaceSecrets(u, func(string) string { return providers.Redacted })
 }
 
-// urlPattern finds URLs in free text (a vendor's error message, say).
-var urlPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s"'<>]+`)
+// urlPattern finds URLs in free text (a vendor's error message, say), also
+// as a JSON encoder may escape them (https:\/\/h\/p?a=1\u0026token=x).
+var urlPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*:(//|\\/\\/)[^\s"'<>]+`)
+
+// jsonEscapes undoes the escapes a JSON encoder may put in a URL, so that its
+// parameters can be told apart.
+var jsonEscapes = strings.NewReplacer(`\/`, "/", `\u0026`, "&", `\u003d`, "=", `\u003D`, "=")
 
 // RedactURLsIn applies RedactURL to every URL in s.
 func RedactURLsIn(s string) string {
-	return urlPattern.ReplaceAllStringFunc(s, RedactURL)
-}
-
-// urlSecrets returns the values RedactURL masks in u: a request body that
-// carries u can then be previewed with them hidden.
-func urlSecrets(u string) []string {
-	var out []string
-	replaceSecrets(u, func(secret string) string {
-		out = append(out, secret)
-		return secret
+	return urlPattern.ReplaceAllStringFunc(s, func(u string) string {
+		return RedactURL(jsonEscapes.Replace(u))
 	})
-	return out
 }
 
 // replaceSecrets returns u with each part RedactURL masks (user info, then

@@ -33,25 +33,12 @@ func TestRedactURLsIn(t *testing.T) {
 		{`cannot reach MCP server https://mcp.example/x?token=S3CR3T: timeout`, `cannot reach MCP server https://mcp.example/x?token=[REDACTED] timeout`},
 		{`bad urls "https://a/?key=1" and http://u:p@b/c`, `bad urls "https://a/?key=[REDACTED]" and http://[REDACTED]@b/c`},
 		{`no url here, token=abc`, `no url here, token=abc`},
+		// As a JSON encoder may write them into an error body.
+		{`{"detail":"bad server https://mcp.example/x?workspace_id=1\u0026token=S3CR3T"}`, `{"detail":"bad server https://mcp.example/x?workspace_id=1&token=[REDACTED]"}`},
+		{`{"url":"https:\/\/mcp.example\/x?token=S3CR3T"}`, `{"url":"https://mcp.example/x?token=[REDACTED]"}`},
 	} {
 		if got := RedactURLsIn(tt.in); got != tt.want {
 			t.Errorf("RedactURLsIn(%q)\n got  %q\n want %q", tt.in, got, tt.want)
 		}
-	}
-}
-
-func TestURLSecrets(t *testing.T) {
-	got := urlSecrets("https://user:pw@h/x?workspace_id=1&token=tok-1#access_token=tok-2&state=s")
-	want := []string{"user:pw", "tok-1", "tok-2"}
-	if len(got) != len(want) {
-		t.Fatalf("urlSecrets = %q, want %q", got, want)
-	}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("urlSecrets[%d] = %q, want %q", i, got[i], want[i])
-		}
-	}
-	if got := urlSecrets("Financial Sub Agent"); len(got) != 0 {
-		t.Errorf("urlSecrets of a name = %q", got)
 	}
 }
