@@ -93,6 +93,12 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 	// maybe is set once an attempt may have reached the vendor: from then on
 	// the call cannot end in "not created", whatever later attempts say.
 	maybe := false
+	// A refusal (a 429) comes back in milliseconds, a create takes seconds:
+	// another attempt needs at least this share of the call's time.
+	var minAttempt time.Duration
+	if dl, ok := ctx.Deadline(); ok {
+		minAttempt = dl.Sub(c.now()) / retryShare
+	}
 	for attempt := 1; ; attempt++ {
 		if stopped(call.Stop) {
 			why := errors.New("the session ended before the request was sent")
@@ -133,10 +139,11 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 		if wait <= 0 {
 			wait = c.backoff(attempt)
 		}
-		// Another attempt needs the wait and about as long as this one took:
-		// one cut off by the deadline after sending would leave the outcome
-		// unknown, where stopping here can still say nothing was created.
-		if attempt >= c.maxAttempts() || !fits(ctx, c.now(), wait+took) {
+		// Another attempt needs the wait and about as long as this one took,
+		// and no less than its share: one cut off by the deadline after
+		// sending would leave the outcome unknown, where stopping here can
+		// still say nothing was created.
+		if attempt >= c.maxAttempts() || !fits(ctx, c.now(), wait+max(took, minAttempt)) {
 			return Result{Attempts: attempt}, c.giveUp(call, maybe, fmt.Errorf("gave up after %d attempts", attempt), last)
 		}
 		if call.OnRetry != nil {
@@ -178,20 +185,21 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		return nil, NotProcessed, 0, fmt.Errorf("%s: request not sent: %w", call.Provider, err)
 	}
 	defer resp.Body.Close()
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes()+1))
-	truncated := int64(len(body)) > c.maxBytes()
+	limit := c.readLimit(out)
+	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	truncated := int64(len(body)) > limit
 	success := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if readErr != nil || truncated {
 		why := "response truncated"
 		if truncated {
-			why = fmt.Sprintf("response larger than %d bytes", c.maxBytes())
+			why = fmt.Sprintf("response larger than %d bytes", limit)
 		} else {
 			why = "reading the response failed: " + scrubURLError(readErr).Error()
 		}
 		if success {
 			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but %s", call.Provider, resp.StatusCode, why)
 		}
-		body = body[:min(int64(len(body)), c.maxBytes())]
+		body = body[:min(int64(len(body)), limit)]
 	}
 	if resp.StatusCode == http.StatusSeeOther {
 		// The answer to a POST that was processed, pointing at the result.
@@ -239,6 +247,12 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		return created, Final, 0, nil
 	}
 	if ve, ok := IsVendorError(err); ok {
+		if call.Redact != nil {
+			// Masked again once decoded, before the text is clipped: a key
+			// echoed with JSON escapes (sk\/live) passed the raw masking,
+			// and a clipped key no longer matches later masking.
+			ve.Code, ve.Message, ve.Hint = call.Redact(ve.Code), call.Redact(ve.Message), call.Redact(ve.Hint)
+		}
 		return nil, ve.Retry, ve.RetryAfter, err
 	}
 	if success {
@@ -345,6 +359,18 @@ func (c *Client) maxBytes() int64 {
 		return c.MaxResponseBytes
 	}
 	return DefaultMaxResponseBytes
+}
+
+// retryShare: another attempt starts only with 1/retryShare of the call's
+// time left after its wait.
+const retryShare = 4
+
+// readLimit is how much of the answer to out is read: the cap, or more for a
+// large request, since vendors echo the agent's prompts in the created agent
+// and a success cut short would lose the new agent's id.
+func (c *Client) readLimit(out *Outgoing) int64 {
+	echo := 4 * int64(len(out.Body)+len(out.URL))
+	return max(c.maxBytes(), echo)
 }
 
 func (c *Client) maxAttempts() int {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -252,6 +253,34 @@ func TestDoLeavesTimeForAnotherAttempt(t *testing.T) {
 	}
 }
 
+// A 429 comes back at once, but a create takes seconds: a retry starts only
+// with a quarter of the call's time left after its wait, not merely the
+// 429's few milliseconds.
+func TestDoRetryNeedsItsShareOfTheTime(t *testing.T) {
+	for _, tt := range []struct {
+		retryAfter string
+		requests   int32
+	}{{"50", 1}, {"40", 2}} {
+		start := time.Now()
+		var elapsed atomic.Int64
+		fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(429, map[string]string{"Retry-After": tt.retryAfter}, `{}`), created}}
+		srv := httptest.NewServer(fv)
+		c := NewClient("agentmcp/test")
+		c.Now = func() time.Time { return start.Add(time.Duration(elapsed.Load())) }
+		c.Sleep = func(_ context.Context, d time.Duration) error { elapsed.Add(int64(d)); return nil }
+		ctx, cancel := context.WithDeadline(context.Background(), start.Add(time.Minute))
+		_, err := c.Do(ctx, testCall(srv.URL, false))
+		cancel()
+		srv.Close()
+		if fv.n.Load() != tt.requests {
+			t.Errorf("Retry-After %s of a 60 s call: %d requests, want %d (err %v)", tt.retryAfter, fv.n.Load(), tt.requests, err)
+		}
+		if tt.requests == 1 && (err == nil || !strings.Contains(err.Error(), "no agent was created")) {
+			t.Errorf("Retry-After %s: err = %v, want not created", tt.retryAfter, err)
+		}
+	}
+}
+
 func TestDoTimeoutAfterSendIsUnknown(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -415,6 +444,47 @@ func TestDoRedactsTheDecodedAgent(t *testing.T) {
 	got, _ := json.Marshal(res.Created.Agent)
 	if strings.Contains(string(got), "3b8f1d2e9a") || res.Created.AgentID != "agt_1" {
 		t.Errorf("agent %s, id %q: want the key masked and the id kept", got, res.Created.AgentID)
+	}
+}
+
+// A key echoed with JSON escapes in an error is masked once decoded and
+// before the message is clipped: a clipped key would escape later masking.
+func TestDoRedactsTheDecodedVendorError(t *testing.T) {
+	const key = "sk/live/3b8f1d2e9a"
+	long := strings.Repeat("x", 980)
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){
+		status(400, nil, `{"Message":"`+long+` bad key sk\/live\/3b8f1d2e9a"}`),
+	}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	call := testCall(srv.URL, false)
+	call.Redact = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key})).Redact
+	var waits []time.Duration
+	_, err := testClient(&waits).Do(context.Background(), call)
+	if err == nil || strings.Contains(err.Error(), "sk/live") {
+		t.Errorf("the key shows in the error (%d bytes); want it masked", len(err.Error()))
+	}
+}
+
+// A large request's success answer, which echoes its prompts, is read whole:
+// cut at the cap it would lose the new agent's id.
+func TestDoReadsTheEchoOfALargeRequest(t *testing.T) {
+	prompt := strings.Repeat("p", 4096)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.WriteHeader(201)
+		_, _ = w.Write([]byte(`{"id":"agt_1","echo":` + string(body) + `}`))
+	}))
+	defer srv.Close()
+	c := NewClient("agentmcp/test")
+	c.MaxResponseBytes = 1024
+	call := testCall(srv.URL, false)
+	call.Build = func(Attempt) (*Outgoing, error) {
+		return &Outgoing{Method: http.MethodPost, URL: srv.URL, Body: []byte(`{"prompt":"` + prompt + `"}`)}, nil
+	}
+	res, err := c.Do(context.Background(), call)
+	if err != nil || res.Created.AgentID != "agt_1" {
+		t.Fatalf("err = %v, created %+v", err, res.Created)
 	}
 }
 
