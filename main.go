@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"sort"
 	"strings"
 	"syscall"
 
@@ -67,10 +68,28 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return 0
 	}
 	if err := app.Run(ctx, cfg, providers.Env(lookup), stdin, stdout, stderr); err != nil {
-		fmt.Fprintln(stderr, "agentmcp:", err)
+		fmt.Fprintln(stderr, "agentmcp:", withSources(err, cfg.FromEnv))
 		return 1
 	}
 	return 0
+}
+
+// withSources adds to err which environment variable set each flag it names:
+// a user who set AGENTMCP_TRANSPORT in a client's env block never typed
+// --transport.
+func withSources(err error, fromEnv map[string]string) string {
+	msg := err.Error()
+	var notes []string
+	for flagName, env := range fromEnv {
+		if strings.Contains(msg, "--"+flagName) {
+			notes = append(notes, fmt.Sprintf("--%s came from %s", flagName, env))
+		}
+	}
+	if len(notes) == 0 {
+		return msg
+	}
+	sort.Strings(notes)
+	return msg + " (" + strings.Join(notes, "; ") + ")"
 }
 
 func versionString() string {
@@ -93,7 +112,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	fs := flag.NewFlagSet("agentmcp", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		cfg          = app.Config{Version: serverVersion()}
+		cfg          = app.Config{Version: serverVersion(), FromEnv: map[string]string{}}
 		providerList = strings.Join(app.Slugs(), ",")
 		origins      string
 		token        string
@@ -121,6 +140,10 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	if fs.NArg() > 0 {
 		return cfg, false, fmt.Errorf("unexpected arguments %q (flags only; see --help)", fs.Args())
 	}
+	if showVer {
+		// Checking an install must not fail on settings meant for serving.
+		return cfg, true, nil
+	}
 	given := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
 	var errs []error
@@ -134,6 +157,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 			if err := fs.Set(f.Name, v); err != nil {
 				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
 			}
+			cfg.FromEnv[f.Name] = envName(f.Name)
 		}
 	})
 	if path, ok := lookup(envName("http-token") + "_FILE"); ok && path != "" {

@@ -139,3 +139,51 @@ func TestVersion(t *testing.T) {
 		t.Errorf("--version printed %q", stdout.String())
 	}
 }
+
+// Checking an install with --version must not fail on settings meant for
+// serving.
+func TestVersionIgnoresServingSettings(t *testing.T) {
+	env := map[string]string{"AGENTMCP_DRY_RUN": "yes", "AGENTMCP_HTTP_TOKEN_FILE": "/nonexistent/token"}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"--version"}, lookup(env), nil, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "agentmcp ") {
+		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+// A setting from the environment that the server refuses is named as the
+// user wrote it, beside the flag the message speaks of.
+func TestErrorsNameTheEnvironmentVariable(t *testing.T) {
+	for env, want := range map[string]string{
+		"AGENTMCP_TRANSPORT": "--transport came from AGENTMCP_TRANSPORT",
+		"AGENTMCP_PROVIDERS": "--providers came from AGENTMCP_PROVIDERS",
+	} {
+		var stderr bytes.Buffer
+		code := run(context.Background(), nil, lookup(map[string]string{env: "bogus", "AGENTMCP_JOURNAL": "off"}), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+		if code == 0 || !strings.Contains(stderr.String(), want) {
+			t.Errorf("%s=bogus: exit %d, stderr %q; want %q", env, code, stderr.String(), want)
+		}
+	}
+	var stderr bytes.Buffer
+	run(context.Background(), []string{"--transport", "bogus"}, lookup(nil), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	if strings.Contains(stderr.String(), "came from") {
+		t.Errorf("a flag from the command line is not from the environment: %q", stderr.String())
+	}
+}
+
+// Over stdio, stdout carries the protocol: a log file that is stdout is refused.
+func TestLogFileThatIsStdoutIsRefused(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "stdout")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"--log-file", out, "--journal", "off"}, lookup(nil), strings.NewReader(""), f, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "carries the stdio protocol") {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+	if b, _ := os.ReadFile(out); len(b) != 0 {
+		t.Errorf("stdout got %q", b)
+	}
+}

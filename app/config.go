@@ -42,6 +42,9 @@ type Config struct {
 	// (its id then gets 404, and the client initializes again); 0 never.
 	SessionIdleTimeout time.Duration
 	Version            string
+	// FromEnv names, by flag, the environment variable that set it, so that
+	// an error can say what the user wrote.
+	FromEnv map[string]string
 }
 
 // Defaults.

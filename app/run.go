@@ -7,6 +7,7 @@ import (
 	"io"
 	"log"
 	"net"
+	"os"
 	"path/filepath"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -22,6 +23,9 @@ const stdioWorkers = 16
 func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := cfg.Validate(); err != nil {
 		return err
+	}
+	if cfg.Transport == TransportStdio && cfg.LogFile != "" && isFile(cfg.LogFile, stdout) {
+		return fmt.Errorf("--log-file %s is this process's stdout, which carries the stdio protocol: leave --log-file unset to log to stderr, or name a file", cfg.LogFile)
 	}
 	logger, closer, err := NewLogger(cfg.LogLevel, cfg.LogFile, stderr)
 	if err != nil {
@@ -75,6 +79,21 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 	err = NewHTTPService(srv, cfg).Serve(ctx, ln)
 	logger.Info().Msg("stopped")
 	return err
+}
+
+// isFile reports whether path names the file w writes to (/dev/stdout,
+// /proc/self/fd/1 or the file stdout was redirected to, for w = stdout).
+func isFile(path string, w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	a, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	b, err := f.Stat()
+	return err == nil && os.SameFile(a, b)
 }
 
 // endOnError calls end when reading fails: the end of stdin is the end of the
