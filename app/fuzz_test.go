@@ -145,7 +145,11 @@ func dryRunRequest(slug string, args []byte) mcp.CallToolRequest {
 	var req mcp.CallToolRequest
 	req.Params.Name = tools.Prefix + slug
 	var fields map[string]json.RawMessage
-	if json.Unmarshal(args, &fields) == nil && fields != nil {
+	if json.Unmarshal(args, &fields) == nil {
+		// null is no arguments, as the tool reads it: a dry run then too.
+		if fields == nil {
+			fields = map[string]json.RawMessage{}
+		}
 		fields["dry_run"] = json.RawMessage(`true`)
 		raw, err := json.Marshal(fields)
 		if err == nil {

@@ -13,14 +13,107 @@ import (
 // what a decoder would silently change.
 
 // rawProblem is the first problem the checks below find in raw, or "".
-func rawProblem(raw []byte) string {
+// parsed is raw already decoded, or nil.
+func rawProblem(raw []byte, parsed any) string {
 	if problem := invalidText(raw); problem != "" {
 		return problem
 	}
 	if repeatedDryRun(raw) {
 		return "dry_run appears more than once; send it once"
 	}
+	if at := repeatedKey(raw, parsed); at != "" {
+		return fmt.Sprintf("%s appears more than once in its object; send each key once", at)
+	}
 	return ""
+}
+
+// repeatedKey is the JSON pointer of a key that appears twice in one object
+// of raw, or "". The schema sees only a repeated key's last value, but Go's
+// decoder merges an object given twice into one struct, so what is sent
+// could differ from what was checked.
+func repeatedKey(raw []byte, parsed any) string {
+	// Every colon outside strings ends a key: as many as the decoded value
+	// has keys means none repeats, the common case, without parsing again.
+	if parsed != nil && colonsOutsideStrings(raw) == keyCount(parsed) {
+		return ""
+	}
+	var path []string
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if at, err := firstRepeated(dec, &path); err == nil {
+		return at
+	}
+	return ""
+}
+
+func colonsOutsideStrings(raw []byte) int {
+	n, inString := 0, false
+	for i := 0; i < len(raw); i++ {
+		switch c := raw[i]; {
+		case inString && c == '\\':
+			i++ // the escaped character
+		case c == '"':
+			inString = !inString
+		case !inString && c == ':':
+			n++
+		}
+	}
+	return n
+}
+
+func keyCount(v any) int {
+	n := 0
+	switch v := v.(type) {
+	case map[string]any:
+		n += len(v)
+		for _, child := range v {
+			n += keyCount(child)
+		}
+	case []any:
+		for _, child := range v {
+			n += keyCount(child)
+		}
+	}
+	return n
+}
+
+// firstRepeated reads one value from dec; path is where it stands.
+func firstRepeated(dec *json.Decoder, path *[]string) (string, error) {
+	t, err := dec.Token()
+	if err != nil {
+		return "", err
+	}
+	switch t {
+	case json.Delim('{'):
+		seen := map[string]bool{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return "", err
+			}
+			key, _ := kt.(string)
+			*path = append(*path, key)
+			if seen[key] {
+				return pointer(*path), nil
+			}
+			seen[key] = true
+			if at, err := firstRepeated(dec, path); at != "" || err != nil {
+				return at, err
+			}
+			*path = (*path)[:len(*path)-1]
+		}
+	case json.Delim('['):
+		for i := 0; dec.More(); i++ {
+			*path = append(*path, strconv.Itoa(i))
+			if at, err := firstRepeated(dec, path); at != "" || err != nil {
+				return at, err
+			}
+			*path = (*path)[:len(*path)-1]
+		}
+	default:
+		return "", nil
+	}
+	_, err = dec.Token() // the closing delimiter
+	return "", err
 }
 
 // invalidText describes text in raw JSON that a decoder would silently turn

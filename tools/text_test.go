@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -46,6 +47,30 @@ func TestRepeatedDryRun(t *testing.T) {
 	} {
 		if got := repeatedDryRun([]byte(raw)); got != want {
 			t.Errorf("%s: %v, want %v", raw, got, want)
+		}
+	}
+}
+
+func TestRepeatedKey(t *testing.T) {
+	for raw, want := range map[string]string{
+		`{"a":1,"b":{"c":[1,{"d":2}]}}`:                  "",
+		`{"a":1,"a":2}`:                                  "/a",
+		`{"a":{"x":1},"b":[{"y":1,"y":2}]}`:              "/b/0/y",
+		`{"s":"a \"key\": here","t":"x:y"}`:              "",
+		`{"a/b":{"~":1,"~":2}}`:                          "/a~1b/~0",
+		`{"a":1,"\u0061":2}`:                             "/a",
+		`[{"k":1},{"k":2}]`:                              "",
+		`{"e":"\\","f":{"g":"\\\"","g":1}}`:              "/f/g",
+		`{"n":null,"m":[],"o":{},"p":[[{"q":1,"q":1}]]}`: "/p/0/0/q",
+	} {
+		var parsed any
+		if err := json.Unmarshal([]byte(raw), &parsed); err != nil {
+			t.Fatalf("%s: %v", raw, err)
+		}
+		for _, p := range []any{parsed, nil} {
+			if got := repeatedKey([]byte(raw), p); got != want {
+				t.Errorf("%s (parsed given: %v): %q, want %q", raw, p != nil, got, want)
+			}
 		}
 	}
 }

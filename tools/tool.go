@@ -228,7 +228,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if err != nil {
 		return mcp.NewToolResultError(a.name + ": arguments could not be read: " + err.Error()), nil
 	}
-	if problem := rawProblem(raw); problem != "" {
+	if problem := rawProblem(raw, parsed); problem != "" {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent: %s", a.name, problem)), nil
 	}
 	logArgs(&log, raw)
@@ -614,7 +614,7 @@ func structured(v any, summary string) (*mcp.CallToolResult, error) {
 // them from exactly those bytes, the decoded value: validating that saves
 // parsing a large prompt once more.
 func arguments(req mcp.CallToolRequest) ([]byte, any, error) {
-	if raw := req.Params.RawArguments; len(raw) > 0 {
+	if raw := req.Params.RawArguments; len(raw) > 0 && string(bytes.TrimSpace(raw)) != "null" {
 		if m, ok := req.Params.Arguments.(map[string]any); ok {
 			return raw, m, nil
 		}

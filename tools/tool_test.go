@@ -261,9 +261,9 @@ func TestRefusedBeforeSending(t *testing.T) {
 		{"dry_run not boolean", map[string]any{"dry_run": "yes"}, []string{"/dry_run: got string, want boolean"}},
 		{"arguments not an object", []any{1}, []string{"got array, want object"}},
 		{"duplicate key, first of the wrong type", json.RawMessage(`{"name":1,"name":"x"}`),
-			[]string{"/name: got number, want string. The key appears more than once"}},
+			[]string{"/name appears more than once in its object; send each key once"}},
 		{"duplicate key in a list item", json.RawMessage(`{"corpus":[{"type":"page","page_id":5}],"corpus":[]}`),
-			[]string{"/corpus/page_id: got number, want string. The key appears more than once"}},
+			[]string{"/corpus appears more than once in its object; send each key once"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -421,6 +421,34 @@ func TestRepeatedDryRunIsRefused(t *testing.T) {
 		if !res.IsError || !strings.Contains(text, "dry_run appears more than once") || f.vendor.count() != 0 {
 			t.Errorf("%s: want a refusal with nothing sent (%d requests): %s", args, f.vendor.count(), text)
 		}
+	}
+}
+
+// A key given twice in one object is refused: the schema checks only its
+// last value, while the decoder merges two objects into one struct.
+func TestRepeatedKeyIsRefused(t *testing.T) {
+	f := setup(t)
+	for args, at := range map[string]string{
+		`{"name":"A","name":"B"}`: "/name",
+		`{"name":"A","corpus":[{"type":"page","page_id":"p1"},{"type":"page","page_id":"p2","page_id":"p3"}]}`: "/corpus/1/page_id",
+		`{"name":"A","tools":[{"name":"charts","connection_id":"c"}],"tools":[]}`:                              "/tools",
+	} {
+		res, text := f.call(t, json.RawMessage(args))
+		if !res.IsError || !strings.Contains(text, at+" appears more than once") || f.vendor.count() != 0 {
+			t.Errorf("%s: want %s refused with nothing sent (%d requests): %s", args, at, f.vendor.count(), text)
+		}
+	}
+	// The same key in different objects is no repeat.
+	if res, text := f.call(t, json.RawMessage(`{"name":"A","corpus":[{"type":"page","page_id":"p1"},{"type":"page","page_id":"p2"}],"dry_run":true}`)); res.IsError {
+		t.Errorf("keys of different objects: %s", text)
+	}
+}
+
+// "arguments": null is no arguments, as an omitted "arguments" is.
+func TestNullArgumentsAreNone(t *testing.T) {
+	f := setup(t)
+	if res, text := f.call(t, json.RawMessage(`null`)); res.IsError || f.vendor.count() != 1 {
+		t.Errorf("want a create (%d requests): %s", f.vendor.count(), text)
 	}
 }
 

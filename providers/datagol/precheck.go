@@ -72,8 +72,9 @@ func responseShaped(raw []byte) providers.FieldErrors {
 func flatten(fields map[string]json.RawMessage, keyed []string) (items string, masked bool) {
 	out := make([]string, 0, len(keyed))
 	for _, t := range keyed {
+		// Numbers as written: a server id above 2^53 would round as a float64.
 		var server map[string]any
-		if json.Unmarshal(fields[t], &server) != nil || server == nil {
+		if providers.DecodeObject(fields[t], &server) != nil || server == nil {
 			return exampleItems, false
 		}
 		delete(server, "serverType")

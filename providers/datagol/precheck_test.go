@@ -100,6 +100,8 @@ func TestPrecheckCases(t *testing.T) {
 			"/configs/mcpConfigs/0", `send: [{"serverType":"CUSTOM","id":18`},
 		{"empty inner object", `{"configs":{"mcpConfigs":[{"CUSTOM":{}}]}}`,
 			"/configs/mcpConfigs/0", `send: [{"serverType":"CUSTOM"}]`},
+		{"a large id is copied as written", `{"configs":{"mcpConfigs":[{"CUSTOM":{"id":9007199254740993}}]}}`,
+			"/configs/mcpConfigs/0", `send: [{"serverType":"CUSTOM","id":9007199254740993}]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
