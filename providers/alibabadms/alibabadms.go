@@ -5,6 +5,7 @@
 package alibabadms
 
 import (
+	"bytes"
 	"encoding/json"
 	"encoding/xml"
 	"errors"
@@ -335,8 +336,10 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, p.gatewayError(resp)
 	}
+	// The first JSON value, as before: trailing bytes after it are no reason
+	// to lose the agent.
 	var body response
-	if err := json.Unmarshal(resp.Body, &body); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(resp.Body)).Decode(&body); err != nil {
 		return nil, fmt.Errorf("alibabadms: decode response: %w", err)
 	}
 	reqID := string(body.RequestID)
@@ -406,8 +409,11 @@ func classify(ve *providers.VendorError, h http.Header) {
 	switch c := ve.Code; {
 	case c == "InternalError" || c == "UnknownError" || strings.HasPrefix(c, "ServiceUnavailable") || strings.Contains(strings.ToLower(c), "timeout"):
 		// A failure on the server's side, even in a 200 body, may come
-		// after the agent was stored.
-		ve.Retry = providers.MaybeProcessed
+		// after the agent was stored. (A 503 with Retry-After keeps its
+		// "not processed".)
+		if ve.Retry == providers.Final {
+			ve.Retry = providers.MaybeProcessed
+		}
 	case c == "Throttling" || c == "Throttling.User" || c == "Throttling.Api":
 		ve.Retry, ve.RetryAfter = providers.NotProcessed, throttleWait(h)
 	case c == "SignatureNonceUsed":
