@@ -527,12 +527,20 @@ func runFailureMode(t *testing.T, v vendorCase, m failureMode) (*tools.Tool, cal
 			text = append(text, tc.Text)
 		}
 	}
+	entries := rec.Entries()
+	// The fake records a request once its handler has read it. Under load
+	// that can come after the client, its headers written, gave up on the
+	// call: when the outcome says a request went out, wait for it.
+	if n := len(entries); n > 0 && entries[n-1].Outcome == journal.OutcomeUnknown {
+		for deadline := time.Now().Add(10 * time.Second); len(fake.requests()) == 0 && time.Now().Before(deadline); {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
 	got := callOutcome{res: res, text: strings.Join(text, "\n"), requests: fake.requests()}
 	mu.Lock()
 	got.waits = append(got.waits, waits...)
 	mu.Unlock()
 
-	entries := rec.Entries()
 	// Written before sending, then the outcome: one call, two lines.
 	if len(entries) != 2 || entries[0].Outcome != journal.OutcomeSending || entries[0].Call == "" || entries[1].Call != entries[0].Call {
 		t.Fatalf("journal = %+v, want a sending entry, then the outcome of the same call", entries)

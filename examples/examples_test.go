@@ -102,7 +102,9 @@ func TestClientConfigs(t *testing.T) {
 			t.Skip("no --timeout flag to try the AGENTMCP_<FLAG> rule on")
 		}
 		name := twinOf("timeout")
-		code, stdout, stderr := runServer(t, map[string]string{name: "not-a-duration"}, "--version")
+		// Not --version, which reads no settings; stdin is empty, so a
+		// server that ignored the twin would start and end at once, exit 0.
+		code, stdout, stderr := runServer(t, map[string]string{name: "not-a-duration"}, "--journal", "off")
 		if code == 0 || !strings.Contains(stdout+stderr, name) {
 			t.Errorf("%s=not-a-duration: exit %d, output %q; want a refusal naming %s", name, code, stdout+stderr, name)
 		}
