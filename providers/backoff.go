@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"net/http"
@@ -14,10 +15,16 @@ import (
 // seconds. It returns 0 when neither is present or parsable.
 func RetryAfter(h http.Header, now time.Time) time.Duration {
 	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
-		if secs, err := strconv.ParseFloat(v, 64); err == nil && secs >= 0 {
-			return Seconds(secs)
+		// A proxy that merged repeated headers leaves "30, 30"; a date's
+		// comma follows a day name, which is no number.
+		first, _, _ := strings.Cut(v, ",")
+		if secs, err := strconv.ParseFloat(strings.TrimSpace(first), 64); (err == nil || errors.Is(err, strconv.ErrRange)) && secs >= 0 {
+			return Seconds(secs) // out of range (1e400) is +Inf: the longest wait
 		}
 		if t, err := http.ParseTime(v); err == nil {
+			return min(positive(t.Sub(now)), maxWait)
+		}
+		if t, err := time.Parse(time.RFC1123Z, v); err == nil { // "+0000" for "GMT"
 			return min(positive(t.Sub(now)), maxWait)
 		}
 	}

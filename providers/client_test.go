@@ -371,6 +371,9 @@ func TestRetryAfter(t *testing.T) {
 		{http.Header{"Retry-After": {"+Inf"}}, maxWait},
 		{http.Header{"Retry-After": {"NaN"}}, 0},
 		{http.Header{"Retry-After": {"Fri, 31 Dec 9999 23:59:59 GMT"}}, maxWait},
+		{http.Header{"Retry-After": {"1e400"}}, maxWait},           // out of float64's range, still absurdly long
+		{http.Header{"Retry-After": {"30, 30"}}, 30 * time.Second}, // merged by a proxy
+		{http.Header{"Retry-After": {"Thu, 01 Jan 2026 00:00:30 +0000"}}, 30 * time.Second},
 		{http.Header{"X-Ratelimit-Reset": {"1e200"}}, 0}, // no real reset time: usual backoff
 		{http.Header{"X-Ratelimit-Reset": {"99999999999"}}, maxWait},
 		{http.Header{"X-Ratelimit-Reset": {fmt.Sprint(now.Add(3 * time.Second).UnixMilli())}}, 3 * time.Second},
