@@ -403,7 +403,7 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 			Precheck(raw []byte) providers.FieldErrors
 		}); ok {
 			if errs := pc.Precheck(raw); len(errs) > 0 {
-				return false, replaceUnder(schemaErrs, errs)
+				schemaErrs = replaceUnder(schemaErrs, errs)
 			}
 		}
 	}
@@ -418,8 +418,14 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 	}
 	// Invalid: decode strictly anyway, so the provider's own checks can add
 	// their more specific word on the fields the schema complained about.
-	if err := decodeStrict(raw, in); err != nil {
-		return false, schemaErrs
+	if object, err := decodeStrict(raw, in); err != nil {
+		if !object {
+			return false, schemaErrs
+		}
+		// Some values did not fit their fields, and in holds the rest: the
+		// provider's checks still speak for the fields the schema let
+		// through, so that one answer names every problem.
+		return false, append(schemaErrs, notUnder(a.p.Check(in).Capped(providers.MaxListed), schemaErrs)...)
 	}
 	checkErrs := a.p.Check(in).Capped(providers.MaxListed)
 	// The provider's word on a field is more specific than the schema's
@@ -506,27 +512,46 @@ func jsonKind(t reflect.Type) string {
 	}
 }
 
-// decodeStrict decodes raw, less a boolean dry_run, into in, refusing
-// unknown fields. Its errors are not shown: the schema's say more.
-func decodeStrict(raw []byte, in any) error {
+// decodeStrict decodes raw, less dry_run, into in, refusing unknown fields.
+// object says whether raw is a JSON object, whose fields then reached in as
+// far as they fit. Its errors are not shown: the schema's say more.
+func decodeStrict(raw []byte, in any) (object bool, err error) {
 	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return err
+	if err := json.Unmarshal(raw, &fields); err != nil || fields == nil {
+		return false, errors.New("not an object")
 	}
+	var dryRunErr error
 	if v, ok := fields["dry_run"]; ok {
-		var dryRun bool
-		if err := json.Unmarshal(v, &dryRun); err != nil {
-			return err
-		}
 		delete(fields, "dry_run")
+		var dryRun bool
+		dryRunErr = json.Unmarshal(v, &dryRun)
 	}
 	rest, err := json.Marshal(fields)
 	if err != nil {
-		return err
+		return false, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(rest))
 	dec.DisallowUnknownFields()
-	return dec.Decode(in)
+	if err := dec.Decode(in); err != nil {
+		return true, err
+	}
+	return true, dryRunErr
+}
+
+// notUnder returns the problems of errs at fields that no problem of by names
+// or encloses (a problem of the whole arguments encloses none).
+func notUnder(errs, by providers.FieldErrors) providers.FieldErrors {
+	var out providers.FieldErrors
+	for _, e := range errs {
+		covered := false
+		for _, b := range by {
+			covered = covered || (b.More == 0 && (e.Field == b.Field || (b.Field != "" && strings.HasPrefix(e.Field, b.Field+"/"))))
+		}
+		if !covered {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func (a *adapter[T]) credentialName(c providers.CredentialSpec) string {

@@ -444,6 +444,21 @@ func TestRepeatedKeyIsRefused(t *testing.T) {
 	}
 }
 
+// One refusal names every problem: a value that does not fit its field
+// does not hide the provider's checks of the other fields.
+func TestRefusalNamesEveryField(t *testing.T) {
+	f := setup(t)
+	for _, args := range []string{
+		`{"name":5,"corpus":[{"type":"page"}]}`,
+		`{"tools":["charts"],"corpus":[{"type":"page"}]}`,
+	} {
+		res, text := f.call(t, json.RawMessage(args))
+		if !res.IsError || !strings.Contains(text, "/corpus/0") || f.vendor.count() != 0 {
+			t.Errorf("%s: want /corpus/0 named too, nothing sent: %s", args, text)
+		}
+	}
+}
+
 // "arguments": null is no arguments, as an omitted "arguments" is.
 func TestNullArgumentsAreNone(t *testing.T) {
 	f := setup(t)
