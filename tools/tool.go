@@ -447,11 +447,18 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 // replaceUnder returns better, plus the problems of errs at fields neither
 // named by better nor inside one of them.
 func replaceUnder(errs, better providers.FieldErrors) providers.FieldErrors {
-	out := append(providers.FieldErrors(nil), better...)
+	return append(append(providers.FieldErrors(nil), better...), notUnder(errs, better)...)
+}
+
+// notUnder returns the problems of errs at fields that no problem of by names
+// or encloses (a problem of the whole arguments encloses none), and errs'
+// count of problems left unlisted.
+func notUnder(errs, by providers.FieldErrors) providers.FieldErrors {
+	var out providers.FieldErrors
 	for _, e := range errs {
 		covered := false
-		for _, b := range better {
-			covered = covered || (e.More == 0 && (e.Field == b.Field || strings.HasPrefix(e.Field, b.Field+"/")))
+		for _, b := range by {
+			covered = covered || (e.More == 0 && b.More == 0 && (e.Field == b.Field || (b.Field != "" && strings.HasPrefix(e.Field, b.Field+"/"))))
 		}
 		if !covered {
 			out = append(out, e)
@@ -536,22 +543,6 @@ func decodeStrict(raw []byte, in any) (object bool, err error) {
 		return true, err
 	}
 	return true, dryRunErr
-}
-
-// notUnder returns the problems of errs at fields that no problem of by names
-// or encloses (a problem of the whole arguments encloses none).
-func notUnder(errs, by providers.FieldErrors) providers.FieldErrors {
-	var out providers.FieldErrors
-	for _, e := range errs {
-		covered := false
-		for _, b := range by {
-			covered = covered || (b.More == 0 && (e.Field == b.Field || (b.Field != "" && strings.HasPrefix(e.Field, b.Field+"/"))))
-		}
-		if !covered {
-			out = append(out, e)
-		}
-	}
-	return out
 }
 
 func (a *adapter[T]) credentialName(c providers.CredentialSpec) string {
