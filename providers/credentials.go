@@ -65,6 +65,16 @@ func (c Credentials) Values() []Secret {
 	return out
 }
 
+// FromFile reports whether any credential was read from a <VAR>_FILE.
+func (c Credentials) FromFile() bool {
+	for _, src := range c.sources {
+		if src == SourceFile {
+			return true
+		}
+	}
+	return false
+}
+
 // Missing returns the required credentials that are not set.
 func (c Credentials) Missing(specs []CredentialSpec) []CredentialSpec {
 	var out []CredentialSpec

@@ -247,10 +247,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if err := a.p.Prepare(&in); err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: %v; nothing was sent", a.name, err)), nil
 	}
-	creds := a.envCreds
-	if a.deps.HeaderCredentials {
-		creds = providers.CredentialsFromHeaders(a.desc.Credentials, headerOf(req))
-	}
+	creds := a.credentials(req, log)
 	missing := creds.Missing(a.desc.Credentials)
 	entry := journal.Entry{Time: start.UTC(), Provider: a.desc.Slug, Tool: a.name, AgentName: a.p.AgentName(&in), DryRun: dryRun}
 	entry.AgentID = a.clientID(&in)
@@ -340,6 +337,26 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		summary += " (The journal could not record it: keep this id.)"
 	}
 	return structured(Success{Provider: a.desc.Slug, AgentID: c.AgentID, Agent: c.Agent, RequestID: c.RequestID}, summary)
+}
+
+// credentials are the call's keys: from the request's headers with
+// --header-credentials, else from the environment, with any <VAR>_FILE read
+// again, so that a rotated secret (an STS token, a mounted container secret)
+// takes effect without a restart. A file that cannot be read now leaves the
+// keys read at start.
+func (a *adapter[T]) credentials(req mcp.CallToolRequest, log zerolog.Logger) providers.Credentials {
+	if a.deps.HeaderCredentials {
+		return providers.CredentialsFromHeaders(a.desc.Credentials, headerOf(req))
+	}
+	if !a.envCreds.FromFile() {
+		return a.envCreds
+	}
+	fresh, err := providers.CredentialsFromEnv(a.desc.Credentials, a.deps.Env)
+	if err != nil {
+		log.Warn().Err(err).Msg("credential file unreadable; using the keys read at start")
+		return a.envCreds
+	}
+	return fresh
 }
 
 // clientID is the id the request carries for an idempotent create ("" when

@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -456,6 +459,52 @@ func TestRefusalNamesEveryField(t *testing.T) {
 		if !res.IsError || !strings.Contains(text, "/corpus/0") || f.vendor.count() != 0 {
 			t.Errorf("%s: want /corpus/0 named too, nothing sent: %s", args, text)
 		}
+	}
+}
+
+// A key from a <VAR>_FILE is read again on every call: a rotated secret
+// takes effect without a restart, and a file gone missing leaves the key
+// read at start.
+func TestKeyFileIsReadEachCall(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(file, []byte("key-one-1234\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := setup(t, func(_ *tools.Deps, env map[string]string) {
+		delete(env, datagrid.EnvAPIKey)
+		env[datagrid.EnvAPIKey+"_FILE"] = file
+	})
+	var mu sync.Mutex
+	var seen []string
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9"}`))
+	}
+	f.vendor.mu.Unlock()
+	call := func() {
+		if res, text := f.call(t, map[string]any{"name": "Analyst"}); res.IsError {
+			t.Fatal(text)
+		}
+	}
+	call()
+	if err := os.WriteFile(file, []byte("key-two-5678\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	call()
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	call()
+	want := []string{"Bearer key-one-1234", "Bearer key-two-5678", "Bearer key-one-1234"}
+	if !slices.Equal(seen, want) {
+		t.Errorf("keys sent %q, want %q", seen, want)
+	}
+	if !strings.Contains(f.logs.String(), "credential file unreadable") {
+		t.Error("no warning that the key file could not be read")
 	}
 }
 

@@ -426,8 +426,8 @@ func classify(ve *providers.VendorError, h http.Header) {
 	case c == "InvalidAccessKeyId.NotFound" || c == "InvalidAccessKeyId":
 		ve.Hint = "The AccessKey ID is wrong or deleted: check " + EnvAccessKeyID + " (or the X-Alibaba-Cloud-Access-Key-Id header)"
 	case strings.HasPrefix(c, "InvalidSecurityToken"):
-		ve.Hint = "The STS security token is wrong or expired: refresh " + EnvSecurityToken + " together with the AccessKey pair it was issued with, " +
-			"then restart the server (it reads keys from the environment and files when it starts), or send fresh X-Alibaba-Cloud-* headers"
+		ve.Hint = "The STS security token is wrong or expired: refresh " + EnvSecurityToken + " together with the AccessKey pair it was issued with " +
+			"(files named by <VAR>_FILE are read on every call; values in the environment need a restart of the server), or send fresh X-Alibaba-Cloud-* headers"
 	case strings.HasPrefix(c, "InvalidTimeStamp"):
 		ve.Hint = "The request time (x-acs-date) was refused: check this machine's clock"
 	case c == "Forbidden.RAM" || c == "NoPermission" || strings.HasPrefix(c, "Forbidden.AccessDenied"):

@@ -794,7 +794,7 @@ func TestParseErrors(t *testing.T) {
 			"InvalidAccessKeyId.NotFound", "5E2B-2", providers.Final, 0},
 		{"expired STS token", 400, nil,
 			`{"RequestId":"5E2B-3","Code":"InvalidSecurityToken.Expired","Message":"Specified SecurityToken is expired."}`,
-			[]string{"STS security token is wrong or expired", "then restart the server"}, "InvalidSecurityToken.Expired", "5E2B-3", providers.Final, 0},
+			[]string{"STS security token is wrong or expired", "read on every call"}, "InvalidSecurityToken.Expired", "5E2B-3", providers.Final, 0},
 		{"clock skew", 400, nil,
 			`{"RequestId":"5E2B-4","Code":"InvalidTimeStamp.Expired","Message":"Specified time stamp or date value is expired."}`,
 			[]string{"check this machine's clock"}, "InvalidTimeStamp.Expired", "5E2B-4", providers.Final, 0},
