@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -75,6 +76,24 @@ func TestRepeatedKey(t *testing.T) {
 	}
 }
 
+func TestPointerAt(t *testing.T) {
+	for _, tt := range []struct{ raw, value, want string }{
+		{`{"a":1,"b":[{},[],{"c":[5,"x",18.0]}]}`, `18.0`, "/b/2/c/2"},
+		{`{"a":4,"b":[{},[],{"c":[5,"x",18.0]}]}`, `4`, "/a"},
+		{`{"a/b":{"~k":[true, 7 ]}}`, `7`, "/a~1b/~0k/1"},
+		{`[[1],[2,3]]`, `3`, "/1/1"},
+		{` 42 `, `42`, ""},
+	} {
+		end := int64(strings.LastIndex(tt.raw, tt.value) + len(tt.value))
+		if got, ok := pointerAt([]byte(tt.raw), end); !ok || got != tt.want {
+			t.Errorf("%s, %s: %q %v, want %q", tt.raw, tt.value, got, ok, tt.want)
+		}
+	}
+	if _, ok := pointerAt([]byte(`{"a":1}`), 3); ok {
+		t.Error("an offset inside a key found a value")
+	}
+}
+
 func TestReplaceUnder(t *testing.T) {
 	schema := providers.FieldErrors{
 		{Field: "/binary", Message: "got string, want object"},
@@ -99,5 +118,23 @@ func TestReplaceUnder(t *testing.T) {
 	}, "\n")
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestDecodeWholeStopsAfterItsRewrites(t *testing.T) {
+	type item struct {
+		N int `json:"n"`
+	}
+	var in []item
+	raw := "[" + strings.Repeat(`{"n":1.0},`, maxRewrites) + `{"n":2.0}]`
+	used, err := decodeWhole([]byte(raw), &in)
+	errs := decodeErrors(used, err)
+	want := fmt.Sprintf("/%d/n", maxRewrites)
+	if len(errs) != 1 || errs[0].Field != want || !strings.Contains(errs[0].Message, "without a fraction") {
+		t.Errorf("errs = %v, want %s named with the integer spelled out", errs, want)
+	}
+	in = nil
+	if _, err := decodeWhole([]byte(`[{"n":1.0},{"n":3e1}]`), &in); err != nil || len(in) != 2 || in[1].N != 30 {
+		t.Errorf("in = %v, err %v", in, err)
 	}
 }

@@ -11,9 +11,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -427,8 +431,8 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 	if len(schemaErrs) == 0 {
 		// The schema refuses unknown keys and wrong types everywhere but in
 		// free-form objects, so a plain decode is as strict here, and cheaper.
-		if err := json.Unmarshal(raw, in); err != nil {
-			return false, decodeErrors(err)
+		if used, err := decodeWhole(raw, in); err != nil {
+			return false, decodeErrors(used, err)
 		}
 		dryRun, _ := parsed.(map[string]any)["dry_run"].(bool)
 		return dryRun, a.p.Check(in)
@@ -484,19 +488,67 @@ func notUnder(errs, by providers.FieldErrors) providers.FieldErrors {
 	return out
 }
 
-// decodeErrors words a decode failure the schema let through. A type error
-// there means a whole number written as 1.0 or 1e2 (an integer to JSON
-// Schema, not to Go), or a key that appears twice: the schema saw one value
-// (the last) and the decoder met the other.
-func decodeErrors(err error) providers.FieldErrors {
+// decodeWhole decodes raw into in. JSON Schema counts 18.0 and 1e2 as
+// integers, and the schema let them through, but Go decodes neither into an
+// integer field: each such number is written as the integer it is and the
+// arguments decoded again. It returns the arguments it decoded last.
+func decodeWhole[T any](raw []byte, in *T) ([]byte, error) {
+	for range maxRewrites {
+		err := json.Unmarshal(raw, in)
+		var te *json.UnmarshalTypeError
+		if err == nil || !errors.As(err, &te) || jsonKind(te.Type) != "integer" {
+			return raw, err
+		}
+		num, _ := strings.CutPrefix(te.Value, "number ")
+		whole, ok := wholeNumber(num)
+		start, end := int(te.Offset)-len(num), int(te.Offset)
+		if !ok || start < 0 || end > len(raw) || string(raw[start:end]) != num {
+			return raw, err
+		}
+		raw = slices.Concat(raw[:start], []byte(whole), raw[end:])
+		var zero T
+		*in = zero
+	}
+	return raw, json.Unmarshal(raw, in)
+}
+
+// maxRewrites bounds decodeWhole's passes: one per number to rewrite.
+const maxRewrites = 64
+
+// wholeNumber is num, a JSON number with a fraction or an exponent, written
+// as the integer it equals, if it is one that fits in 64 bits.
+func wholeNumber(num string) (string, bool) {
+	if !strings.ContainsAny(num, ".eE") {
+		return "", false
+	}
+	// Bounded first: an exponent such as 1e999999999 must not be expanded.
+	if f, err := strconv.ParseFloat(num, 64); err != nil || math.Abs(f) > math.MaxUint64 {
+		return "", false
+	}
+	r, ok := new(big.Rat).SetString(num)
+	if !ok || !r.IsInt() {
+		return "", false
+	}
+	return r.Num().String(), true
+}
+
+// decodeErrors words a decode failure of raw that the schema let through: a
+// number out of range for its field, or a whole number decodeWhole could not
+// rewrite.
+func decodeErrors(raw []byte, err error) providers.FieldErrors {
 	var te *json.UnmarshalTypeError
 	if !errors.As(err, &te) || te.Field == "" {
 		return providers.FieldErrors{{Message: err.Error()}}
 	}
-	field := "/" + strings.ReplaceAll(te.Field, ".", "/")
+	// The decoder names the field without list indexes (configs.mcpConfigs.id):
+	// the pointer of the value that ends where it stopped has them.
+	field, found := pointerAt(raw, te.Offset)
+	if !found {
+		field = "/" + strings.ReplaceAll(te.Field, ".", "/")
+	}
 	want := jsonKind(te.Type)
 	if num, isNumber := strings.CutPrefix(te.Value, "number "); isNumber && want == "integer" {
-		if strings.ContainsAny(num, ".eE") {
+		if _, whole := wholeNumber(num); whole { // past decodeWhole's rewrites
 			return providers.FieldErrors{{Field: field,
 				Message: fmt.Sprintf("got %s: write the integer without a fraction or exponent (1, not 1.0)", num)}}
 		}
@@ -510,8 +562,63 @@ func decodeErrors(err error) providers.FieldErrors {
 		}
 		return providers.FieldErrors{{Field: field, Message: fmt.Sprintf("got %s: out of range for this field (%s)", num, size)}}
 	}
-	return providers.FieldErrors{{Field: field,
-		Message: fmt.Sprintf("got %s, want %s. The key appears more than once in the arguments: send it once", te.Value, want)}}
+	return providers.FieldErrors{{Field: field, Message: fmt.Sprintf("got %s, want %s", te.Value, want)}}
+}
+
+// pointerAt is the JSON pointer of the scalar value of raw that ends at
+// offset.
+func pointerAt(raw []byte, offset int64) (string, bool) {
+	type frame struct {
+		array bool
+		index int  // an array's next index
+		key   bool // an object's next token is a key
+	}
+	var stack []frame
+	var path []string
+	// ended moves past a value of the innermost open container.
+	ended := func() {
+		if n := len(stack); n > 0 {
+			path = path[:len(path)-1]
+			if stack[n-1].array {
+				stack[n-1].index++
+			} else {
+				stack[n-1].key = true
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	for {
+		t, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		d, isDelim := t.(json.Delim)
+		if isDelim && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			ended()
+			continue
+		}
+		if n := len(stack); n > 0 {
+			top := &stack[n-1]
+			if !top.array && top.key {
+				key, _ := t.(string)
+				path, top.key = append(path, key), false
+				continue
+			}
+			if top.array {
+				path = append(path, strconv.Itoa(top.index))
+			}
+		}
+		if isDelim { // a value that opens a container
+			stack = append(stack, frame{array: d == '[', key: d == '{'})
+			continue
+		}
+		if dec.InputOffset() == offset {
+			return pointer(path), true
+		}
+		ended()
+	}
 }
 
 // jsonKind names a Go type as the JSON Schema type it decodes from.

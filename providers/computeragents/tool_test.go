@@ -87,14 +87,15 @@ func TestToolKeepsLargeNumbersInMetadata(t *testing.T) {
 	}
 }
 
-// JSON Schema counts 1.0 as an integer and Go's decoder does not: the caller
-// is told to write 1, not that a key appears twice.
+// JSON Schema counts 1.0 and 1e0 as integers and Go's decoder does not: the
+// schema's word stands, and the integer is sent.
 func TestToolWholeNumberWithFraction(t *testing.T) {
-	args := []byte(`{"name":"n","model":"claude-sonnet-4-5","permissionSet":{"version":1.0},"dry_run":true}`)
-	res := callTool(t, "http://127.0.0.1:9", map[string]string{EnvAPIKey: canaryKey}, args)
-	text := resultText(res)
-	if !res.IsError || !strings.Contains(text, "/permissionSet/version: got 1.0: write the integer without a fraction") || strings.Contains(text, "more than once") {
-		t.Errorf("want the integer spelled out: %s", text)
+	for _, v := range []string{"1.0", "1e0", "10E-1"} {
+		args := []byte(`{"name":"n","model":"claude-sonnet-4-5","permissionSet":{"version":` + v + `},"dry_run":true}`)
+		res := callTool(t, "http://127.0.0.1:9", map[string]string{EnvAPIKey: canaryKey}, args)
+		if text := resultText(res); res.IsError || !strings.Contains(text, `"permissionSet":{"version":1`) {
+			t.Errorf("version %s: want it accepted and sent as 1: %s", v, text)
+		}
 	}
 }
 

@@ -70,6 +70,23 @@ func TestToolNumberOutOfRange(t *testing.T) {
 	}
 }
 
+// A number refused by its field is located with its list index, and a
+// whole number written with a fraction is sent as the integer it is.
+func TestToolNumbersInLists(t *testing.T) {
+	servers := func(second string) []byte {
+		return []byte(`{"name":"n","description":"d","prompt":"p","isPublished":false,"uiMetadata":{},` +
+			`"configs":{"mcpConfigs":[{"serverType":"CUSTOM","url":"u","id":7},{"serverType":"CUSTOM","url":"v",` + second + `}]},"dry_run":true}`)
+	}
+	text, isErr := callTool(t, servers(`"companyId":9223372036854775808`))
+	if !isErr || !strings.Contains(text, "/configs/mcpConfigs/1/companyId: got 9223372036854775808: out of range") {
+		t.Errorf("want the second server's companyId named:\n%s", text)
+	}
+	text, isErr = callTool(t, servers(`"id":18.0,"companyId":2e0`))
+	if isErr || !strings.Contains(text, `"id":18,`) || !strings.Contains(text, `"companyId":2}`) {
+		t.Errorf("want 18.0 and 2e0 sent as 18 and 2:\n%s", text)
+	}
+}
+
 // The adapter runs Precheck before schema validation: a response-shaped
 // request gets the corrective message, not "unknown argument CUSTOM".
 func TestToolRefusesResponseShape(t *testing.T) {
