@@ -65,14 +65,16 @@ func (c Credentials) Values() []Secret {
 	return out
 }
 
-// FromFile reports whether any credential was read from a <VAR>_FILE.
-func (c Credentials) FromFile() bool {
-	for _, src := range c.sources {
-		if src == SourceFile {
-			return true
-		}
+// Or returns c with each credential it lacks taken from d.
+func (c Credentials) Or(d Credentials) Credentials {
+	var out Credentials
+	for k, v := range d.values {
+		out.set(k, v, d.sources[k])
 	}
-	return false
+	for k, v := range c.values {
+		out.set(k, v, c.sources[k])
+	}
+	return out
 }
 
 // Missing returns the required credentials that are not set.

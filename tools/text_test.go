@@ -138,3 +138,42 @@ func TestDecodeWholeStopsAfterItsRewrites(t *testing.T) {
 		t.Errorf("in = %v, err %v", in, err)
 	}
 }
+
+// Rewrites decode the whole arguments again each time: on large arguments
+// they stop after a pass or two, and the rest are refused, not rewritten.
+func TestDecodeWholeIsBoundedOnLargeArguments(t *testing.T) {
+	var in struct {
+		IDs []int `json:"ids"`
+	}
+	n := rewriteBudget/len("1.0,") + 10
+	raw := `{"ids":[` + strings.Repeat("1.0,", n) + "1]}"
+	used, err := decodeWhole([]byte(raw), &in)
+	errs := decodeErrors(used, err)
+	if len(errs) != 1 || errs[0].Field != "/ids/1" || !strings.Contains(errs[0].Message, "write a whole number") {
+		t.Errorf("errs = %v, want the second number refused after one rewrite", errs)
+	}
+}
+
+func TestWholeNumber(t *testing.T) {
+	for num, want := range map[string]string{
+		"18.0": "18", "1e2": "100", "1E+2": "100", "-0.0": "0", "1.5e1": "15", "9223372036854775807.0": "9223372036854775807",
+		"1.5": "", "18": "", "1e400": "", "1e-400": "", "1." + strings.Repeat("0", 100): "",
+	} {
+		got, ok := wholeNumber(num)
+		if got != want || ok != (want != "") {
+			t.Errorf("wholeNumber(%.20s) = %q %v, want %q", num, got, ok, want)
+		}
+	}
+}
+
+// A number the schema took as whole (as a float64, 1.0000000000000001 is 1)
+// but that is not is refused as not whole, not as out of range.
+func TestNotQuiteWholeNumber(t *testing.T) {
+	var in []struct {
+		N int `json:"n"`
+	}
+	used, err := decodeWhole([]byte(`[{"n":1.0000000000000001}]`), &in)
+	if errs := decodeErrors(used, err); len(errs) != 1 || errs[0].Field != "/0/n" || !strings.Contains(errs[0].Message, "write a whole number") {
+		t.Errorf("errs = %v", errs)
+	}
+}

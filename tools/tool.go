@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/invopop/jsonschema"
@@ -90,6 +91,8 @@ type adapter[T any] struct {
 	name      string
 	deps      Deps
 	envCreds  providers.Credentials
+	keyFiles  bool                                  // some key is named by a <VAR>_FILE, read again on every call
+	lastCreds atomic.Pointer[providers.Credentials] // the keys read last, when keyFiles
 	validator *validator
 	log       zerolog.Logger // deps.Logger with the tool's name
 }
@@ -115,6 +118,10 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 		if a.envCreds, err = providers.CredentialsFromEnv(desc.Credentials, deps.Env); err != nil {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
+		for _, c := range desc.Credentials {
+			a.keyFiles = a.keyFiles || deps.Env.Get(c.Env+"_FILE", "") != ""
+		}
+		a.lastCreds.Store(&a.envCreds)
 	}
 	t := mcp.NewToolWithRawSchema(name, desc.Description, in)
 	t.Title = "Create " + desc.Name + " agent"
@@ -346,21 +353,25 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 // credentials are the call's keys: from the request's headers with
 // --header-credentials, else from the environment, with any <VAR>_FILE read
 // again, so that a rotated secret (an STS token, a mounted container secret)
-// takes effect without a restart. A file that cannot be read now leaves the
-// keys read at start.
+// takes effect without a restart. A file that cannot be read, or reads
+// empty, leaves the key read before.
 func (a *adapter[T]) credentials(req mcp.CallToolRequest, log zerolog.Logger) providers.Credentials {
 	if a.deps.HeaderCredentials {
 		return providers.CredentialsFromHeaders(a.desc.Credentials, headerOf(req))
 	}
-	if !a.envCreds.FromFile() {
+	if !a.keyFiles {
 		return a.envCreds
 	}
+	last := a.lastCreds.Load()
 	fresh, err := providers.CredentialsFromEnv(a.desc.Credentials, a.deps.Env)
 	if err != nil {
-		log.Warn().Err(err).Msg("credential file unreadable; using the keys read at start")
-		return a.envCreds
+		log.Warn().Err(err).Msg("credential file unreadable; using the keys read before")
+		return *last
 	}
-	return fresh
+	// A file emptied while it is rewritten leaves the key read before.
+	creds := fresh.Or(*last)
+	a.lastCreds.Store(&creds)
+	return creds
 }
 
 // clientID is the id the request carries for an idempotent create ("" when
@@ -493,7 +504,9 @@ func notUnder(errs, by providers.FieldErrors) providers.FieldErrors {
 // integer field: each such number is written as the integer it is and the
 // arguments decoded again. It returns the arguments it decoded last.
 func decodeWhole[T any](raw []byte, in *T) ([]byte, error) {
-	for range maxRewrites {
+	// Each rewrite decodes the whole arguments again: the passes are bounded
+	// by count and by the bytes they decode together.
+	for pass := 0; pass < maxRewrites && pass*len(raw) <= rewriteBudget; pass++ {
 		err := json.Unmarshal(raw, in)
 		var te *json.UnmarshalTypeError
 		if err == nil || !errors.As(err, &te) || jsonKind(te.Type) != "integer" {
@@ -512,13 +525,19 @@ func decodeWhole[T any](raw []byte, in *T) ([]byte, error) {
 	return raw, json.Unmarshal(raw, in)
 }
 
-// maxRewrites bounds decodeWhole's passes: one per number to rewrite.
-const maxRewrites = 64
+// maxRewrites and rewriteBudget bound decodeWhole's passes, one per number
+// to rewrite: 64 on small arguments, a few on megabytes.
+const (
+	maxRewrites   = 64
+	rewriteBudget = 1 << 20
+)
 
 // wholeNumber is num, a JSON number with a fraction or an exponent, written
 // as the integer it equals, if it is one that fits in 64 bits.
 func wholeNumber(num string) (string, bool) {
-	if !strings.ContainsAny(num, ".eE") {
+	// No 64-bit integer needs a longer number; big.Rat would parse a
+	// million-digit one at length.
+	if len(num) > 64 || !strings.ContainsAny(num, ".eE") {
 		return "", false
 	}
 	// Bounded first: an exponent such as 1e999999999 must not be expanded.
@@ -548,9 +567,11 @@ func decodeErrors(raw []byte, err error) providers.FieldErrors {
 	}
 	want := jsonKind(te.Type)
 	if num, isNumber := strings.CutPrefix(te.Value, "number "); isNumber && want == "integer" {
-		if _, whole := wholeNumber(num); whole { // past decodeWhole's rewrites
+		if _, whole := wholeNumber(num); whole || inRange(num) {
+			// Past decodeWhole's rewrites, or not whole although the schema,
+			// reading it as a float64 (1.0000000000000001 is 1), took it.
 			return providers.FieldErrors{{Field: field,
-				Message: fmt.Sprintf("got %s: write the integer without a fraction or exponent (1, not 1.0)", num)}}
+				Message: fmt.Sprintf("got %s: write a whole number, without a fraction or exponent (1, not 1.0)", num)}}
 		}
 		t := te.Type
 		for t.Kind() == reflect.Pointer {
@@ -563,6 +584,13 @@ func decodeErrors(raw []byte, err error) providers.FieldErrors {
 		return providers.FieldErrors{{Field: field, Message: fmt.Sprintf("got %s: out of range for this field (%s)", num, size)}}
 	}
 	return providers.FieldErrors{{Field: field, Message: fmt.Sprintf("got %s, want %s", te.Value, want)}}
+}
+
+// inRange reports whether num, a number with a fraction or an exponent, is
+// within the range of 64-bit integers.
+func inRange(num string) bool {
+	f, err := strconv.ParseFloat(num, 64)
+	return strings.ContainsAny(num, ".eE") && err == nil && math.Abs(f) <= math.MaxUint64
 }
 
 // pointerAt is the JSON pointer of the scalar value of raw that ends at
@@ -683,6 +711,10 @@ func (a *adapter[T]) missingMessage(missing []providers.CredentialSpec) string {
 	}
 	if a.deps.HeaderCredentials {
 		return fmt.Sprintf("missing credentials: send %s with the request (this server takes credentials per request only). Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
+	}
+	if a.keyFiles {
+		// The files are read on every call: writing the key is enough.
+		return fmt.Sprintf("missing credentials: %s is empty or unset; write the key into its <VAR>_FILE (read on every call) or set it in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
 	}
 	return fmt.Sprintf("missing credentials: set %s (or %s_FILE) in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "), missing[0].Env)
 }

@@ -463,8 +463,8 @@ func TestRefusalNamesEveryField(t *testing.T) {
 }
 
 // A key from a <VAR>_FILE is read again on every call: a rotated secret
-// takes effect without a restart, and a file gone missing leaves the key
-// read at start.
+// takes effect without a restart, and a file emptied or gone missing leaves
+// the key read before.
 func TestKeyFileIsReadEachCall(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "key")
 	if err := os.WriteFile(file, []byte("key-one-1234\n"), 0o600); err != nil {
@@ -495,16 +495,57 @@ func TestKeyFileIsReadEachCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	call()
+	if err := os.WriteFile(file, nil, 0o600); err != nil { // emptied mid-rotation
+		t.Fatal(err)
+	}
+	call()
 	if err := os.Remove(file); err != nil {
 		t.Fatal(err)
 	}
 	call()
-	want := []string{"Bearer key-one-1234", "Bearer key-two-5678", "Bearer key-one-1234"}
+	want := []string{"Bearer key-one-1234", "Bearer key-two-5678", "Bearer key-two-5678", "Bearer key-two-5678"}
 	if !slices.Equal(seen, want) {
 		t.Errorf("keys sent %q, want %q", seen, want)
 	}
 	if !strings.Contains(f.logs.String(), "credential file unreadable") {
 		t.Error("no warning that the key file could not be read")
+	}
+}
+
+// A key file empty at start (a secret not written yet), or emptied while it
+// is rewritten, is read again: the key written later is used, and an empty
+// read leaves the key read before.
+func TestKeyFileEmptyAtStartOrMidRotation(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f := setup(t, func(_ *tools.Deps, env map[string]string) {
+		delete(env, datagrid.EnvAPIKey)
+		env[datagrid.EnvAPIKey+"_FILE"] = file
+	})
+	var mu sync.Mutex
+	var seen []string
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9"}`))
+	}
+	f.vendor.mu.Unlock()
+	if res, text := f.call(t, map[string]any{"name": "Analyst"}); !res.IsError || !strings.Contains(text, "read on every call") {
+		t.Errorf("empty key file: want a refusal saying the file is read on every call: %s", text)
+	}
+	if err := os.WriteFile(file, []byte("key-late-1234"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res, text := f.call(t, map[string]any{"name": "Analyst"}); res.IsError {
+		t.Fatalf("key written after start: %s", text)
+	}
+	if !slices.Equal(seen, []string{"Bearer key-late-1234"}) {
+		t.Errorf("keys sent %q", seen)
 	}
 }
 
