@@ -462,6 +462,32 @@ func TestRefusalNamesEveryField(t *testing.T) {
 	}
 }
 
+// setupKeyFile serves datagrid with its key in file; seen lists the
+// Authorization headers the vendor received.
+func setupKeyFile(t *testing.T, file string) (f *fixture, seen func() []string) {
+	t.Helper()
+	f = setup(t, func(_ *tools.Deps, env map[string]string) {
+		delete(env, datagrid.EnvAPIKey)
+		env[datagrid.EnvAPIKey+"_FILE"] = file
+	})
+	var mu sync.Mutex
+	var got []string
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9"}`))
+	}
+	f.vendor.mu.Unlock()
+	return f, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(got)
+	}
+}
+
 // A key from a <VAR>_FILE is read again on every call: a rotated secret
 // takes effect without a restart, and a file emptied or gone missing leaves
 // the key read before.
@@ -470,21 +496,7 @@ func TestKeyFileIsReadEachCall(t *testing.T) {
 	if err := os.WriteFile(file, []byte("key-one-1234\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := setup(t, func(_ *tools.Deps, env map[string]string) {
-		delete(env, datagrid.EnvAPIKey)
-		env[datagrid.EnvAPIKey+"_FILE"] = file
-	})
-	var mu sync.Mutex
-	var seen []string
-	f.vendor.mu.Lock()
-	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		seen = append(seen, r.Header.Get("Authorization"))
-		mu.Unlock()
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9"}`))
-	}
-	f.vendor.mu.Unlock()
+	f, seen := setupKeyFile(t, file)
 	call := func() {
 		if res, text := f.call(t, map[string]any{"name": "Analyst"}); res.IsError {
 			t.Fatal(text)
@@ -504,8 +516,8 @@ func TestKeyFileIsReadEachCall(t *testing.T) {
 	}
 	call()
 	want := []string{"Bearer key-one-1234", "Bearer key-two-5678", "Bearer key-two-5678", "Bearer key-two-5678"}
-	if !slices.Equal(seen, want) {
-		t.Errorf("keys sent %q, want %q", seen, want)
+	if !slices.Equal(seen(), want) {
+		t.Errorf("keys sent %q, want %q", seen(), want)
 	}
 	if !strings.Contains(f.logs.String(), "credential file unreadable") {
 		t.Error("no warning that the key file could not be read")
@@ -520,21 +532,7 @@ func TestKeyFileEmptyAtStartOrMidRotation(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := setup(t, func(_ *tools.Deps, env map[string]string) {
-		delete(env, datagrid.EnvAPIKey)
-		env[datagrid.EnvAPIKey+"_FILE"] = file
-	})
-	var mu sync.Mutex
-	var seen []string
-	f.vendor.mu.Lock()
-	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		seen = append(seen, r.Header.Get("Authorization"))
-		mu.Unlock()
-		w.WriteHeader(http.StatusCreated)
-		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9"}`))
-	}
-	f.vendor.mu.Unlock()
+	f, seen := setupKeyFile(t, file)
 	if res, text := f.call(t, map[string]any{"name": "Analyst"}); !res.IsError || !strings.Contains(text, "read on every call") {
 		t.Errorf("empty key file: want a refusal saying the file is read on every call: %s", text)
 	}
@@ -544,8 +542,8 @@ func TestKeyFileEmptyAtStartOrMidRotation(t *testing.T) {
 	if res, text := f.call(t, map[string]any{"name": "Analyst"}); res.IsError {
 		t.Fatalf("key written after start: %s", text)
 	}
-	if !slices.Equal(seen, []string{"Bearer key-late-1234"}) {
-		t.Errorf("keys sent %q", seen)
+	if got := seen(); !slices.Equal(got, []string{"Bearer key-late-1234"}) {
+		t.Errorf("keys sent %q", got)
 	}
 }
 
