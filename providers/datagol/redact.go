@@ -14,7 +14,23 @@ import (
 // DataGOL's own example URL carries "&token=...". The rest of the URL is kept
 // byte for byte, so the result still says which server is meant.
 func RedactURL(u string) string {
-	return replaceSecrets(u, func(string) string { return providers.Redacted })
+	if scheme, rest, ok := strings.Cut(u, "://"); ok {
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+			u = scheme + "://" + providers.Redacted + rest[at:]
+		}
+	}
+	base, frag, hasFrag := strings.Cut(u, "#")
+	if path, query, ok := strings.Cut(base, "?"); ok {
+		base = path + "?" + redactParams(query)
+	}
+	if hasFrag {
+		return base + "#" + redactParams(frag)
+	}
+	return base
 }
 
 // urlPattern finds URLs in free text (a vendor's error message, say), also
@@ -32,34 +48,11 @@ func RedactURLsIn(s string) string {
 	})
 }
 
-// replaceSecrets returns u with each part RedactURL masks (user info, then
-// token-like query and fragment values, in that order) replaced by
-// replace(part).
-func replaceSecrets(u string, replace func(string) string) string {
-	if scheme, rest, ok := strings.Cut(u, "://"); ok {
-		end := strings.IndexAny(rest, "/?#")
-		if end < 0 {
-			end = len(rest)
-		}
-		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			u = scheme + "://" + replace(rest[:at]) + rest[at:]
-		}
-	}
-	base, frag, hasFrag := strings.Cut(u, "#")
-	if path, query, ok := strings.Cut(base, "?"); ok {
-		base = path + "?" + replaceParams(query, replace)
-	}
-	if hasFrag {
-		return base + "#" + replaceParams(frag, replace)
-	}
-	return base
-}
-
-func replaceParams(q string, replace func(string) string) string {
+func redactParams(q string) string {
 	parts := strings.Split(q, "&")
 	for i, p := range parts {
 		if k, v, ok := strings.Cut(p, "="); ok && v != "" && sensitiveParam(k) {
-			parts[i] = k + "=" + replace(v)
+			parts[i] = k + "=" + providers.Redacted
 		}
 	}
 	return strings.Join(parts, "&")
