@@ -18,9 +18,6 @@ func rawProblem(raw []byte, parsed any) string {
 	if problem := invalidText(raw); problem != "" {
 		return problem
 	}
-	if repeatedDryRun(raw) {
-		return "dry_run appears more than once; send it once"
-	}
 	if at := repeatedKey(raw, parsed); at != "" {
 		return fmt.Sprintf("%s appears more than once in its object; send each key once", at)
 	}
@@ -30,7 +27,9 @@ func rawProblem(raw []byte, parsed any) string {
 // repeatedKey is the JSON pointer of a key that appears twice in one object
 // of raw, or "". The schema sees only a repeated key's last value, but Go's
 // decoder merges an object given twice into one struct, so what is sent
-// could differ from what was checked.
+// could differ from what was checked; and {"dry_run":true, …,
+// "dry_run":false} would quietly create the agent the first key asked only
+// to preview.
 func repeatedKey(raw []byte, parsed any) string {
 	// Every colon outside strings ends a key: as many as the decoded value
 	// has keys means none repeats, the common case, without parsing again.
@@ -139,39 +138,6 @@ func invalidText(raw []byte) string {
 		i = next + j
 	}
 	return ""
-}
-
-// repeatedDryRun reports whether the arguments hold dry_run more than once.
-// A decoder keeps the last value, so {"dry_run":true, …, "dry_run":false}
-// would quietly create the agent the first key asked only to preview.
-func repeatedDryRun(raw []byte) bool {
-	// A key spelled another way ("dry\u005frun") needs a \u escape: no
-	// two-character escape stands for any of its letters.
-	if bytes.Count(raw, []byte(`"dry_run"`)) < 2 && !bytes.Contains(raw, []byte(`\u`)) {
-		return false // the common case, without parsing
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return false
-	}
-	seen := false
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		if key == "dry_run" {
-			if seen {
-				return true
-			}
-			seen = true
-		}
-		var value json.RawMessage
-		if dec.Decode(&value) != nil {
-			return false
-		}
-	}
-	return false
 }
 
 // escapedRune reads a \uXXXX escape at the start of b.

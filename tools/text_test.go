@@ -29,29 +29,6 @@ func TestInvalidText(t *testing.T) {
 	}
 }
 
-func TestRepeatedDryRun(t *testing.T) {
-	for raw, want := range map[string]bool{
-		`{"dry_run":true}`: false,
-		`{"name":"x"}`:     false,
-		`{"dry_run":true,"name":"x","dry_run":false}`:        true,
-		`{"dry_run":false, "dry_run":false}`:                 true,
-		`{"dry_run":true,"metadata":{"dry_run":false}}`:      false, // a nested key is another field
-		`{"dry_run":true,"system_prompt":"say \"dry_run\""}`: false,
-		`{"system_prompt":"\"dry_run\": \"dry_run\""}`:       false,
-		`["dry_run","dry_run"]`:                              false,
-		`{"dry_run":true,"dry_run":`:                         true, // found before the break
-		`{"a":{"dry_run":1,"dry_run":2}}`:                    false,
-		`{"dry_run":true,"name":"x","dry\u005frun":false}`:   true,
-		`{"dry\u005frun":true,"name":"a","dry_run":null}`:    true,
-		`{"\u0064ry_run":true,"d\u0072y_run":false}`:         true,
-		`{"dry\u005frun":true,"name":"\u00e9"}`:              false,
-	} {
-		if got := repeatedDryRun([]byte(raw)); got != want {
-			t.Errorf("%s: %v, want %v", raw, got, want)
-		}
-	}
-}
-
 func TestRepeatedKey(t *testing.T) {
 	for raw, want := range map[string]string{
 		`{"a":1,"b":{"c":[1,{"d":2}]}}`:                  "",
@@ -63,6 +40,19 @@ func TestRepeatedKey(t *testing.T) {
 		`[{"k":1},{"k":2}]`:                              "",
 		`{"e":"\\","f":{"g":"\\\"","g":1}}`:              "/f/g",
 		`{"n":null,"m":[],"o":{},"p":[[{"q":1,"q":1}]]}`: "/p/0/0/q",
+		// dry_run given twice would turn a preview into a create.
+		`{"dry_run":true}`: "",
+		`{"dry_run":true,"name":"x","dry_run":false}`:        "/dry_run",
+		`{"dry_run":false, "dry_run":false}`:                 "/dry_run",
+		`{"dry_run":true,"metadata":{"dry_run":false}}`:      "", // a nested key is another field
+		`{"dry_run":true,"system_prompt":"say \"dry_run\""}`: "",
+		`{"system_prompt":"\"dry_run\": \"dry_run\""}`:       "",
+		`["dry_run","dry_run"]`:                              "",
+		`{"a":{"dry_run":1,"dry_run":2}}`:                    "/a/dry_run",
+		`{"dry_run":true,"name":"x","dry\u005frun":false}`:   "/dry_run",
+		`{"dry\u005frun":true,"name":"a","dry_run":null}`:    "/dry_run",
+		`{"\u0064ry_run":true,"d\u0072y_run":false}`:         "/dry_run",
+		`{"dry\u005frun":true,"name":"\u00e9"}`:              "",
 	} {
 		var parsed any
 		if err := json.Unmarshal([]byte(raw), &parsed); err != nil {
@@ -73,6 +63,13 @@ func TestRepeatedKey(t *testing.T) {
 				t.Errorf("%s (parsed given: %v): %q, want %q", raw, p != nil, got, want)
 			}
 		}
+	}
+}
+
+// A repeat found before the arguments break off is still found.
+func TestRepeatedKeyBeforeTheBreak(t *testing.T) {
+	if got := repeatedKey([]byte(`{"dry_run":true,"dry_run":`), nil); got != "/dry_run" {
+		t.Errorf("got %q", got)
 	}
 }
 
