@@ -469,6 +469,24 @@ func TestDoRedactsTheDecodedVendorError(t *testing.T) {
 	}
 }
 
+// A key echoed with JSON escapes in an error body the provider cannot read
+// is masked in the snippet shown for it.
+func TestDoRedactsAnEscapedKeyInASnippet(t *testing.T) {
+	const key = "sk/live/3b8f1d2e9a"
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){
+		status(400, nil, `{"detail":{"key":"sk\/live\/3b8f1d2e9a"}}`),
+	}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	call := testCall(srv.URL, false)
+	call.Redact = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key})).Redact
+	var waits []time.Duration
+	_, err := testClient(&waits).Do(context.Background(), call)
+	if err == nil || strings.Contains(err.Error(), "3b8f1d2e9a") {
+		t.Errorf("the key shows in the error; want it masked")
+	}
+}
+
 // A large request's success answer, which echoes its prompts, is read whole:
 // cut at the cap it would lose the new agent's id.
 func TestDoReadsTheEchoOfALargeRequest(t *testing.T) {

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -30,6 +31,12 @@ func NewRedactor(creds Credentials, extra ...string) Redactor {
 			return
 		}
 		r.values = append(r.values, v, url.QueryEscape(v), url.PathEscape(v))
+		// As a JSON encoder may write it into an answer that is shown as
+		// raw text (sk\/live for sk/live, \u0026 for &).
+		if b, err := json.Marshal(v); err == nil {
+			quoted := string(b[1 : len(b)-1])
+			r.values = append(r.values, quoted, strings.ReplaceAll(quoted, "/", `\/`))
+		}
 	}
 	for _, s := range creds.Values() {
 		add(s.Reveal())
@@ -37,8 +44,10 @@ func NewRedactor(creds Credentials, extra ...string) Redactor {
 	for _, v := range extra {
 		add(v)
 	}
-	// Longest first: a secret inside another must not leave the rest showing.
-	slices.SortFunc(r.values, func(a, b string) int { return len(b) - len(a) })
+	// Longest first: a secret inside another must not leave the rest
+	// showing. Most forms of a plain key are the key itself: one of each.
+	slices.SortFunc(r.values, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
+	r.values = slices.Compact(r.values)
 	return r
 }
 
