@@ -428,19 +428,22 @@ func TestDoSurvivesAPanickingParse(t *testing.T) {
 	}
 }
 
+// doWithEchoedKey makes one call with the key sk/live/3b8f1d2e9a, masked
+// by the call's Redact, to a vendor that answers with answer.
+func doWithEchoedKey(t *testing.T, answer func(http.ResponseWriter, *http.Request)) (Result, error) {
+	t.Helper()
+	srv := httptest.NewServer(&fakeVendor{steps: []func(http.ResponseWriter, *http.Request){answer}})
+	t.Cleanup(srv.Close)
+	call := testCall(srv.URL, false)
+	call.Redact = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": "sk/live/3b8f1d2e9a"})).Redact
+	var waits []time.Duration
+	return testClient(&waits).Do(context.Background(), call)
+}
+
 // A key the vendor echoes on success in an escaped form (\/ for /) gets past
 // the redaction of the raw body; the decoded agent is redacted too.
 func TestDoRedactsTheDecodedAgent(t *testing.T) {
-	const key = "sk/live/3b8f1d2e9a"
-	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){
-		status(201, nil, `{"id":"agt_1","owner_key":"sk\/live\/3b8f1d2e9a","tags":["sk\/live\/3b8f1d2e9a"],"sk\/live\/3b8f1d2e9a":1}`),
-	}}
-	srv := httptest.NewServer(fv)
-	defer srv.Close()
-	call := testCall(srv.URL, false)
-	call.Redact = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key})).Redact
-	var waits []time.Duration
-	res, err := testClient(&waits).Do(context.Background(), call)
+	res, err := doWithEchoedKey(t, status(201, nil, `{"id":"agt_1","owner_key":"sk\/live\/3b8f1d2e9a","tags":["sk\/live\/3b8f1d2e9a"],"sk\/live\/3b8f1d2e9a":1}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,17 +456,8 @@ func TestDoRedactsTheDecodedAgent(t *testing.T) {
 // A key echoed with JSON escapes in an error is masked once decoded and
 // before the message is clipped: a clipped key would escape later masking.
 func TestDoRedactsTheDecodedVendorError(t *testing.T) {
-	const key = "sk/live/3b8f1d2e9a"
 	long := strings.Repeat("x", 980)
-	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){
-		status(400, nil, `{"Message":"`+long+` bad key sk\/live\/3b8f1d2e9a"}`),
-	}}
-	srv := httptest.NewServer(fv)
-	defer srv.Close()
-	call := testCall(srv.URL, false)
-	call.Redact = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key})).Redact
-	var waits []time.Duration
-	_, err := testClient(&waits).Do(context.Background(), call)
+	_, err := doWithEchoedKey(t, status(400, nil, `{"Message":"`+long+` bad key sk\/live\/3b8f1d2e9a"}`))
 	if err == nil || strings.Contains(err.Error(), "sk/live") {
 		t.Errorf("the key shows in the error (%d bytes); want it masked", len(err.Error()))
 	}
@@ -472,16 +466,7 @@ func TestDoRedactsTheDecodedVendorError(t *testing.T) {
 // A key echoed with JSON escapes in an error body the provider cannot read
 // is masked in the snippet shown for it.
 func TestDoRedactsAnEscapedKeyInASnippet(t *testing.T) {
-	const key = "sk/live/3b8f1d2e9a"
-	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){
-		status(400, nil, `{"detail":{"key":"sk\/live\/3b8f1d2e9a"}}`),
-	}}
-	srv := httptest.NewServer(fv)
-	defer srv.Close()
-	call := testCall(srv.URL, false)
-	call.Redact = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key})).Redact
-	var waits []time.Duration
-	_, err := testClient(&waits).Do(context.Background(), call)
+	_, err := doWithEchoedKey(t, status(400, nil, `{"detail":{"key":"sk\/live\/3b8f1d2e9a"}}`))
 	if err == nil || strings.Contains(err.Error(), "3b8f1d2e9a") {
 		t.Errorf("the key shows in the error; want it masked")
 	}
