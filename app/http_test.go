@@ -55,6 +55,21 @@ func post(t *testing.T, url string, hdr map[string]string, body string) *http.Re
 	return resp
 }
 
+// send makes a bodyless request (GET, DELETE) with hdr.
+func send(t *testing.T, method, url string, hdr map[string]string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, nil)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
 func TestHTTPGuards(t *testing.T) {
 	const token = "canary-http-token-91ab"
 	ts := testService(t, func(c *Config) {
@@ -306,14 +321,7 @@ func TestEndedSessionIsRefused(t *testing.T) {
 		return id
 	}
 	ended, other := session(), session()
-	req, _ := http.NewRequest(http.MethodDelete, url, nil)
-	req.Header.Set("Mcp-Session-Id", ended)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
+	if resp := send(t, http.MethodDelete, url, map[string]string{"Mcp-Session-Id": ended}); resp.StatusCode != http.StatusOK {
 		t.Fatalf("DELETE: %d", resp.StatusCode)
 	}
 	const ping = `{"jsonrpc":"2.0","id":2,"method":"ping"}`
@@ -326,16 +334,8 @@ func TestEndedSessionIsRefused(t *testing.T) {
 	// mcp-go asks the session manager for a POST only: a GET would open a
 	// stream in the ended session, a second DELETE succeed.
 	for _, method := range []string{http.MethodGet, http.MethodDelete} {
-		req, _ := http.NewRequest(method, url, nil)
-		req.Header.Set("Mcp-Session-Id", ended)
-		req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
-		req.Header.Set("Accept", "text/event-stream")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusNotFound {
+		hdr := map[string]string{"Mcp-Session-Id": ended, "Mcp-Protocol-Version": "2025-06-18", "Accept": "text/event-stream"}
+		if resp := send(t, method, url, hdr); resp.StatusCode != http.StatusNotFound {
 			t.Errorf("%s in the ended session: %d, want 404", method, resp.StatusCode)
 		}
 	}
@@ -382,13 +382,7 @@ func TestSessionRules(t *testing.T) {
 	}
 
 	stateless := testService(t, func(c *Config) { c.Stateless = true })
-	req, _ := http.NewRequest(http.MethodGet, stateless.URL+MCPPath, nil)
-	req.Header.Set("Accept", "text/event-stream")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
+	resp := send(t, http.MethodGet, stateless.URL+MCPPath, map[string]string{"Accept": "text/event-stream"})
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("stateless GET: %d, want 405", resp.StatusCode)
 	}
