@@ -34,8 +34,10 @@ func RedactURL(u string) string {
 }
 
 // urlPattern finds URLs in free text (a vendor's error message, say), also
-// as a JSON encoder may escape them (https:\/\/h\/p?a=1\u0026token=x).
-var urlPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*:(//|\\/\\/)[^\s"'<>]+`)
+// as a JSON encoder may escape them (https:\/\/h\/p?a=1\u0026token=x), and
+// any other word with a query: a server URL is not checked for a scheme, so
+// mcp.example.com/x?token=... is a URL too.
+var urlPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*:(//|\\/\\/)[^\s"'<>]+|[^\s"'<>?]*\?[^\s"'<>]+`)
 
 // jsonEscapes undoes the escapes a JSON encoder may put in a URL, so that its
 // parameters can be told apart.
@@ -44,7 +46,11 @@ var jsonEscapes = strings.NewReplacer(`\/`, "/", `\u0026`, "&", `\u003d`, "=", `
 // RedactURLsIn applies RedactURL to every URL in s.
 func RedactURLsIn(s string) string {
 	return urlPattern.ReplaceAllStringFunc(s, func(u string) string {
-		return RedactURL(jsonEscapes.Replace(u))
+		plain := jsonEscapes.Replace(u)
+		if masked := RedactURL(plain); masked != plain {
+			return masked
+		}
+		return u // nothing to mask: the text stays as written
 	})
 }
 

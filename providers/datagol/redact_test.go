@@ -36,6 +36,12 @@ func TestRedactURLsIn(t *testing.T) {
 		// As a JSON encoder may write them into an error body.
 		{`{"detail":"bad server https://mcp.example/x?workspace_id=1\u0026token=S3CR3T"}`, `{"detail":"bad server https://mcp.example/x?workspace_id=1&token=[REDACTED]"}`},
 		{`{"url":"https:\/\/mcp.example\/x?token=S3CR3T"}`, `{"url":"https://mcp.example/x?token=[REDACTED]"}`},
+		// A server URL need not have a scheme (the url field is not checked).
+		{`server mcp.example.com/ws?workspace_id=w1&token=S3CR3T is down`, `server mcp.example.com/ws?workspace_id=w1&token=[REDACTED] is down`},
+		{`{"url":"mcp.example.com\/ws?workspace_id=w1\u0026token=S3CR3T"}`, `{"url":"mcp.example.com/ws?workspace_id=w1&token=[REDACTED]"}`},
+		{`{"url":"mcp.example.com/ws?token=S3CR3T#x"}`, `{"url":"mcp.example.com/ws?token=[REDACTED]#x"}`},
+		// Nothing to mask: escapes stay as written.
+		{`{"url":"https:\/\/mcp.example\/x?page=2","q":"why?"}`, `{"url":"https:\/\/mcp.example\/x?page=2","q":"why?"}`},
 	} {
 		if got := RedactURLsIn(tt.in); got != tt.want {
 			t.Errorf("RedactURLsIn(%q)\n got  %q\n want %q", tt.in, got, tt.want)

@@ -114,10 +114,19 @@ func TestToolAcceptsDocumentExample(t *testing.T) {
 
 // TestToolHidesMCPURLTokens: a token in an MCP server URL is sent to the
 // vendor but appears in no preview, error result, journal entry or log line,
-// even when the vendor quotes the URL back.
+// even when the vendor quotes the URL back, with a scheme or without one (the
+// url field is not checked for one).
 func TestToolHidesMCPURLTokens(t *testing.T) {
 	const urlToken = "canary-url-token-7d1e"
-	const serverURL = "https://mcp.example/ws?workspace_id=w1&token=" + urlToken
+	for _, serverURL := range []string{
+		"https://mcp.example/ws?workspace_id=w1&token=" + urlToken,
+		"mcp.example/ws?workspace_id=w1&token=" + urlToken,
+	} {
+		t.Run(serverURL[:5], func(t *testing.T) { testToolHidesMCPURLToken(t, serverURL, urlToken) })
+	}
+}
+
+func testToolHidesMCPURLToken(t *testing.T, serverURL, urlToken string) {
 	// What the vendor answers, one per real call: an error quoting the URL, a
 	// 2xx without an id quoting it, and the created agent echoing it.
 	answers := []struct {
