@@ -167,6 +167,11 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	if err != nil {
 		return nil, Final, 0, fmt.Errorf("%s: bad request URL: %w", call.Provider, err)
 	}
+	// Without GetBody, the transport cannot send the body again on its own
+	// (HTTP/2 does after a stream reset, even once the vendor has the whole
+	// request): every send is an attempt counted and judged here, where a
+	// create without an id is never repeated once it may have arrived.
+	req.GetBody = nil
 	for k, vs := range out.Header {
 		req.Header[k] = append([]string(nil), vs...)
 	}
@@ -196,7 +201,10 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		} else {
 			why = "reading the response failed: " + scrubURLError(readErr).Error()
 		}
-		if success {
+		// A connection lost after the last byte of the answer (a missing
+		// final chunk, an overstated length) leaves a complete answer in
+		// hand: its agent id is not thrown away. A cut answer does not parse.
+		if success && (truncated || !namesAgent(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body})) {
 			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but %s", call.Provider, resp.StatusCode, why)
 		}
 		body = body[:min(int64(len(body)), limit)]
@@ -261,6 +269,12 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	}
 	ve := NewStatusError(call.Provider, in, "", "")
 	return nil, ve.Retry, ve.RetryAfter, ve
+}
+
+// namesAgent reports whether in parses as a created agent with an id.
+func namesAgent(parse func(*Incoming) (*Created, error), in *Incoming) bool {
+	c, err := safeParse(parse, in)
+	return err == nil && c != nil && c.AgentID != ""
 }
 
 // safeParse runs parse, turning a panic into an error: by then the vendor

@@ -304,6 +304,51 @@ func TestDoTimeoutAfterSendIsUnknown(t *testing.T) {
 	}
 }
 
+// TestDoKeepsACompleteAnswerOfALostConnection: a connection lost after the
+// last byte of a success answer leaves the agent's id in hand; a connection
+// lost inside the answer leaves the outcome unknown.
+func TestDoKeepsACompleteAnswerOfALostConnection(t *testing.T) {
+	const agent = `{"id":"agt_1","name":"n"}`
+	tests := []struct {
+		name, answer string
+		wantID       string
+	}{
+		{"no final chunk", fmt.Sprintf("Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n", len(agent), agent), "agt_1"},
+		{"overstated length", fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(agent)+10, agent), "agt_1"},
+		{"cut inside the answer", fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(agent), agent[:12]), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
+				conn, buf, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = buf.WriteString("HTTP/1.1 201 Created\r\nContent-Type: application/json\r\n" + tt.answer)
+				_ = buf.Flush()
+				conn.Close()
+			}}}
+			srv := httptest.NewServer(f)
+			defer srv.Close()
+			res, err := NewClient("agentmcp/test").Do(context.Background(), testCall(srv.URL, false))
+			if n := f.n.Load(); n != 1 {
+				t.Fatalf("the vendor got %d requests, want 1", n)
+			}
+			if tt.wantID != "" {
+				if err != nil || res.Created == nil || res.Created.AgentID != tt.wantID {
+					t.Fatalf("the answer named %s in full, but the call ended with %v", tt.wantID, err)
+				}
+				return
+			}
+			var u *UnknownOutcomeError
+			if !errors.As(err, &u) || !strings.Contains(err.Error(), "reading the response failed") {
+				t.Fatalf("err = %v (%T), want an unknown outcome", err, err)
+			}
+		})
+	}
+}
+
 func TestDoCapsResponseBytes(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(201)
