@@ -123,6 +123,7 @@ func TestBaseURL(t *testing.T) {
 	cases := map[string]bool{
 		"https://api.example.com/v1": true, "http://127.0.0.1:8080": true,
 		"ftp://x": false, "api.example.com": false, "https://h/v1?x=1": false, "https://u:p@h": false,
+		"https://h/v1?": false, "https://h/v1/#": false, "https://h?": false,
 	}
 	for v, ok := range cases {
 		_, err := BaseURL(MapEnv(map[string]string{"B": v}), "B", "https://d")

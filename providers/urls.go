@@ -21,7 +21,8 @@ func BaseURL(env Env, key, def string) (string, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", fmt.Errorf("%s%s: want an absolute http(s) URL such as %s", key, shown, def)
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+	// Even an empty one: "https://h/api?" would send to /api with the path as its query.
+	if strings.ContainsAny(raw, "?#") || u.User != nil {
 		return "", fmt.Errorf("%s%s: must not carry a query, fragment or user info", key, shown)
 	}
 	return raw, nil
