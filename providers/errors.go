@@ -44,6 +44,7 @@ type VendorError struct {
 	Message    string // the vendor's own message
 	RequestID  string
 	Hint       string // what the user can do, when we know
+	AgentID    string // an agent the failure still names, which may exist
 	Retry      Retry
 	RetryAfter time.Duration // vendor-requested wait, 0 when none
 }

@@ -324,6 +324,11 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		entry.Outcome, entry.Error = outcomeOf(err), msg
 		if ve, ok := providers.IsVendorError(err); ok {
 			entry.RequestID = ve.RequestID
+			if entry.AgentID == "" {
+				// The id a failure still names is journaled as such, not
+				// only inside a message that may be clipped.
+				entry.AgentID = ve.AgentID
+			}
 		}
 		a.record(entry, start, log)
 		log.Warn().Str("outcome", entry.Outcome).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("create failed")

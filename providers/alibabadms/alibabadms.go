@@ -354,15 +354,7 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 			ve.Message = "the call failed (Success is false) without a message"
 		}
 		classify(ve, resp.Header)
-		if id != "" {
-			// A failure that still names an agent (stored, then a later step
-			// failed) is not proof that none exists: keep the id in sight.
-			ve.Retry = providers.MaybeProcessed
-			if ve.Hint != "" {
-				ve.Hint += ". "
-			}
-			ve.Hint += "The answer still names agent " + id + " (Data.CustomAgentId): it may exist; look it up before creating it again"
-		}
+		namesAgent(ve, id)
 		return nil, ve
 	}
 	if id == "" {
@@ -399,9 +391,28 @@ func (p *Provider) gatewayError(resp *providers.Incoming) *providers.VendorError
 		if ve.Hint != "" {
 			ve.Hint += ". "
 		}
-		ve.Hint += "Diagnosis: " + recommend
+		// The vendor's text, clipped like its message.
+		ve.Hint += "Diagnosis: " + providers.Clip(recommend, maxRecommendRunes)
 	}
+	id, _ := jb.Data["CustomAgentId"].(string)
+	namesAgent(ve, id)
 	return ve
+}
+
+// maxRecommendRunes bounds the gateway's Recommend (a diagnosis URL) in a hint.
+const maxRecommendRunes = 300
+
+// namesAgent keeps in sight an agent that a failure still names (stored,
+// then a later step failed): the failure is no proof that none exists.
+func namesAgent(ve *providers.VendorError, id string) {
+	if id == "" {
+		return
+	}
+	ve.Retry, ve.AgentID = providers.MaybeProcessed, id
+	if ve.Hint != "" {
+		ve.Hint += ". "
+	}
+	ve.Hint += "The answer still names agent " + id + " (Data.CustomAgentId): it may exist; look it up before creating it again"
 }
 
 // classify sets the retry class and hint that the vendor's error code implies.

@@ -22,7 +22,10 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/journal/journaltest"
 	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/providers/providertest"
 	"github.com/agentmcp/agentmcp/schemas"
 	"github.com/agentmcp/agentmcp/tools"
 )
@@ -832,6 +835,12 @@ func TestParseErrors(t *testing.T) {
 		{"failure that names an agent keeps its id in sight", 200, nil,
 			`{"RequestId":"5E2B-15","Success":false,"ErrorCode":"InvalidParameter","ErrorMessage":"create schedule task failed","Data":{"CustomAgentId":"ca-created-123","Status":"NEW"}}`,
 			[]string{"code InvalidParameter", "still names agent ca-created-123 (Data.CustomAgentId)"}, "InvalidParameter", "5E2B-15", providers.MaybeProcessed, 0},
+		{"gateway error that names an agent keeps its id in sight", 400, nil,
+			`{"RequestId":"5E2B-20","Code":"InvalidParameter.ScheduleTaskConfig","Message":"schedule not saved","Data":{"CustomAgentId":"ca-kept-123"}}`,
+			[]string{"HTTP 400", "still names agent ca-kept-123 (Data.CustomAgentId)"}, "InvalidParameter.ScheduleTaskConfig", "5E2B-20", providers.MaybeProcessed, 0},
+		{"server error that names an agent keeps its id in sight", 500, nil,
+			`{"RequestId":"5E2B-21","Code":"InternalError","Message":"x","Data":{"CustomAgentId":"ca-kept-124"}}`,
+			[]string{"HTTP 500", "still names agent ca-kept-124"}, "InternalError", "5E2B-21", providers.MaybeProcessed, 0},
 		{"business error with a Data that is not an object", 200, nil,
 			`{"RequestId":"5E2B-16","Success":false,"ErrorCode":"InvalidParameter","ErrorMessage":"Specified parameter Name is not valid.","Data":""}`,
 			[]string{"code InvalidParameter: Specified parameter Name is not valid."}, "InvalidParameter", "5E2B-16", providers.Final, 0},
@@ -884,6 +893,23 @@ func TestParseErrors(t *testing.T) {
 		_, err := p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(body)})
 		if _, isVendor := providers.IsVendorError(err); err == nil || isVendor {
 			t.Errorf("2xx %s: err = %v, want a plain parse error", body, err)
+		}
+	}
+}
+
+// TestParseClipsRecommend: the gateway's Recommend is vendor text, bounded
+// like its message, in JSON and in XML errors.
+func TestParseClipsRecommend(t *testing.T) {
+	p := mustNew(t, nil)
+	long := "https://api.aliyun.com/troubleshoot?q=" + strings.Repeat("x", 100000)
+	for _, body := range []string{
+		`{"RequestId":"R","Code":"InvalidParameter","Message":"bad","Recommend":"` + long + `"}`,
+		`<Error><RequestId>R</RequestId><Code>InvalidParameter</Code><Message>bad</Message><Recommend>` + long + `</Recommend></Error>`,
+	} {
+		created, err := p.Parse(&providers.Incoming{Status: 400, Header: http.Header{}, Body: []byte(body)})
+		providertest.CheckParse(t, 400, created, err)
+		if err == nil || !strings.Contains(err.Error(), "Diagnosis: https://api.aliyun.com/troubleshoot?q=xxx") {
+			t.Errorf("the diagnosis is gone: %.300v", err)
 		}
 	}
 }
@@ -967,6 +993,41 @@ func TestPreviewHidesSecrets(t *testing.T) {
 		t.Errorf("preview URL = %s", pv.URL)
 	}
 
+}
+
+// TestToolJournalsTheAgentAFailureNames: an agent a failure still names is
+// journaled by its id, not only inside the message, which the journal clips
+// (a long name and a long vendor message come before it).
+func TestToolJournalsTheAgentAFailureNames(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"RequestId":"R-1","Success":false,"ErrorCode":"InternalError","ErrorMessage":"`+
+			strings.Repeat("内部错误", 250)+`","Data":{"CustomAgentId":"ca-stored-42"}}`)
+	}))
+	defer srv.Close()
+	env := providers.MapEnv(map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret, EnvEndpoint: srv.URL})
+	p, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jr := &journaltest.Recorder{}
+	tool, err := tools.New[Request](p, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Journal: jr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name = tool.Tool.Name
+	req.Params.Arguments = map[string]any{"Name": strings.Repeat("销售日报", 100)}
+	res, err := tool.Handler(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := json.Marshal(res); !res.IsError || !strings.Contains(string(b), "ca-stored-42") {
+		t.Fatalf("result = %s", shorten(string(b)))
+	}
+	outcomes := jr.Outcomes()
+	if len(outcomes) != 1 || outcomes[0].Outcome != journal.OutcomeUnknown || outcomes[0].AgentID != "ca-stored-42" {
+		t.Fatalf("journal = %+v, want one unknown outcome with agent id ca-stored-42", outcomes)
+	}
 }
 
 // TestToolDryRun runs the tool the server serves: schema validation counts
