@@ -2,8 +2,10 @@ package providers
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 )
 
@@ -87,6 +89,25 @@ func (c Credentials) Missing(specs []CredentialSpec) []CredentialSpec {
 	}
 	return out
 }
+
+// String names each credential and where it came from, never its value.
+func (c Credentials) String() string {
+	keys := make([]string, 0, len(c.values))
+	for k := range c.values {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for i, k := range keys {
+		keys[i] = fmt.Sprintf("%s:%s(%s)", k, c.values[k], c.sources[k])
+	}
+	return "{" + strings.Join(keys, " ") + "}"
+}
+
+// GoString keeps %#v from printing the values.
+func (c Credentials) GoString() string { return c.String() }
+
+// Format covers every verb, so that fmt does not print the maps.
+func (c Credentials) Format(f fmt.State, _ rune) { _, _ = io.WriteString(f, c.String()) }
 
 func (c *Credentials) set(key string, v Secret, src Source) {
 	if c.values == nil {

@@ -11,19 +11,33 @@ const Redacted = "[REDACTED]"
 // Secret holds a credential. Every way of printing it (fmt verbs, JSON, text
 // marshalling, zerolog's Stringer path) shows Redacted; only Reveal returns the
 // value, and it is called where a request is signed or a header is set.
-type Secret struct{ value string }
+//
+// The value sits behind a pointer: fmt cannot call the methods of a Secret in
+// an unexported field (of Credentials, say), and prints a pointer there as an
+// address, never what it points to.
+type Secret struct{ value *string }
 
 // NewSecret wraps a credential value.
-func NewSecret(v string) Secret { return Secret{value: v} }
+func NewSecret(v string) Secret {
+	if v == "" {
+		return Secret{}
+	}
+	return Secret{value: &v}
+}
 
 // Reveal returns the credential itself. Keep the result out of logs and errors.
-func (s Secret) Reveal() string { return s.value }
+func (s Secret) Reveal() string {
+	if s.value == nil {
+		return ""
+	}
+	return *s.value
+}
 
 // IsZero reports whether no value is set.
-func (s Secret) IsZero() bool { return s.value == "" }
+func (s Secret) IsZero() bool { return s.value == nil }
 
 func (s Secret) String() string {
-	if s.value == "" {
+	if s.value == nil {
 		return ""
 	}
 	return Redacted

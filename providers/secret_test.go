@@ -17,7 +17,8 @@ func TestSecretNeverPrints(t *testing.T) {
 	holder := struct {
 		Key Secret
 		P   *Secret
-	}{s, &s}
+		k   Secret // fmt cannot call its methods
+	}{s, &s, s}
 	b, _ := json.Marshal(holder)
 	txt, _ := s.MarshalText()
 	outputs := []string{
@@ -34,6 +35,20 @@ func TestSecretNeverPrints(t *testing.T) {
 	}
 	if NewSecret("").String() != "" || !NewSecret("").IsZero() {
 		t.Error("empty secret prints empty")
+	}
+}
+
+// TestCredentialsNeverPrint: fmt cannot ask a Secret inside an unexported
+// field to mask itself, nor Credentials in one.
+func TestCredentialsNeverPrint(t *testing.T) {
+	c := NewCredentials(SourceEnv, map[string]string{"api_key": canary, "org": canary + "-2"})
+	holder := struct{ c Credentials }{c}
+	out := fmt.Sprintf("%v %+v %#v %s %q | %v %+v %#v", c, c, c, c, c, holder, holder, holder)
+	if strings.Contains(out, canary) {
+		t.Errorf("secret leaked: %s", out)
+	}
+	if want := "{api_key:[REDACTED](env) org:[REDACTED](env)}"; c.String() != want {
+		t.Errorf("String() = %s, want %s", c, want)
 	}
 }
 
