@@ -176,8 +176,10 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		}
 	}
 	// Spaces around a pasted token would lock every caller out: Go trims
-	// them from the header a client sends.
-	if trimmed := strings.TrimSpace(token); trimmed != token {
+	// them from the header a client sends. An empty --http-token (an unset
+	// variable in a client's config) would hide its twin's token and serve
+	// without one.
+	if trimmed := strings.TrimSpace(token); trimmed != token || given["http-token"] {
 		if trimmed == "" {
 			errs = append(errs, fmt.Errorf("the HTTP token (--http-token or %s) is blank", envName("http-token")))
 		}
@@ -187,7 +189,11 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		return cfg, false, err
 	}
 	cfg.HTTPToken = providers.NewSecret(token)
-	cfg.Providers = splitList(providerList)
+	if cfg.Providers = splitList(providerList); len(cfg.Providers) == 0 {
+		// Given, but naming none (an empty variable in a script): serving
+		// every vendor instead would enable the ones meant to stay off.
+		return cfg, false, fmt.Errorf("--providers names no provider; known: %s", strings.Join(app.Slugs(), ", "))
+	}
 	cfg.AllowedOrigins = splitList(origins)
 	if cfg.ShutdownTimeout < 0 {
 		cfg.ShutdownTimeout = 0

@@ -87,8 +87,12 @@ func TestHTTPTokenFile(t *testing.T) {
 	if err != nil || cfg.HTTPToken.Reveal() != "tok-env" {
 		t.Errorf("padded token: err = %v, token trimmed: %v", err, cfg.HTTPToken.Reveal() == "tok-env")
 	}
-	if _, _, err := parseConfig([]string{"--http-token", "  "}, lookup(nil), &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "blank") {
-		t.Errorf("blank token: err = %v", err)
+	for _, args := range [][]string{{"--http-token", "  "}, {"--http-token", ""}, {"--http-token="}} {
+		// An empty flag must not hide its twin's token and serve without one.
+		env := lookup(map[string]string{"AGENTMCP_HTTP_TOKEN": "tok-env"})
+		if _, _, err := parseConfig(args, env, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "blank") {
+			t.Errorf("%q: err = %v, want a blank token refused", args, err)
+		}
 	}
 	// Two sources of the token: refused rather than one silently ignored.
 	for _, args := range [][]string{{"--http-token", "tok-flag"}, nil} {
@@ -105,6 +109,8 @@ func TestHTTPTokenFile(t *testing.T) {
 func TestBadInputIsAStartupError(t *testing.T) {
 	cases := map[string][]string{
 		"unknown provider":            {"--providers", "datagrid,openai"},
+		"no provider":                 {"--providers", " , "},
+		"empty provider list":         {"--providers", ""},
 		"non-loopback without token":  {"--transport", "http", "--addr", "0.0.0.0:8080"},
 		"bad timeout":                 {"--timeout", "soon"},
 		"positional argument":         {"serve"},
