@@ -375,6 +375,17 @@ func TestSessionRules(t *testing.T) {
 	if got := post(t, stateful.URL+MCPPath, nil, initBody).StatusCode; got != http.StatusOK {
 		t.Errorf("initialize without a session: %d, want 200", got)
 	}
+	// A DELETE ends no session without a session id, nor with one that is
+	// none (mcp-go answered 200 to both).
+	for hdr, want := range map[string]int{"": http.StatusBadRequest, "zzz": http.StatusNotFound} {
+		h := map[string]string{"Mcp-Protocol-Version": "2025-06-18"}
+		if hdr != "" {
+			h["Mcp-Session-Id"] = hdr
+		}
+		if got := send(t, http.MethodDelete, stateful.URL+MCPPath, h).StatusCode; got != want {
+			t.Errorf("DELETE with session id %q: %d, want %d", hdr, got, want)
+		}
+	}
 	modern := map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "ping"}
 	// mcp-go may refuse this bare request for its own reasons, never for a session.
 	if b, _ := io.ReadAll(post(t, stateful.URL+MCPPath, modern, ping).Body); strings.Contains(string(b), "Mcp-Session-Id header is required") {

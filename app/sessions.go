@@ -55,9 +55,10 @@ func (m *sessionIDs) Terminate(id string) (isNotAllowed bool, err error) {
 
 // check answers what mcp-go answers otherwise than the spec: 404 to a GET or
 // DELETE in an ended session (mcp-go asks Validate for a POST only, so a GET
-// would open a stream in it and a second DELETE succeed), and 400 to a POST
-// without a session id that is not initialize (mcp-go's 404 tells a client
-// its session ended and to initialize again). m may be nil (no sessions),
+// would open a stream in it and a second DELETE succeed) and to a DELETE of
+// an id that is no session, and 400 to a DELETE without a session id and to
+// a POST without one that is not initialize (mcp-go's 404 tells a client its
+// session ended and to initialize again). m may be nil (no sessions),
 // and then nothing is checked.
 func (m *sessionIDs) check(next http.Handler) http.Handler {
 	if m == nil {
@@ -72,6 +73,13 @@ func (m *sessionIDs) check(next http.Handler) http.Handler {
 		case id == "" && r.Method == http.MethodPost && !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) && !startsSession(r):
 			// Protocol 2026-07-28 has no sessions; its requests carry none.
 			http.Error(w, "Bad Request: Mcp-Session-Id header is required; send initialize first", http.StatusBadRequest)
+			return
+		case r.Method == http.MethodDelete && id == "" && !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)):
+			// mcp-go answers 200: a client would believe it ended a session.
+			http.Error(w, "Bad Request: Mcp-Session-Id header is required", http.StatusBadRequest)
+			return
+		case r.Method == http.MethodDelete && id != "" && !m.wellFormed(id):
+			http.Error(w, "Session not found", http.StatusNotFound)
 			return
 		}
 		next.ServeHTTP(w, r)
@@ -88,6 +96,13 @@ func startsSession(r *http.Request) bool {
 	body, err := readBody(r)
 	method, ok := methodOf(body)
 	return err != nil || !ok || method == string(mcp.MethodInitialize)
+}
+
+// wellFormed reports whether id could be a session of this server (any
+// server of the same build: ids are checked by their form).
+func (m *sessionIDs) wellFormed(id string) bool {
+	_, err := m.StatelessGeneratingSessionIdManager.Validate(id)
+	return err == nil
 }
 
 func (m *sessionIDs) isEnded(id string) bool {
