@@ -119,6 +119,7 @@ var vendorCases = map[string]vendorCase{
 type seenRequest struct {
 	Method string
 	Path   string
+	Query  string // raw, as sent
 	Header http.Header
 	Body   []byte
 }
@@ -137,7 +138,7 @@ type fakeAPI struct {
 func (f *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	f.mu.Lock()
-	f.seen = append(f.seen, seenRequest{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), Body: body})
+	f.seen = append(f.seen, seenRequest{Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), Body: body})
 	s := f.steps[min(len(f.seen), len(f.steps))-1]
 	f.mu.Unlock()
 	s(w, r, body)

@@ -38,6 +38,9 @@ func NewClient(userAgent string) *Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.MaxIdleConnsPerHost = 32
 	tr.ResponseHeaderTimeout = 0 // the call's context bounds the whole exchange
+	// No Accept-Encoding added behind the provider's back: a dry run shows
+	// every header sent, and an agent's answer is small.
+	tr.DisableCompression = true
 	return &Client{
 		HTTP: &http.Client{
 			Transport: tr,
