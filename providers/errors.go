@@ -53,7 +53,7 @@ func (e *VendorError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s rejected the request", e.Provider)
 	if e.Status != 0 {
-		fmt.Fprintf(&b, " (HTTP %d %s)", e.Status, http.StatusText(e.Status))
+		fmt.Fprintf(&b, " (%s)", strings.TrimSpace(fmt.Sprintf("HTTP %d %s", e.Status, http.StatusText(e.Status))))
 	}
 	// Vendor fields are clipped: the text reaches the model and the journal,
 	// and a vendor may echo a whole request (or worse) back in its message.

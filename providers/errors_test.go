@@ -24,6 +24,14 @@ func TestVendorErrorClipsVendorText(t *testing.T) {
 	}
 }
 
+func TestVendorErrorStatus(t *testing.T) {
+	for status, want := range map[int]string{400: "Datagrid rejected the request (HTTP 400 Bad Request)", 499: "Datagrid rejected the request (HTTP 499)", 0: "Datagrid rejected the request"} {
+		if got := (&VendorError{Provider: "Datagrid", Status: status}).Error(); got != want {
+			t.Errorf("status %d: %q, want %q", status, got, want)
+		}
+	}
+}
+
 func TestClip(t *testing.T) {
 	for _, tc := range []struct {
 		in   string
