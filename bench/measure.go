@@ -286,8 +286,40 @@ func (b *bench) http(r int, m metrics) error {
 			return err
 		}
 	}
+
+	// For context, not a target: the same 64-way load with a vendor that
+	// takes slowVendor to answer, as real ones do (and longer).
+	b.vendor.delay.Store(int64(slowVendor))
+	defer b.vendor.delay.Store(0)
+	loads := map[string]*load{}
+	for _, name := range []string{"floor", "agentmcp"} {
+		rn := run[name]
+		l, err := newLoad(rn.client, rn.srv, callParams(rn.tool, b.args), slowLevel)
+		if err != nil {
+			return fmt.Errorf("%s c=%d, slow vendor: %w", name, slowLevel, err)
+		}
+		defer l.close()
+		loads[name] = l
+	}
+	// Two slices each: a slice ends with calls that began before its end,
+	// 50 ms of waiting that shorter slices would weigh more.
+	for i := 0; i < 2; i++ {
+		for _, s := range b.order(r + i) {
+			loads[s.name].run(b.cfg.duration / 2)
+		}
+	}
+	for name, l := range loads {
+		m["tput/"+name+"/slow"], m["fail/"+name+"/slow"] = float64(l.ok)/l.elapsed.Seconds(), float64(l.failed)
+	}
 	return nil
 }
+
+// slowVendor is how long the vendor takes to answer in the slow-vendor load,
+// at concurrency slowLevel: less than any vendor's create takes.
+const (
+	slowVendor = 50 * time.Millisecond
+	slowLevel  = 64
+)
 
 // loadSlices is how many alternating pieces a throughput level is cut into.
 const loadSlices = 6

@@ -180,6 +180,14 @@ func (b *bench) report(out io.Writer, rounds []metrics, checks [][2]string, load
 	}
 	tw.Flush()
 
+	section(out, fmt.Sprintf("For context, not a target: HTTP throughput at c=%d when the vendor takes %s to answer (a real create takes longer)", slowLevel, slowVendor))
+	tw = table(out, "limit (c / vendor time)\tfloor\tagentmcp\tagentmcp/floor\tfailed floor\tfailed agentmcp")
+	fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f×\t%.0f\t%.0f\n", num(float64(slowLevel)/slowVendor.Seconds()),
+		num(med(rounds, key("tput/floor/slow"))), num(med(rounds, key("tput/agentmcp/slow"))),
+		med(rounds, func(m metrics) float64 { return m["tput/agentmcp/slow"] / m["tput/floor/slow"] }),
+		sum(rounds, "fail/floor/slow"), sum(rounds, "fail/agentmcp/slow"))
+	tw.Flush()
+
 	section(out, "Where the difference goes, HTTP: passthrough is agentmcp's server (tools/list, sessions, middleware) with the floor's tool handler;\n"+
 		"server CPU µs per call, and how much of agentmcp's extra CPU over the floor its server and its tool handler add")
 	tw = table(out, "concurrency\tpassthrough calls/s\tfailed\tpassthrough/floor\tagentmcp/passthrough\tCPU floor\tCPU passthrough\tCPU agentmcp\tadded by server\tadded by handler")

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/agentmcp/agentmcp/app"
 	"github.com/agentmcp/agentmcp/providers"
@@ -25,6 +26,7 @@ const dummyKey = "bench-key"
 type fakeVendor struct {
 	srv   *httptest.Server
 	count atomic.Int64
+	delay atomic.Int64 // how long it takes to answer, in ns; 0 answers at once
 }
 
 func startVendor() *fakeVendor {
@@ -42,6 +44,13 @@ func (v *fakeVendor) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))
 	_ = json.Unmarshal(body, &in)
+	if d := time.Duration(v.delay.Load()); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	n := v.count.Add(1)
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Request-Id", fmt.Sprintf("req_%08d", n))
