@@ -174,3 +174,21 @@ func TestNotQuiteWholeNumber(t *testing.T) {
 		t.Errorf("errs = %v", errs)
 	}
 }
+
+func TestWithoutValues(t *testing.T) {
+	raw := []byte(`{"a":{"b/c":1,"d":[1,"x",3]},"e":"f","big":12345678901234567890}`)
+	tests := []struct {
+		locs [][]string
+		want string
+	}{
+		{nil, string(raw)},
+		{[][]string{{"a", "b/c"}, {"a", "d", "1"}}, `{"a":{"d":[1,null,3]},"big":12345678901234567890,"e":"f"}`},
+		{[][]string{{"e"}, {"nope", "x"}, {"a", "d", "9"}, {}}, `{"a":{"b/c":1,"d":[1,"x",3]},"big":12345678901234567890}`},
+		{[][]string{{"nope"}}, string(raw)},
+	}
+	for _, tt := range tests {
+		if got := string(withoutValues(raw, tt.locs)); got != tt.want {
+			t.Errorf("withoutValues(%q)\n got  %s\n want %s", tt.locs, got, tt.want)
+		}
+	}
+}

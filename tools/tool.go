@@ -431,7 +431,7 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 // decoded, or nil), decodes them into in, reads dry_run, and runs the
 // provider's own checks.
 func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.FieldErrors) {
-	parsed, schemaErrs := a.validator.validate(raw, parsed)
+	parsed, schemaErrs, refused := a.validator.validate(raw, parsed)
 	if len(schemaErrs) > 0 {
 		// A provider may recognise a known wrong shape and say how to fix
 		// it, which beats the schema's generic complaint. Asked only once
@@ -455,7 +455,7 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 	}
 	// Invalid: decode strictly anyway, so the provider's own checks can add
 	// their more specific word on the fields the schema complained about.
-	if object, err := decodeStrict(raw, in); err != nil {
+	if object, err := decodeStrict(withoutValues(raw, refused), in); err != nil {
 		if !object {
 			return false, schemaErrs
 		}

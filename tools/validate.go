@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -62,32 +63,33 @@ func (v *validator) load() error {
 
 // validate checks args against the schema; parsed is args already decoded,
 // or nil to parse them here. It returns the decoded arguments, and no errors
-// when they satisfy the schema.
-func (v *validator) validate(args []byte, parsed any) (any, providers.FieldErrors) {
+// when they satisfy the schema; with errors, the locations of the values it
+// refused for their JSON type or as unknown keys (see withoutValues).
+func (v *validator) validate(args []byte, parsed any) (any, providers.FieldErrors, [][]string) {
 	if err := v.load(); err != nil {
-		return nil, providers.FieldErrors{{Message: "internal error: " + err.Error()}}
+		return nil, providers.FieldErrors{{Message: "internal error: " + err.Error()}}, nil
 	}
 	inst := parsed
 	if inst == nil {
 		var err error
 		if inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(args)); err != nil {
-			return nil, providers.FieldErrors{{Message: "arguments are not valid JSON: " + err.Error()}}
+			return nil, providers.FieldErrors{{Message: "arguments are not valid JSON: " + err.Error()}}, nil
 		}
 	}
 	err := v.schema.Validate(inst)
 	if err == nil {
-		return inst, nil
+		return inst, nil, nil
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return inst, providers.FieldErrors{{Message: err.Error()}}
+		return inst, providers.FieldErrors{{Message: err.Error()}}, nil
 	}
 	c := collector{v: v, allowed: map[string]string{}}
 	c.collect(ve)
 	if c.more > 0 {
 		c.out = append(c.out, providers.FieldError{More: c.more})
 	}
-	return inst, c.out
+	return inst, c.out, c.refused
 }
 
 // collector gathers the first providers.MaxListed violations and counts the
@@ -97,6 +99,17 @@ type collector struct {
 	out     providers.FieldErrors
 	more    int
 	allowed map[string]string // allowed keys by location, worked out once each
+	refused [][]string        // values of the wrong JSON type, and unknown keys
+}
+
+// maxRefused bounds collector.refused: past it, a strict decode may stop at
+// one of the values left in, which costs some provider messages, not safety.
+const maxRefused = 1000
+
+func (c *collector) refuse(loc []string) {
+	if len(c.refused) < maxRefused {
+		c.refused = append(c.refused, loc)
+	}
 }
 
 func (c *collector) add(field, format string, args ...any) {
@@ -124,8 +137,12 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		// Sorted, so the ones listed are the first in the order shown.
 		for _, p := range slices.Sorted(slices.Values(ap.Properties)) {
 			c.add(at+"/"+p, "unknown argument; allowed here: %s", allowed)
+			c.refuse(append(slices.Clone(e.InstanceLocation), p))
 		}
 		return
+	}
+	if _, ok := e.ErrorKind.(*kind.Type); ok {
+		c.refuse(e.InstanceLocation)
 	}
 	if len(c.out) >= providers.MaxListed {
 		c.more++ // before rendering the message, which is the costly part
@@ -166,6 +183,62 @@ func pointer(tokens []string) string {
 		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
 	}
 	return b.String()
+}
+
+// withoutValues returns raw less the values at locs: object members are
+// removed, list items become null. A provider's strict decode of arguments
+// the schema refused then never meets a value of the wrong type or an
+// unknown key: a custom unmarshaler refusing one stops the whole decode, and
+// the provider's checks would report every field after it as missing.
+func withoutValues(raw []byte, locs [][]string) []byte {
+	var doc any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if len(locs) == 0 || dec.Decode(&doc) != nil {
+		return raw
+	}
+	changed := false
+	for _, loc := range locs {
+		if len(loc) == 0 {
+			continue // the whole arguments: nothing would be left to check
+		}
+		parent := doc
+		for _, tok := range loc[:len(loc)-1] {
+			parent = childAt(parent, tok)
+		}
+		switch p := parent.(type) {
+		case map[string]any:
+			if _, ok := p[loc[len(loc)-1]]; ok {
+				delete(p, loc[len(loc)-1])
+				changed = true
+			}
+		case []any:
+			if i, err := strconv.Atoi(loc[len(loc)-1]); err == nil && i >= 0 && i < len(p) {
+				p[i], changed = nil, true
+			}
+		}
+	}
+	if !changed {
+		return raw
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+// childAt is the member or item tok of v, nil when there is none.
+func childAt(v any, tok string) any {
+	switch c := v.(type) {
+	case map[string]any:
+		return c[tok]
+	case []any:
+		if i, err := strconv.Atoi(tok); err == nil && i >= 0 && i < len(c) {
+			return c[i]
+		}
+	}
+	return nil
 }
 
 // dropNulls removes object members that are null where the schema declares
