@@ -42,6 +42,16 @@ func lintNode(at string, node any, out *[]string) {
 	if !isString {
 		*out = append(*out, fmt.Sprintf("%s: type must be a single string, got %v", at, s["type"]))
 	}
+	// Gemini refuses an enum anywhere but on a string.
+	if enum, has := s["enum"]; has {
+		values, _ := enum.([]any)
+		for _, v := range values {
+			if _, ok := v.(string); !ok || t != "string" {
+				*out = append(*out, fmt.Sprintf("%s: enum on type %s or of a non-string value %v", at, t, v))
+				break
+			}
+		}
+	}
 	switch t {
 	case "object":
 		props, ok := s["properties"].(map[string]any)

@@ -22,6 +22,8 @@ func TestLintFindsEachViolation(t *testing.T) {
 		{"additionalProperties true beside properties", `{"type":"object","properties":{"a":{"type":"string"}},"additionalProperties":true}`, "additionalProperties true beside"},
 		{"root not object", `{"type":"string"}`, "root: must be an object"},
 		{"boolean sub-schema", `{"type":"object","properties":{"a":true},"additionalProperties":false}`, "boolean or non-object"},
+		{"enum on an integer", `{"type":"object","properties":{"v":{"type":"integer","enum":[1]}},"additionalProperties":false}`, "enum on type integer"},
+		{"enum of a number on a string", `{"type":"object","properties":{"v":{"type":"string","enum":["a",1]}},"additionalProperties":false}`, "non-string value 1"},
 		{"required not declared", `{"type":"object","properties":{},"required":["x"],"additionalProperties":false}`, "required x is not a property"},
 	}
 	for _, c := range cases {

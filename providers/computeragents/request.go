@@ -67,9 +67,10 @@ func (b *Binary) UnmarshalJSON(data []byte) error {
 // PermissionSet is the subject-typed permission policy.
 type PermissionSet struct {
 	// Version is a number: the document shows the bare literal 1 and the SDK
-	// types it as the numeric literal type 1 (not "1"). enum [1] rather than
-	// const, which fewer clients accept.
-	Version       int        `json:"version,omitempty" jsonschema:"enum=1"`
+	// types it as the numeric literal type 1 (not "1"). Bounds rather than
+	// enum [1] or const: Gemini refuses an enum on anything but a string, and
+	// fewer clients accept const.
+	Version       int        `json:"version,omitempty" jsonschema:"minimum=1,maximum=1"`
 	SubjectType   string     `json:"subjectType,omitempty" jsonschema:"enum=agent,enum=human_user,enum=team"`
 	DefaultAccess string     `json:"defaultAccess,omitempty" jsonschema:"enum=full_access,enum=ask_for_permission,enum=read_only,enum=no_access"`
 	Resources     *Resources `json:"resources,omitempty"`

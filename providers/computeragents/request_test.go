@@ -109,7 +109,7 @@ func TestInputSchema(t *testing.T) {
 		`"enum":["gemini-3-flash-preview","gemini-3-pro-preview"]`,
 		`"enum":["agent","human_user","team"]`,
 		`"enum":["full_access","ask_for_permission","read_only","no_access"]`,
-		`"version":{"type":"integer","enum":[1]}`,
+		`"version":{"type":"integer","maximum":1,"minimum":1}`,
 		`"metadata":{"properties":{},"additionalProperties":true,"type":"object"`,
 		`"required":["path"]`,
 		"kimi-k2.6", "external:{providerType}:{urlEncodedModelId}", "Claude Code CLI", "Internal; omit.",
