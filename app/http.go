@@ -34,6 +34,7 @@ const MCPPath = "/mcp"
 type HTTPService struct {
 	cfg     Config
 	log     zerolog.Logger
+	server  *Server
 	mcp     *server.StreamableHTTPServer
 	streams streamSet
 	calls   callSet
@@ -54,7 +55,7 @@ func NewHTTPService(s *Server, cfg Config) *HTTPService {
 		sessions = newSessionIDs()
 		opts = append(opts, server.WithSessionIdManager(sessions), server.WithSessionIdleTTL(cfg.SessionIdleTimeout))
 	}
-	h := &HTTPService{cfg: cfg, log: s.Log, mcp: server.NewStreamableHTTPServer(s.MCP, opts...)}
+	h := &HTTPService{cfg: cfg, log: s.Log, server: s, mcp: server.NewStreamableHTTPServer(s.MCP, opts...)}
 	mux := http.NewServeMux()
 	inner := ignoreCancellations(sessions.check(h.trackStreams(h.mcp)), cfg.Stateless)
 	mux.Handle(MCPPath, h.calls.track(h.checkOrigin(h.checkToken(h.limitBody(inner)))))
@@ -96,6 +97,7 @@ func (h *HTTPService) Serve(ctx context.Context, ln net.Listener) error {
 	err := srv.Shutdown(sctx)
 	if errors.Is(err, context.DeadlineExceeded) {
 		h.log.Warn().Msg("shutdown grace period over: closing remaining connections")
+		h.server.AbortCalls()
 		_ = srv.Close()
 		err = nil
 		// Close cancels the calls still running but does not wait for them:

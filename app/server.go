@@ -35,14 +35,22 @@ type Server struct {
 	Journal *journal.Journal // nil when off
 	Log     zerolog.Logger
 
-	ending  chan struct{}
-	endOnce sync.Once
+	ending    chan struct{}
+	endOnce   sync.Once
+	abort     chan struct{}
+	abortOnce sync.Once
 }
 
 // EndSession tells in-flight calls the session is ending: a call cancelled
 // from now on finishes (bounded by the shutdown timeout) instead of aborting.
 func (s *Server) EndSession() {
 	s.endOnce.Do(func() { close(s.ending) })
+}
+
+// AbortCalls cuts off the vendor requests that calls cancelled earlier are
+// still following for their outcome: the server stops waiting for them.
+func (s *Server) AbortCalls() {
+	s.abortOnce.Do(func() { close(s.abort) })
 }
 
 // NewServer builds the MCP server for cfg. env supplies vendor settings and credentials.
@@ -60,7 +68,8 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		Logger:            log,
 		DrainTimeout:      cfg.ShutdownTimeout,
 	}
-	ending := make(chan struct{})
+	ending, abort := make(chan struct{}), make(chan struct{})
+	deps.Abort = abort
 	if cfg.Transport == TransportStdio {
 		// Over HTTP a cancelled request is a client that went away or gave
 		// up; shutdown there gives calls their grace period by itself.
@@ -117,7 +126,7 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 				return []mcp.ResourceContents{mcp.TextResourceContents{URI: JournalURI, MIMEType: "application/json", Text: string(b)}}, nil
 			})
 	}
-	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending}, nil
+	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending, abort: abort}, nil
 }
 
 // LogStartup writes one line naming the enabled tools and where each

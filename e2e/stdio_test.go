@@ -149,6 +149,18 @@ func TestStdioProgressOnRetry(t *testing.T) {
 	}
 }
 
+// TestStdioCancelDuringCreate: notifications/cancelled for a create the
+// vendor already has (a stop button, a client's own timeout) stops the call,
+// and the journal still gets the new agent's id.
+func TestStdioCancelDuringCreate(t *testing.T) {
+	v := newVendor(t)
+	v.delay = time.Second
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--journal", journalFile)
+	initialize(t, s.client, mcp.ProtocolVersion20250618)
+	cancelMidCreate(t, s.client, v, journalFile)
+}
+
 // TestStdioEndDuringCreate: a client that closes stdin while a create is in
 // flight (a desktop app quitting) does not cut the vendor call short: the
 // call finishes, the server exits, and the journal holds the agent's id.

@@ -77,8 +77,9 @@ type Call struct {
 	// from it (error texts are clipped later, and a clipped secret no longer
 	// matches), and in a created agent, whose id it leaves alone.
 	Redact func(string) string
-	// Stop, when closed, lets no new attempt start (the session or the
-	// server is ending); an attempt already sent runs to its end.
+	// Stop, when closed, lets no new attempt start (the call was cancelled,
+	// or the session or the server is ending); an attempt already sent runs
+	// to its end.
 	Stop <-chan struct{}
 }
 
@@ -104,7 +105,7 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 	}
 	for attempt := 1; ; attempt++ {
 		if stopped(call.Stop) {
-			why := errors.New("the session ended before the request was sent")
+			why := errors.New("the call was cancelled, or the session ended, before the request was sent")
 			if attempt == 1 {
 				return Result{}, &NotSentError{Provider: call.Provider, Cause: why}
 			}

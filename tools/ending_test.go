@@ -20,15 +20,18 @@ import (
 	"github.com/agentmcp/agentmcp/tools"
 )
 
-// TestCancelledCall: a client's cancellation aborts the vendor call, but a
-// cancellation that comes with the end of the session (stdin closed) lets the
-// call finish, within the drain timeout, so the journal gets its real outcome.
+// TestCancelledCall: a cancellation, by the client or with the end of the
+// session (stdin closed), stops the call, but a request the vendor already
+// has is followed to its answer, so the journal gets the agent's id: within
+// the drain timeout once the session ends, until the server aborts the calls
+// it stops waiting for, and at most for the call's timeout.
 func TestCancelledCall(t *testing.T) {
 	const (
 		noSession    = iota // no Ending channel (HTTP)
 		sessionOn           // the session goes on
 		endsInFlight        // the session ends once the vendor has the request
 		endedBefore         // the session ended before the call began
+		aborted             // after the cancellation, the server stops waiting (HTTP grace over)
 	)
 	for _, tc := range []struct {
 		name        string
@@ -39,8 +42,9 @@ func TestCancelledCall(t *testing.T) {
 		wantOutcome string
 		wantSent    bool
 	}{
-		{"client cancels: aborted", noSession, 0, time.Minute, false, journal.OutcomeUnknown, true},
-		{"client cancels while the session goes on: aborted", sessionOn, 10 * time.Second, time.Minute, false, journal.OutcomeUnknown, true},
+		{"client cancels: the answer is still read", noSession, 0, 300 * time.Millisecond, false, journal.OutcomeCreated, true},
+		{"client cancels while the session goes on: the answer is still read", sessionOn, 10 * time.Second, 300 * time.Millisecond, false, journal.OutcomeCreated, true},
+		{"client cancels, then the server stops waiting: aborted", aborted, 0, time.Minute, false, journal.OutcomeUnknown, true},
 		{"session ends: finishes", endsInFlight, 10 * time.Second, 300 * time.Millisecond, false, journal.OutcomeCreated, true},
 		{"session ends, vendor hangs: aborted after the drain", endsInFlight, 200 * time.Millisecond, time.Minute, false, journal.OutcomeUnknown, true},
 		{"cancelled before sending: nothing sent", sessionOn, 10 * time.Second, 0, true, journal.OutcomeNotSent, false},
@@ -72,7 +76,8 @@ func TestCancelledCall(t *testing.T) {
 			case sessionOn, endsInFlight:
 				sessionEnding = ending
 			}
-			tool := endingTool(t, srv.URL, jr, sessionEnding, tc.drain)
+			abort := make(chan struct{})
+			tool := endingTool(t, srv.URL, jr, sessionEnding, tc.drain, abort)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			if tc.cancelFirst {
@@ -88,6 +93,10 @@ func TestCancelledCall(t *testing.T) {
 						close(ending) // as the server does before mcp-go cancels
 					}
 					cancel()
+					if tc.session == aborted {
+						time.Sleep(50 * time.Millisecond) // the call goes on, then the server gives up
+						close(abort)
+					}
 				}()
 			}
 			var req mcp.CallToolRequest
@@ -136,7 +145,7 @@ func TestNoRetryAfterSessionEnded(t *testing.T) {
 	defer srv.Close()
 	jr := &journaltest.Recorder{}
 	ending := make(chan struct{})
-	tool := endingTool(t, srv.URL, jr, ending, 10*time.Second)
+	tool := endingTool(t, srv.URL, jr, ending, 10*time.Second, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() { <-first; close(ending); cancel() }() // as the server does when stdin closes
@@ -152,9 +161,47 @@ func TestNoRetryAfterSessionEnded(t *testing.T) {
 	}
 }
 
+// TestNoRetryAfterClientCancelled: a client that cancels while the call
+// waits to retry a 429 gets no second request sent; no agent was created.
+func TestNoRetryAfterClientCancelled(t *testing.T) {
+	var hits atomic.Int32
+	first := make(chan struct{}, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hits.Add(1) == 1 {
+			first <- struct{}{}
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_after_cancel","name":"n"}`)
+	}))
+	defer srv.Close()
+	jr := &journaltest.Recorder{}
+	tool := endingTool(t, srv.URL, jr, nil, 0, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() { <-first; cancel() }()
+	var req mcp.CallToolRequest
+	req.Params.Name = tool.Tool.Name
+	req.Params.Arguments = map[string]any{"name": "n"}
+	start := time.Now()
+	if _, err := tool.Handler(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	entries := jr.Outcomes()
+	if n := hits.Load(); n != 1 || len(entries) != 1 || entries[0].Outcome != journal.OutcomeFailed && entries[0].Outcome != journal.OutcomeNotSent {
+		t.Errorf("vendor got %d requests, journal %+v: want one request and no agent", n, entries)
+	}
+	if waited := time.Since(start); waited > time.Second {
+		t.Errorf("the call waited %s for a retry it would not send", waited)
+	}
+}
+
 // endingTool is create_agent_datagrid against the vendor at url, journaling
-// to jr, in a session that ends when ending closes (nil: no session).
-func endingTool(t *testing.T, url string, jr *journaltest.Recorder, ending <-chan struct{}, drain time.Duration) *tools.Tool {
+// to jr, in a session that ends when ending closes (nil: no session), in a
+// server that stops waiting for calls when abort closes.
+func endingTool(t *testing.T, url string, jr *journaltest.Recorder, ending <-chan struct{}, drain time.Duration, abort <-chan struct{}) *tools.Tool {
 	t.Helper()
 	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: url + "/v1"})
 	p, err := datagrid.New(env)
@@ -162,7 +209,7 @@ func endingTool(t *testing.T, url string, jr *journaltest.Recorder, ending <-cha
 		t.Fatal(err)
 	}
 	tool, err := tools.New(p, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 30 * time.Second,
-		Journal: jr, Logger: zerolog.Nop(), Ending: ending, DrainTimeout: drain})
+		Journal: jr, Logger: zerolog.Nop(), Ending: ending, DrainTimeout: drain, Abort: abort})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,11 +53,14 @@ type Deps struct {
 	Journal           Recorder      // nil: no journal
 	Logger            zerolog.Logger
 	// Ending is closed when the session is ending (stdin closed, or the
-	// server told to stop). A call whose request is cancelled after that is
-	// let finish, for up to DrainTimeout, so that its outcome reaches the
-	// journal rather than "unknown". nil: a cancelled request always aborts.
+	// server told to stop): calls start no new attempt, and one the vendor
+	// already has is followed for up to DrainTimeout, so that its outcome
+	// reaches the journal rather than "unknown". nil: no session ends.
 	Ending       <-chan struct{}
 	DrainTimeout time.Duration
+	// Abort, when closed, cuts off every vendor request still followed after
+	// its call was cancelled (the server stops waiting for calls).
+	Abort <-chan struct{}
 	// ProgressPause is a short wait after the last progress notification so the
 	// streamable HTTP transport delivers it before the result (mcp-go drops a
 	// trailing notification otherwise).
@@ -143,40 +146,49 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 	return tool, nil
 }
 
-// callContext bounds the vendor call by timeout and ties it to the request:
-// a client's cancellation aborts it. A request cancelled because the session
-// is ending does not: aborting a create midway leaves the agent unknown, so it
-// finishes, within DrainTimeout, and is journaled with its real outcome.
-func (a *adapter[T]) callContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
-	if a.deps.Ending == nil {
-		return context.WithTimeout(ctx, timeout)
-	}
+// callContext bounds the vendor call by timeout. A cancelled request (a
+// client that gave up or went away) or an ending session stops the call: no
+// attempt starts after it (stop closes). An attempt the vendor already has
+// is followed to its answer, since cutting it off would not undo the create,
+// only lose the new agent's id. That wait ends with the call's timeout, after
+// DrainTimeout once the session is ending, or at once when Abort closes.
+func (a *adapter[T]) callContext(ctx context.Context, timeout time.Duration) (context.Context, <-chan struct{}, func()) {
 	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	var (
-		mu    sync.Mutex
-		drain *time.Timer
-	)
-	stop := context.AfterFunc(ctx, func() {
-		select {
-		case <-a.deps.Ending:
-			if a.deps.DrainTimeout > 0 && a.deps.DrainTimeout < timeout {
-				mu.Lock()
-				drain = time.AfterFunc(a.deps.DrainTimeout, cancel)
-				mu.Unlock()
-			}
-		default:
-			cancel()
-		}
-	})
-	return callCtx, func() {
-		stop()
-		mu.Lock()
-		if drain != nil {
-			drain.Stop()
-		}
-		mu.Unlock()
-		cancel()
+	stop, done := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	stopAttempts := func() { once.Do(func() { close(stop) }) }
+	select {
+	case <-ctx.Done():
+		// Already so: closed before the first attempt can start.
+		stopAttempts()
+	case <-a.deps.Ending:
+		stopAttempts()
+	default:
 	}
+	go func() {
+		defer cancel()
+		cancelled, ending := ctx.Done(), a.deps.Ending
+		var drain <-chan time.Time
+		for {
+			select {
+			case <-done:
+				return
+			case <-a.deps.Abort:
+				return
+			case <-drain:
+				return
+			case <-cancelled:
+				cancelled = nil
+			case <-ending:
+				ending = nil
+				if a.deps.DrainTimeout > 0 && a.deps.DrainTimeout < timeout {
+					drain = time.After(a.deps.DrainTimeout)
+				}
+			}
+			stopAttempts()
+		}
+	}()
+	return callCtx, stop, func() { close(done); cancel() }
 }
 
 // dryRunDescription is the description of the argument every tool adds.
@@ -298,8 +310,8 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 
 	red := providers.NewRedactor(creds)
-	callCtx, cancel := a.callContext(ctx, timeout)
-	defer cancel()
+	callCtx, stop, release := a.callContext(ctx, timeout)
+	defer release()
 	progress := newProgress(ctx, req, a.deps.ProgressPause)
 	call := providers.Call{
 		Provider:   a.desc.Name,
@@ -310,7 +322,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(&in, creds, at) },
 		Parse:      a.p.Parse,
 		Redact:     red.Redact,
-		Stop:       a.deps.Ending,
+		Stop:       stop,
 		OnRetry: func(ev providers.RetryEvent) {
 			log.Warn().Int("attempt", ev.Attempt).Dur("wait", ev.Wait).Str("reason", red.Redact(ev.Reason)).Msg("retrying vendor call")
 			progress.send(float64(ev.Attempt), fmt.Sprintf("attempt %d failed (%s); retrying in %s", ev.Attempt, shorten(red.Redact(ev.Reason)), ev.Wait.Round(time.Millisecond)))
