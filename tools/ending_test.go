@@ -126,75 +126,51 @@ func TestCancelledCall(t *testing.T) {
 	}
 }
 
-// TestNoRetryAfterSessionEnded: a 429 means nothing was created; if the
-// session ends while the call waits to retry, the retry is not sent (the
-// client is gone) and the journal says no agent was created.
-func TestNoRetryAfterSessionEnded(t *testing.T) {
-	var hits atomic.Int32
-	first := make(chan struct{}, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hits.Add(1) == 1 {
-			first <- struct{}{}
-			w.Header().Set("Retry-After", "2")
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
+// TestNoRetryAfterCancellation: a 429 means nothing was created; if the
+// client cancels, or the session ends, while the call waits to retry, the
+// retry is not sent (no wait for it either) and the journal says no agent
+// was created.
+func TestNoRetryAfterCancellation(t *testing.T) {
+	for _, sessionEnds := range []bool{false, true} {
+		var hits atomic.Int32
+		first := make(chan struct{}, 1)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if hits.Add(1) == 1 {
+				first <- struct{}{}
+				w.Header().Set("Retry-After", "2")
+				w.WriteHeader(http.StatusTooManyRequests)
+				return
+			}
+			w.WriteHeader(http.StatusCreated)
+			_, _ = io.WriteString(w, `{"object":"agent","id":"agt_after_end","name":"n"}`)
+		}))
+		defer srv.Close()
+		jr := &journaltest.Recorder{}
+		ending := make(chan struct{})
+		tool := endingTool(t, srv.URL, jr, ending, 10*time.Second, nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() {
+			<-first
+			if sessionEnds {
+				close(ending) // as the server does when stdin closes
+			}
+			cancel()
+		}()
+		var req mcp.CallToolRequest
+		req.Params.Name = tool.Tool.Name
+		req.Params.Arguments = map[string]any{"name": "n"}
+		start := time.Now()
+		if _, err := tool.Handler(ctx, req); err != nil {
+			t.Fatal(err)
 		}
-		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_after_end","name":"n"}`)
-	}))
-	defer srv.Close()
-	jr := &journaltest.Recorder{}
-	ending := make(chan struct{})
-	tool := endingTool(t, srv.URL, jr, ending, 10*time.Second, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { <-first; close(ending); cancel() }() // as the server does when stdin closes
-	var req mcp.CallToolRequest
-	req.Params.Name = tool.Tool.Name
-	req.Params.Arguments = map[string]any{"name": "n"}
-	if _, err := tool.Handler(ctx, req); err != nil {
-		t.Fatal(err)
-	}
-	entries := jr.Outcomes()
-	if n := hits.Load(); n != 1 || len(entries) != 1 || entries[0].Outcome != journal.OutcomeFailed && entries[0].Outcome != journal.OutcomeNotSent {
-		t.Errorf("vendor got %d requests, journal %+v: want one request and no agent", n, entries)
-	}
-}
-
-// TestNoRetryAfterClientCancelled: a client that cancels while the call
-// waits to retry a 429 gets no second request sent; no agent was created.
-func TestNoRetryAfterClientCancelled(t *testing.T) {
-	var hits atomic.Int32
-	first := make(chan struct{}, 1)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hits.Add(1) == 1 {
-			first <- struct{}{}
-			w.Header().Set("Retry-After", "2")
-			w.WriteHeader(http.StatusTooManyRequests)
-			return
+		entries := jr.Outcomes()
+		if n := hits.Load(); n != 1 || len(entries) != 1 || entries[0].Outcome != journal.OutcomeFailed && entries[0].Outcome != journal.OutcomeNotSent {
+			t.Errorf("session ends %v: vendor got %d requests, journal %+v: want one request and no agent", sessionEnds, n, entries)
 		}
-		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_after_cancel","name":"n"}`)
-	}))
-	defer srv.Close()
-	jr := &journaltest.Recorder{}
-	tool := endingTool(t, srv.URL, jr, nil, 0, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go func() { <-first; cancel() }()
-	var req mcp.CallToolRequest
-	req.Params.Name = tool.Tool.Name
-	req.Params.Arguments = map[string]any{"name": "n"}
-	start := time.Now()
-	if _, err := tool.Handler(ctx, req); err != nil {
-		t.Fatal(err)
-	}
-	entries := jr.Outcomes()
-	if n := hits.Load(); n != 1 || len(entries) != 1 || entries[0].Outcome != journal.OutcomeFailed && entries[0].Outcome != journal.OutcomeNotSent {
-		t.Errorf("vendor got %d requests, journal %+v: want one request and no agent", n, entries)
-	}
-	if waited := time.Since(start); waited > time.Second {
-		t.Errorf("the call waited %s for a retry it would not send", waited)
+		if waited := time.Since(start); waited > time.Second {
+			t.Errorf("session ends %v: the call waited %s for a retry it would not send", sessionEnds, waited)
+		}
 	}
 }
 
