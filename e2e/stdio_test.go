@@ -18,72 +18,84 @@ import (
 	"github.com/agentmcp/agentmcp/journal"
 )
 
-// TestStdio drives the binary over stdio in both protocol eras: list tools,
-// refuse bad input, dry-run, create; stdout carries JSON-RPC only and the key
-// appears in no stream, log file, journal or result.
+// TestStdio drives the binary over stdio in both protocol eras, logging to a
+// file and to stderr (the desktop clients' default): list tools, refuse bad
+// input, dry-run, create; stdout carries JSON-RPC only and the key appears in
+// no stream, log, journal or result.
 func TestStdio(t *testing.T) {
 	for _, era := range []string{mcp.ProtocolVersion20250618, ""} {
-		t.Run("protocol "+era, func(t *testing.T) {
-			v := newVendor(t)
-			dir := t.TempDir()
-			logFile, journalFile := filepath.Join(dir, "agentmcp.log"), filepath.Join(dir, "journal.jsonl")
-			s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"),
-				"--log-file", logFile, "--log-level", "debug", "--journal", journalFile)
-			initialize(t, s.client, era)
+		for _, toFile := range []bool{true, false} {
+			t.Run(fmt.Sprintf("protocol %s, log file %v", era, toFile), func(t *testing.T) { testStdio(t, era, toFile) })
+		}
+	}
+}
 
-			list, err := s.client.ListTools(context.Background(), mcp.ListToolsRequest{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(list.Tools) < 2 {
-				t.Fatalf("tools = %d", len(list.Tools))
-			}
+func testStdio(t *testing.T, era string, toFile bool) {
+	v := newVendor(t)
+	dir := t.TempDir()
+	logFile, journalFile := filepath.Join(dir, "agentmcp.log"), filepath.Join(dir, "journal.jsonl")
+	args := []string{"--log-level", "debug", "--journal", journalFile}
+	if toFile {
+		args = append(args, "--log-file", logFile)
+	}
+	s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), args...)
+	initialize(t, s.client, era)
 
-			bad := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": 7, "nope": true})
-			if !bad.IsError || !strings.Contains(textOf(bad), "/nope: unknown argument") {
-				t.Errorf("bad input: %s", textOf(bad))
-			}
-			dry := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": "Preview", "dry_run": true})
-			if dry.IsError || structured(t, dry)["dry_run"] != true {
-				t.Errorf("dry run: %s", textOf(dry))
-			}
-			res := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": "Real", "system_prompt": "secret prompt body"})
-			if res.IsError {
-				t.Fatalf("create: %s", textOf(res))
-			}
-			if got := structured(t, res)["agent_id"]; got != "agt_0001" {
-				t.Errorf("agent_id = %v", got)
-			}
-			if v.count() != 1 || v.keys[0] != canary {
-				t.Errorf("vendor saw %d requests", v.count())
-			}
-			s.stdin.Close()
-			time.Sleep(200 * time.Millisecond)
+	list, err := s.client.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Tools) < 2 {
+		t.Fatalf("tools = %d", len(list.Tools))
+	}
 
-			sc := bufio.NewScanner(strings.NewReader(s.stdout.String()))
-			sc.Buffer(make([]byte, 1<<20), 1<<20)
-			for sc.Scan() {
-				var msg struct {
-					JSONRPC string `json:"jsonrpc"`
-				}
-				if err := json.Unmarshal(sc.Bytes(), &msg); err != nil || msg.JSONRPC != "2.0" {
-					t.Errorf("stdout line is not JSON-RPC: %.200q", sc.Text())
-				}
-			}
-			for where, text := range map[string]string{
-				"stdout": s.stdout.String(), "stderr": s.stderr.String(),
-				"log file": readFile(t, logFile), "journal": readFile(t, journalFile),
-				"results": textOf(bad) + textOf(dry) + textOf(res),
-			} {
-				assertNoCanary(t, where, text)
-			}
-			if strings.Contains(readFile(t, journalFile), "secret prompt body") || strings.Contains(readFile(t, logFile), "secret prompt body") {
-				t.Error("prompt bodies must stay out of the journal and logs")
-			}
-			if !strings.Contains(readFile(t, logFile), "create_agent_datagrid") {
-				t.Error("log file has no tool log line")
-			}
-		})
+	bad := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": 7, "nope": true})
+	if !bad.IsError || !strings.Contains(textOf(bad), "/nope: unknown argument") {
+		t.Errorf("bad input: %s", textOf(bad))
+	}
+	dry := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": "Preview", "dry_run": true})
+	if dry.IsError || structured(t, dry)["dry_run"] != true {
+		t.Errorf("dry run: %s", textOf(dry))
+	}
+	res := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": "Real", "system_prompt": "secret prompt body"})
+	if res.IsError {
+		t.Fatalf("create: %s", textOf(res))
+	}
+	if got := structured(t, res)["agent_id"]; got != "agt_0001" {
+		t.Errorf("agent_id = %v", got)
+	}
+	if v.count() != 1 || v.keys[0] != canary {
+		t.Errorf("vendor saw %d requests", v.count())
+	}
+	s.stdin.Close()
+	time.Sleep(200 * time.Millisecond)
+
+	sc := bufio.NewScanner(strings.NewReader(s.stdout.String()))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var msg struct {
+			JSONRPC string `json:"jsonrpc"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &msg); err != nil || msg.JSONRPC != "2.0" {
+			t.Errorf("stdout line is not JSON-RPC: %.200q", sc.Text())
+		}
+	}
+	logs := s.stderr.String()
+	if toFile {
+		logs = readFile(t, logFile)
+	}
+	for where, text := range map[string]string{
+		"stdout": s.stdout.String(), "stderr": s.stderr.String(),
+		"logs": logs, "journal": readFile(t, journalFile),
+		"results": textOf(bad) + textOf(dry) + textOf(res),
+	} {
+		assertNoCanary(t, where, text)
+	}
+	if strings.Contains(readFile(t, journalFile), "secret prompt body") || strings.Contains(logs, "secret prompt body") {
+		t.Error("prompt bodies must stay out of the journal and logs")
+	}
+	if !strings.Contains(logs, "agentmcp started") || !strings.Contains(logs, "create_agent_datagrid") {
+		t.Errorf("the logs (file %v) lack the startup or a tool line:\n%s", toFile, logs)
 	}
 }
 
