@@ -119,6 +119,8 @@ func TestRefusalNamesOnlyRealProblems(t *testing.T) {
 			[]string{"/binary/flags: unknown argument"}, []string{"/binary/path", "/name", "/model"}},
 		{"computer_agents", `{"name":"Support bot","model":"claude-sonnet-4-5","metadata":"team=support"}`,
 			[]string{"/metadata"}, []string{"/name", "/model"}},
+		{"everruns", `{"name":"n","system_prompt":"p","id":""}`, []string{"/id: is empty: leave id out"}, []string{"/name"}},
+		{"computer_agents", `{"name":"n","model":"claude-sonnet-4-5","id":""}`, []string{"/id: is empty: leave id out"}, []string{"/name"}},
 		{"everruns", `{"name":"n","system_prompt":"p","capabilities":[{"config":"tz=UTC","ref":"current_time"}]}`,
 			[]string{"/capabilities/0/config"}, []string{"/capabilities/0/ref"}},
 		{"datagol", `{"name":"A","description":"d","prompt":"p","isPublished":false,"uiMetadata":{},"configs":{"connectors":[{"id":"k1","type":"KNOWLEDGE_BASE","data":{"id":"k1","latestRun":"none"}}]}}`,

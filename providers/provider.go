@@ -184,3 +184,15 @@ func DecodeObject(b []byte, m *map[string]any) error {
 	dec.UseNumber()
 	return dec.Decode(m)
 }
+
+// EmptyString reports whether the arguments raw give key as "": models send
+// that for an optional field they mean to leave out, and a field whose
+// value is then refused should say to leave it out.
+func EmptyString(raw []byte, key string) bool {
+	var args map[string]json.RawMessage
+	if json.Unmarshal(raw, &args) != nil {
+		return false
+	}
+	v, ok := args[key]
+	return ok && string(bytes.TrimSpace(v)) == `""`
+}

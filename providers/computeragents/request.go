@@ -151,16 +151,21 @@ func labelProblem(label string) string {
 	return fmt.Sprintf(`must be an object {"path": "...", "args": [...]}, not the string %q: the vendor page shows "Claude Code CLI" as a label, not a value; usually omit binary`, label)
 }
 
-// Precheck gives the document's label form of binary its own message: the
-// schema's "got string, want object" does not say what to send instead. The
-// tool asks it when schema validation refuses the arguments.
+// Precheck gives the document's label form of binary its own message (the
+// schema's "got string, want object" does not say what to send instead), and
+// an empty id the advice to leave it out. The tool asks it when schema
+// validation refuses the arguments.
 func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
+	var errs providers.FieldErrors
+	if providers.EmptyString(raw, "id") {
+		errs.Add("/id", "is empty: leave id out to let the server choose one")
+	}
 	var args struct {
 		Binary json.RawMessage `json:"binary"`
 	}
 	var label string
 	if json.Unmarshal(raw, &args) != nil || len(args.Binary) == 0 || args.Binary[0] != '"' || json.Unmarshal(args.Binary, &label) != nil {
-		return nil
+		return errs
 	}
-	return providers.FieldErrors{{Field: "/binary", Message: labelProblem(label)}}
+	return append(errs, providers.FieldError{Field: "/binary", Message: labelProblem(label)})
 }

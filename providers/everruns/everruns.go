@@ -109,6 +109,16 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 	return errs
 }
 
+// Precheck gives an empty id its own advice: the schema's pattern alone
+// reads as a demand to make one up. The tool asks it when schema validation
+// refuses the arguments.
+func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
+	if providers.EmptyString(raw, "id") {
+		return providers.FieldErrors{{Field: "/id", Message: "is empty: leave id out to have one generated, or give agent_ followed by 32 lowercase hex digits"}}
+	}
+	return nil
+}
+
 // idProblem explains why id is not agent_ + 32 lowercase hex digits, or
 // returns "" when it is. It counts the digits because the document's own
 // example is one short, a mistake that is hard to see.
