@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 		return 0
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "agentmcp:", err)
+		fmt.Fprintln(stderr, "agentmcp:", withSources(err, cfg.FromEnv))
 		return 2
 	}
 	if showVersion {

@@ -159,14 +159,15 @@ func TestVersionIgnoresServingSettings(t *testing.T) {
 // A setting from the environment that the server refuses is named as the
 // user wrote it, beside the flag the message speaks of.
 func TestErrorsNameTheEnvironmentVariable(t *testing.T) {
-	for env, want := range map[string]string{
-		"AGENTMCP_TRANSPORT": "--transport came from AGENTMCP_TRANSPORT",
-		"AGENTMCP_PROVIDERS": "--providers came from AGENTMCP_PROVIDERS",
+	for _, tt := range []struct{ env, value, want string }{
+		{"AGENTMCP_TRANSPORT", "bogus", "--transport came from AGENTMCP_TRANSPORT"},
+		{"AGENTMCP_PROVIDERS", "bogus", "--providers came from AGENTMCP_PROVIDERS"},
+		{"AGENTMCP_PROVIDERS", " , ", "--providers came from AGENTMCP_PROVIDERS"}, // refused while parsing
 	} {
 		var stderr bytes.Buffer
-		code := run(context.Background(), nil, lookup(map[string]string{env: "bogus", "AGENTMCP_JOURNAL": "off"}), strings.NewReader(""), &bytes.Buffer{}, &stderr)
-		if code == 0 || !strings.Contains(stderr.String(), want) {
-			t.Errorf("%s=bogus: exit %d, stderr %q; want %q", env, code, stderr.String(), want)
+		code := run(context.Background(), nil, lookup(map[string]string{tt.env: tt.value, "AGENTMCP_JOURNAL": "off"}), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+		if code == 0 || !strings.Contains(stderr.String(), tt.want) {
+			t.Errorf("%s=%q: exit %d, stderr %q; want %q", tt.env, tt.value, code, stderr.String(), tt.want)
 		}
 	}
 	var stderr bytes.Buffer

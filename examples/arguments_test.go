@@ -108,6 +108,11 @@ func TestArguments(t *testing.T) {
 				}
 				t.Skipf("%s%s is not registered yet; %s is checked as soon as it is", tools.Prefix, slug, path)
 			}
+			// Copied for a real call, an id would be sent again each time:
+			// Everruns replaces the agent that has it.
+			if _, ok := args["id"]; ok {
+				t.Errorf("%s carries an id: leave it out, and the server (or the vendor) gives each create its own", path)
+			}
 			args["dry_run"] = true
 			req := mcp.CallToolRequest{}
 			req.Params.Name = tools.Prefix + slug

@@ -152,9 +152,10 @@ func checkConfig(t *testing.T, c clientConfig) {
 			}
 		}
 	}
-	// The configured values parse: the server reads its environment before --version.
-	if code, stdout, stderr := runServer(t, twins, append(append([]string{}, s.Args...), "--version")...); code != 0 {
-		t.Errorf("agentmcp %s --version with %v exited %d: %s%s", strings.Join(s.Args, " "), twins, code, stdout, stderr)
+	// The server starts as configured, then exits when stdin (empty) ends.
+	args := append(append([]string{}, s.Args...), "--journal", "off")
+	if code, stdout, stderr := runServer(t, twins, args...); code != 0 || stdout != "" || !strings.Contains(stderr, "agentmcp started") {
+		t.Errorf("agentmcp %s with %v exited %d: %s%s", strings.Join(args, " "), twins, code, stdout, stderr)
 	}
 
 	// Every credential of every registered provider can be given.
