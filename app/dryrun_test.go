@@ -119,6 +119,12 @@ func TestRefusalNamesOnlyRealProblems(t *testing.T) {
 			[]string{"/binary/flags: unknown argument"}, []string{"/binary/path", "/name", "/model"}},
 		{"computer_agents", `{"name":"Support bot","model":"claude-sonnet-4-5","metadata":"team=support"}`,
 			[]string{"/metadata"}, []string{"/name", "/model"}},
+		// A value of the wrong type is the schema's to word, not blank.
+		{"computer_agents", `{"name":123,"model":7,"enabledSkills":[1],"binary":{"path":5}}`,
+			[]string{"/name: got number, want string", "/model: got number, want string", "/enabledSkills/0: got number, want string", "/binary/path: got number, want string"},
+			[]string{}},
+		{"datagol", `{"name":5,"description":"d","prompt":"p","isPublished":false,"uiMetadata":{},"configs":{}}`,
+			[]string{"/name: got number, want string"}, []string{}},
 		{"everruns", `{"name":"n","system_prompt":"p","id":""}`, []string{"/id: is empty: leave id out"}, []string{"/name"}},
 		{"computer_agents", `{"name":"n","model":"claude-sonnet-4-5","id":""}`, []string{"/id: is empty: leave id out"}, []string{"/name"}},
 		{"everruns", `{"name":"n","system_prompt":"p","capabilities":[{"config":"tz=UTC","ref":"current_time"}]}`,
@@ -148,6 +154,9 @@ func TestRefusalNamesOnlyRealProblems(t *testing.T) {
 			if strings.Contains(text, "- "+n+":") {
 				t.Errorf("%s %s: the refusal names %s, which was given right:\n%s", tt.slug, tt.args, n, text)
 			}
+		}
+		if strings.Contains(text, "must not be blank") {
+			t.Errorf("%s %s: the refusal calls a given field blank:\n%s", tt.slug, tt.args, text)
 		}
 	}
 }

@@ -467,6 +467,12 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 	}
 	// Invalid: decode strictly anyway, so the provider's own checks can add
 	// their more specific word on the fields the schema complained about.
+	// A value removed for its type reads as blank to the provider's checks:
+	// the schema's "got number, want string" stays the word on it.
+	var removed providers.FieldErrors
+	for _, loc := range refused {
+		removed = append(removed, providers.FieldError{Field: pointer(loc)})
+	}
 	if object, err := decodeStrict(withoutValues(raw, refused), in); err != nil {
 		if !object {
 			return false, schemaErrs
@@ -474,9 +480,9 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 		// Some values did not fit their fields, and in holds the rest: the
 		// provider's checks still speak for the fields the schema let
 		// through, so that one answer names every problem.
-		return false, append(schemaErrs, notUnder(a.p.Check(in).Capped(providers.MaxListed), schemaErrs)...)
+		return false, append(schemaErrs, notUnder(notUnder(a.p.Check(in), removed).Capped(providers.MaxListed), schemaErrs)...)
 	}
-	checkErrs := a.p.Check(in).Capped(providers.MaxListed)
+	checkErrs := notUnder(a.p.Check(in), removed).Capped(providers.MaxListed)
 	// The provider's word on a field is more specific than the schema's
 	// (e.g. "31 hex digits" beats "does not match pattern"): keep it, and the
 	// schema's errors on every other field.
