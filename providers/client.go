@@ -278,6 +278,9 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 // namesAgent reports whether in parses as a created agent with an id.
 func namesAgent(parse func(*Incoming) (*Created, error), in *Incoming) bool {
 	c, err := safeParse(parse, in)
+	if ve, ok := IsVendorError(err); ok && ve.AgentID != "" {
+		return true // a whole failure answer that still names an agent
+	}
 	return err == nil && c != nil && c.AgentID != ""
 }
 

@@ -399,8 +399,12 @@ func (p *Provider) gatewayError(resp *providers.Incoming) *providers.VendorError
 	return ve
 }
 
-// maxRecommendRunes bounds the gateway's Recommend (a diagnosis URL) in a hint.
-const maxRecommendRunes = 300
+// maxRecommendRunes bounds the gateway's Recommend (a diagnosis URL) in a
+// hint, maxAgentIDRunes an agent id a failure names (ids are short).
+const (
+	maxRecommendRunes = 300
+	maxAgentIDRunes   = 200
+)
 
 // namesAgent keeps in sight an agent that a failure still names (stored,
 // then a later step failed): the failure is no proof that none exists.
@@ -408,6 +412,7 @@ func namesAgent(ve *providers.VendorError, id string) {
 	if id == "" {
 		return
 	}
+	id = providers.Clip(id, maxAgentIDRunes) // vendor text, bounded like the rest
 	ve.Retry, ve.AgentID = providers.MaybeProcessed, id
 	if ve.Hint != "" {
 		ve.Hint += ". "

@@ -912,6 +912,15 @@ func TestParseClipsRecommend(t *testing.T) {
 			t.Errorf("the diagnosis is gone: %.300v", err)
 		}
 	}
+	// So is an agent id a failure names, in a 200 body and in an error.
+	id := "ca-" + strings.Repeat("x", 100000)
+	for status, body := range map[int]string{
+		200: `{"RequestId":"R","Success":false,"ErrorCode":"InternalError","ErrorMessage":"x","Data":{"CustomAgentId":"` + id + `"}}`,
+		500: `{"RequestId":"R","Code":"InternalError","Message":"x","Data":{"CustomAgentId":"` + id + `"}}`,
+	} {
+		created, err := p.Parse(&providers.Incoming{Status: status, Header: http.Header{}, Body: []byte(body)})
+		providertest.CheckParse(t, status, created, err)
+	}
 }
 
 // The agent exists once Data.CustomAgentId is there: an odd JSON type in
@@ -997,36 +1006,51 @@ func TestPreviewHidesSecrets(t *testing.T) {
 
 // TestToolJournalsTheAgentAFailureNames: an agent a failure still names is
 // journaled by its id, not only inside the message, which the journal clips
-// (a long name and a long vendor message come before it).
+// (a long name and a long vendor message come before it); also when the
+// connection drops after the whole answer arrived.
 func TestToolJournalsTheAgentAFailureNames(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, `{"RequestId":"R-1","Success":false,"ErrorCode":"InternalError","ErrorMessage":"`+
-			strings.Repeat("内部错误", 250)+`","Data":{"CustomAgentId":"ca-stored-42"}}`)
-	}))
-	defer srv.Close()
-	env := providers.MapEnv(map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret, EnvEndpoint: srv.URL})
-	p, err := New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jr := &journaltest.Recorder{}
-	tool, err := tools.New[Request](p, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Journal: jr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req mcp.CallToolRequest
-	req.Params.Name = tool.Tool.Name
-	req.Params.Arguments = map[string]any{"Name": strings.Repeat("销售日报", 100)}
-	res, err := tool.Handler(context.Background(), req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b, _ := json.Marshal(res); !res.IsError || !strings.Contains(string(b), "ca-stored-42") {
-		t.Fatalf("result = %s", shorten(string(b)))
-	}
-	outcomes := jr.Outcomes()
-	if len(outcomes) != 1 || outcomes[0].Outcome != journal.OutcomeUnknown || outcomes[0].AgentID != "ca-stored-42" {
-		t.Fatalf("journal = %+v, want one unknown outcome with agent id ca-stored-42", outcomes)
+	answer := `{"RequestId":"R-1","Success":false,"ErrorCode":"InternalError","ErrorMessage":"` +
+		strings.Repeat("内部错误", 250) + `","Data":{"CustomAgentId":"ca-stored-42"}}`
+	for _, drop := range []bool{false, true} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			if !drop {
+				_, _ = io.WriteString(w, answer)
+				return
+			}
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(answer)+10, answer)
+			_ = buf.Flush()
+			conn.Close()
+		}))
+		defer srv.Close()
+		env := providers.MapEnv(map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret, EnvEndpoint: srv.URL})
+		p, err := New(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jr := &journaltest.Recorder{}
+		tool, err := tools.New[Request](p, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Journal: jr})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var req mcp.CallToolRequest
+		req.Params.Name = tool.Tool.Name
+		req.Params.Arguments = map[string]any{"Name": strings.Repeat("销售日报", 100)}
+		res, err := tool.Handler(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := json.Marshal(res); !res.IsError || !strings.Contains(string(b), "ca-stored-42") {
+			t.Fatalf("connection dropped %v: result = %s", drop, shorten(string(b)))
+		}
+		outcomes := jr.Outcomes()
+		if len(outcomes) != 1 || outcomes[0].Outcome != journal.OutcomeUnknown || outcomes[0].AgentID != "ca-stored-42" {
+			t.Fatalf("connection dropped %v: journal = %+v, want one unknown outcome with agent id ca-stored-42", drop, outcomes)
+		}
 	}
 }
 
