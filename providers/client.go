@@ -41,6 +41,13 @@ func NewClient(userAgent string) *Client {
 	// No Accept-Encoding added behind the provider's back: a dry run shows
 	// every header sent, and an agent's answer is small.
 	tr.DisableCompression = true
+	// HTTP/1.1 only. Go's HTTP/2 transport sends a request again by itself
+	// after some stream resets, even once the vendor has all of it; without
+	// GetBody it still does for a request with no body (Alibaba's). HTTP/1.1
+	// never sends a POST twice: every send is an attempt judged here.
+	var protocols http.Protocols
+	protocols.SetHTTP1(true)
+	tr.Protocols = &protocols
 	return &Client{
 		HTTP: &http.Client{
 			Transport: tr,
