@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -112,11 +113,10 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 	}
 	for attempt := 1; ; attempt++ {
 		if stopped(call.Stop) {
-			why := errors.New("the call was cancelled, or the session ended, before the request was sent")
 			if attempt == 1 {
-				return Result{}, &NotSentError{Provider: call.Provider, Cause: why}
+				return Result{}, &NotSentError{Provider: call.Provider, Cause: errors.New("the call was cancelled, or the session ended, before the request was sent")}
 			}
-			return Result{Attempts: attempt - 1}, c.giveUp(call, maybe, fmt.Errorf("gave up after %d attempts: %w", attempt-1, why), last)
+			return Result{Attempts: attempt - 1}, c.giveUp(call, maybe, errStoppedBeforeRetry(attempt-1), last)
 		}
 		at := Attempt{Number: attempt, Time: c.now().UTC(), Nonce: nonce()}
 		out, err := call.Build(at)
@@ -147,6 +147,10 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 		if ctx.Err() != nil {
 			return Result{Attempts: attempt}, c.giveUp(call, maybe, ctx.Err(), last)
 		}
+		if stopped(call.Stop) {
+			// Before a retry is announced that will never be sent.
+			return Result{Attempts: attempt}, c.giveUp(call, maybe, errStoppedBeforeRetry(attempt), last)
+		}
 		if wait <= 0 {
 			wait = c.backoff(attempt)
 		}
@@ -173,8 +177,28 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	// writer goroutine reports it after the last frame is flushed) in which a
 	// failure would look unsent and be retried.
 	var wrote atomic.Bool
-	trace := &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), out.Method, out.URL, bytes.NewReader(out.Body))
+	var mu sync.Mutex // orders WroteHeaders against a stop cutting the attempt off
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { mu.Lock(); wrote.Store(true); mu.Unlock() }}
+	// A stop (a cancelled call, an ending session) cuts the attempt off while
+	// its headers are not yet written (resolving, connecting, waiting for a
+	// connection): nothing has left that the vendor could act on. From then
+	// on the attempt is followed to its answer.
+	sendCtx, cutOff := context.WithCancel(ctx)
+	defer cutOff()
+	if call.Stop != nil {
+		go func() {
+			select {
+			case <-call.Stop:
+				mu.Lock()
+				if !wrote.Load() {
+					cutOff()
+				}
+				mu.Unlock()
+			case <-sendCtx.Done():
+			}
+		}()
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(sendCtx, trace), out.Method, out.URL, bytes.NewReader(out.Body))
 	if err != nil {
 		return nil, Final, 0, fmt.Errorf("%s: bad request URL: %w", call.Provider, err)
 	}
@@ -349,6 +373,11 @@ func (c *Client) sleepUnlessStopped(ctx context.Context, stop <-chan struct{}, d
 		}
 	}()
 	return c.sleep(ctx, d)
+}
+
+// errStoppedBeforeRetry says why no attempt followed the n sent.
+func errStoppedBeforeRetry(n int) error {
+	return fmt.Errorf("gave up after %d attempts: the call was cancelled, or the session ended", n)
 }
 
 // stopped reports whether ch is non-nil and closed.

@@ -661,3 +661,69 @@ func TestDoStartsNoAttemptAfterStop(t *testing.T) {
 		})
 	}
 }
+
+// TestDoStopCutsOffAnUnsentAttempt: a stop while the attempt is still
+// connecting (a TLS handshake that does not finish) cuts it off: nothing was
+// on the wire, the call ends at once as not created.
+func TestDoStopCutsOffAnUnsentAttempt(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // accepted, never answered: the handshake hangs
+		}
+	}()
+	stop := make(chan struct{})
+	call := testCall("https://"+ln.Addr().String()+"/agents", false)
+	call.Stop = stop
+	time.AfterFunc(100*time.Millisecond, func() { close(stop) })
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour) // only the stop can end it
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := NewClient("agentmcp/test").Do(ctx, call)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		var notSent *NotSentError
+		if !errors.As(err, &notSent) {
+			t.Fatalf("err = %v (%T), want not sent", err, err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the stop did not end an attempt that was still connecting")
+	}
+}
+
+// TestDoStopAnnouncesNoRetry: a stop while an attempt is in flight, which
+// the vendor then refuses with a 429, ends the call there: no retry is
+// announced, waited for or sent.
+func TestDoStopAnnouncesNoRetry(t *testing.T) {
+	stop := make(chan struct{})
+	f := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, r *http.Request) {
+		close(stop) // the call is cancelled while the vendor works on it
+		status(http.StatusTooManyRequests, map[string]string{"Retry-After": "1"}, `{"message":"slow down"}`)(w, r)
+	}, created}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	call := testCall(srv.URL, false)
+	call.Stop = stop
+	announced := 0
+	call.OnRetry = func(RetryEvent) { announced++ }
+	var waits []time.Duration
+	_, err := testClient(&waits).Do(context.Background(), call)
+	if f.n.Load() != 1 || announced != 0 || len(waits) != 0 {
+		t.Errorf("requests %d, retries announced %d, waits %v: want one request and nothing after it", f.n.Load(), announced, waits)
+	}
+	var notSent *NotSentError
+	if err == nil || errors.As(err, &notSent) || !strings.Contains(err.Error(), "no agent was created") {
+		t.Errorf("err = %v, want the refusal, no agent created", err)
+	}
+}
