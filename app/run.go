@@ -59,6 +59,8 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 		stopOnSignal := context.AfterFunc(ctx, func() { srv.EndSession(); stopListening() })
 		defer stopOnSignal()
 		err := stdio.Listen(listenCtx, &endOnError{r: stdin, end: srv.EndSession}, stdout)
+		srv.EndSession()
+		srv.WaitCalls()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("stdio: %w", err)
 		}

@@ -39,6 +39,7 @@ type Server struct {
 	endOnce   sync.Once
 	abort     chan struct{}
 	abortOnce sync.Once
+	followers *sync.WaitGroup // calls cancelled over stdio, still followed
 }
 
 // EndSession tells in-flight calls the session is ending: a call cancelled
@@ -47,10 +48,17 @@ func (s *Server) EndSession() {
 	s.endOnce.Do(func() { close(s.ending) })
 }
 
-// AbortCalls cuts off the vendor requests that calls cancelled earlier are
-// still following for their outcome: the server stops waiting for them.
+// AbortCalls cuts off every vendor request still running, those of calls
+// cancelled earlier included: the server stops waiting for them.
 func (s *Server) AbortCalls() {
 	s.abortOnce.Do(func() { close(s.abort) })
+}
+
+// WaitCalls waits for the calls that returned when cancelled but still
+// follow their vendor request (over stdio), each bounded by the drain after
+// EndSession: their outcome must reach the journal before it closes.
+func (s *Server) WaitCalls() {
+	s.followers.Wait()
 }
 
 // NewServer builds the MCP server for cfg. env supplies vendor settings and credentials.
@@ -68,9 +76,10 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		Logger:            log,
 		DrainTimeout:      cfg.ShutdownTimeout,
 	}
-	ending, abort := make(chan struct{}), make(chan struct{})
+	ending, abort, followers := make(chan struct{}), make(chan struct{}), &sync.WaitGroup{}
 	deps.Abort = abort
 	if cfg.Transport == TransportStdio {
+		deps.Followers = followers
 		// Over HTTP a cancelled request is a client that went away or gave
 		// up; shutdown there gives calls their grace period by itself.
 		deps.Ending = ending
@@ -126,7 +135,7 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 				return []mcp.ResourceContents{mcp.TextResourceContents{URI: JournalURI, MIMEType: "application/json", Text: string(b)}}, nil
 			})
 	}
-	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending, abort: abort}, nil
+	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending, abort: abort, followers: followers}, nil
 }
 
 // LogStartup writes one line naming the enabled tools and where each

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -171,6 +173,84 @@ func TestStdioCancelDuringCreate(t *testing.T) {
 	s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--journal", journalFile)
 	initialize(t, s.client, mcp.ProtocolVersion20250618)
 	cancelMidCreate(t, s.client, v, journalFile)
+}
+
+// TestStdioCancelledCallsFreeTheirWorkers: calls the client cancelled while
+// the vendor hangs do not hold the server's workers: a new create is answered
+// while they are still followed, and their outcomes reach the journal.
+func TestStdioCancelledCallsFreeTheirWorkers(t *testing.T) {
+	const hung = 20 // more than the server's workers
+	release := make(chan struct{})
+	arrived := map[string]chan struct{}{} // by agent name: the vendor has that call
+	for i := range hung {
+		arrived[fmt.Sprintf("abandoned-%d", i)] = make(chan struct{})
+	}
+	var n sync.Mutex
+	count, timedOut := 0, 0
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Name string `json:"name"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		n.Lock()
+		count++
+		id := fmt.Sprintf("agt_%04d", count)
+		n.Unlock()
+		if ch, ok := arrived[body.Name]; ok {
+			close(ch)
+			select {
+			case <-release:
+			case <-time.After(20 * time.Second): // the fresh create never came
+				n.Lock()
+				timedOut++
+				n.Unlock()
+			}
+		}
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"object":"agent","id":%q,"name":"n"}`, id)
+	}))
+	defer vendor.Close()
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+vendor.URL+"/v1"), "--journal", journalFile)
+	initialize(t, s.client, mcp.ProtocolVersion20250618)
+	var wg sync.WaitGroup
+	for name, ch := range arrived {
+		ctx, cancel := context.WithCancel(context.Background())
+		wg.Go(func() {
+			req := mcp.CallToolRequest{}
+			req.Params.Name = "create_agent_datagrid"
+			req.Params.Arguments = map[string]any{"name": name}
+			go func() { <-ch; cancel() }()
+			_, _ = s.client.CallTool(ctx, req)
+		})
+	}
+	wg.Wait() // every one sent and cancelled
+	fresh := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": "fresh"})
+	select {
+	case <-release:
+	default:
+		close(release)
+	}
+	if fresh.IsError || structured(t, fresh)["agent_id"] != fmt.Sprintf("agt_%04d", hung+1) {
+		t.Fatalf("the fresh create: %s", textOf(fresh))
+	}
+	var created int
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && created < hung+1; time.Sleep(50 * time.Millisecond) {
+		created = 0
+		for _, e := range journalEntries(t, journalFile) {
+			if e.Outcome == journal.OutcomeCreated {
+				created++
+			}
+		}
+	}
+	if created != hung+1 {
+		t.Errorf("the journal records %d created agents, want %d: the cancelled ones too", created, hung+1)
+	}
+	n.Lock()
+	defer n.Unlock()
+	if timedOut > 0 {
+		t.Errorf("the fresh create was answered only after %d cancelled calls gave up their workers", timedOut)
+	}
 }
 
 // TestStdioEndDuringCreate: a client that closes stdin while a create is in
