@@ -16,8 +16,13 @@ import (
 	"github.com/agentmcp/agentmcp/providers"
 )
 
-// stdioWorkers is how many tool calls run at once over stdio (mcp-go's default is 5).
-const stdioWorkers = 16
+// stdioWorkers is how many tool calls run at once over stdio (mcp-go's
+// default is 5). A call the client cancelled keeps its worker while the
+// vendor's answer to a request it already has is followed (up to --timeout),
+// so there are enough that cancelled calls to a hung vendor leave room for
+// new ones; an idle worker costs a parked goroutine. (Handing each call to a
+// goroutine of its own would free the worker at once, at about 10 µs a call.)
+const stdioWorkers = 64
 
 // Run serves cfg until ctx is done or, over stdio, until stdin closes.
 func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -59,8 +64,6 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 		stopOnSignal := context.AfterFunc(ctx, func() { srv.EndSession(); stopListening() })
 		defer stopOnSignal()
 		err := stdio.Listen(listenCtx, &endOnError{r: stdin, end: srv.EndSession}, stdout)
-		srv.EndSession()
-		srv.WaitCalls()
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("stdio: %w", err)
 		}

@@ -39,7 +39,6 @@ type Server struct {
 	endOnce   sync.Once
 	abort     chan struct{}
 	abortOnce sync.Once
-	followers *sync.WaitGroup // calls cancelled over stdio, still followed
 }
 
 // EndSession tells in-flight calls the session is ending: a call cancelled
@@ -52,13 +51,6 @@ func (s *Server) EndSession() {
 // cancelled earlier included: the server stops waiting for them.
 func (s *Server) AbortCalls() {
 	s.abortOnce.Do(func() { close(s.abort) })
-}
-
-// WaitCalls waits for the calls that returned when cancelled but still
-// follow their vendor request (over stdio), each bounded by the drain after
-// EndSession: their outcome must reach the journal before it closes.
-func (s *Server) WaitCalls() {
-	s.followers.Wait()
 }
 
 // NewServer builds the MCP server for cfg. env supplies vendor settings and credentials.
@@ -76,10 +68,9 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		Logger:            log,
 		DrainTimeout:      cfg.ShutdownTimeout,
 	}
-	ending, abort, followers := make(chan struct{}), make(chan struct{}), &sync.WaitGroup{}
+	ending, abort := make(chan struct{}), make(chan struct{})
 	deps.Abort = abort
 	if cfg.Transport == TransportStdio {
-		deps.Followers = followers
 		// Over HTTP a cancelled request is a client that went away or gave
 		// up; shutdown there gives calls their grace period by itself.
 		deps.Ending = ending
@@ -135,7 +126,7 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 				return []mcp.ResourceContents{mcp.TextResourceContents{URI: JournalURI, MIMEType: "application/json", Text: string(b)}}, nil
 			})
 	}
-	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending, abort: abort, followers: followers}, nil
+	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending, abort: abort}, nil
 }
 
 // LogStartup writes one line naming the enabled tools and where each

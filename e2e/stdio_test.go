@@ -176,10 +176,10 @@ func TestStdioCancelDuringCreate(t *testing.T) {
 }
 
 // TestStdioCancelledCallsFreeTheirWorkers: calls the client cancelled while
-// the vendor hangs do not hold the server's workers: a new create is answered
-// while they are still followed, and their outcomes reach the journal.
+// the vendor hangs leave room for new ones: a new create is answered while
+// they are still followed, and their outcomes reach the journal.
 func TestStdioCancelledCallsFreeTheirWorkers(t *testing.T) {
-	const hung = 20 // more than the server's workers
+	const hung = 20 // more than a desktop client runs at once
 	release := make(chan struct{})
 	arrived := map[string]chan struct{}{} // by agent name: the vendor has that call
 	for i := range hung {

@@ -52,19 +52,14 @@ type Deps struct {
 	Timeout           time.Duration // per call, retries included
 	Journal           Recorder      // nil: no journal
 	Logger            zerolog.Logger
-	// Followers, when set, has a call return as soon as its request is
-	// cancelled while the vendor's answer is still followed to the journal;
-	// the server waits for them before the journal closes. nil: a call
-	// returns once it is over (over HTTP every request has its own goroutine).
-	Followers *sync.WaitGroup
 	// Ending is closed when the session is ending (stdin closed, or the
 	// server told to stop): calls start no new attempt, and one the vendor
 	// already has is followed for up to DrainTimeout, so that its outcome
 	// reaches the journal rather than "unknown". nil: no session ends.
 	Ending       <-chan struct{}
 	DrainTimeout time.Duration
-	// Abort, when closed, cuts off every vendor request still followed after
-	// its call was cancelled (the server stops waiting for calls).
+	// Abort, when closed, cuts off every vendor request still running, those
+	// of calls cancelled earlier included (the server stops waiting).
 	Abort <-chan struct{}
 	// ProgressPause is a short wait after the last progress notification so the
 	// streamable HTTP transport delivers it before the result (mcp-go drops a
@@ -314,40 +309,6 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return a.notSent(entry, start, log, "the request was cancelled before anything was sent; no agent was created"), nil
 	}
 
-	if a.deps.Followers == nil {
-		return a.send(ctx, req, &in, creds, entry, start, timeout, log)
-	}
-	return a.sendFollowed(ctx, req, &in, creds, entry, start, timeout, log)
-}
-
-// sendFollowed runs send on a goroutine of its own, tracked by Followers,
-// and returns early if the request is cancelled: over stdio each call holds
-// one of a few workers, and a call the client gave up on must not hold one
-// while the vendor's answer is followed to the journal.
-func (a *adapter[T]) sendFollowed(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start time.Time, timeout time.Duration, log zerolog.Logger) (*mcp.CallToolResult, error) {
-	result := make(chan *mcp.CallToolResult, 1)
-	a.deps.Followers.Add(1)
-	go func() {
-		defer a.deps.Followers.Done()
-		defer func() {
-			if r := recover(); r != nil {
-				log.Error().Interface("panic", fmt.Sprint(r)).Msg("tool handler panicked")
-				result <- mcp.NewToolResultError(a.name + ": internal error; the agent may or may not have been created. Check the journal before calling again.")
-			}
-		}()
-		res, _ := a.send(ctx, req, in, creds, entry, start, timeout, log)
-		result <- res
-	}()
-	select {
-	case res := <-result:
-		return res, nil
-	case <-ctx.Done():
-		return mcp.NewToolResultError(fmt.Sprintf("%s: cancelled. A request the vendor already had is followed to its answer, which the journal records as call %s.", a.name, entry.Call)), nil
-	}
-}
-
-// send calls the vendor, journals the outcome and words the result.
-func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start time.Time, timeout time.Duration, log zerolog.Logger) (*mcp.CallToolResult, error) {
 	red := providers.NewRedactor(creds)
 	callCtx, stop, release := a.callContext(ctx, timeout)
 	defer release()
@@ -357,8 +318,8 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		AgentName:  entry.AgentName,
 		VerifyHint: a.desc.VerifyHint,
 		ClientID:   entry.AgentID,
-		Idempotent: a.p.Idempotent(in),
-		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(in, creds, at) },
+		Idempotent: a.p.Idempotent(&in),
+		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(&in, creds, at) },
 		Parse:      a.p.Parse,
 		Redact:     red.Redact,
 		Stop:       stop,
