@@ -35,9 +35,9 @@ func RedactURL(u string) string {
 
 // urlPattern finds URLs in free text (a vendor's error message, say), also
 // as a JSON encoder may escape them (https:\/\/h\/p?a=1\u0026token=x), and
-// any other word with a query: a server URL is not checked for a scheme, so
-// mcp.example.com/x?token=... is a URL too.
-var urlPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*:(//|\\/\\/)[^\s"'<>]+|[^\s"'<>?]*\?[^\s"'<>]+`)
+// any other word with a query or a fragment: a server URL is not checked for
+// a scheme, so mcp.example.com/x?token=... is a URL too.
+var urlPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*:(//|\\/\\/)[^\s"'<>]+|[^\s"'<>?#]*[?#][^\s"'<>]+`)
 
 // jsonEscapes undoes the escapes a JSON encoder may put in a URL, so that its
 // parameters can be told apart.

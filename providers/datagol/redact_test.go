@@ -40,6 +40,8 @@ func TestRedactURLsIn(t *testing.T) {
 		{`server mcp.example.com/ws?workspace_id=w1&token=S3CR3T is down`, `server mcp.example.com/ws?workspace_id=w1&token=[REDACTED] is down`},
 		{`{"url":"mcp.example.com\/ws?workspace_id=w1\u0026token=S3CR3T"}`, `{"url":"mcp.example.com/ws?workspace_id=w1&token=[REDACTED]"}`},
 		{`{"url":"mcp.example.com/ws?token=S3CR3T#x"}`, `{"url":"mcp.example.com/ws?token=[REDACTED]#x"}`},
+		{`server mcp.example.com/ws#access_token=S3CR3T&state=s`, `server mcp.example.com/ws#access_token=[REDACTED]&state=s`},
+		{`see issue #42`, `see issue #42`},
 		// Nothing to mask: escapes stay as written.
 		{`{"url":"https:\/\/mcp.example\/x?page=2","q":"why?"}`, `{"url":"https:\/\/mcp.example\/x?page=2","q":"why?"}`},
 	} {

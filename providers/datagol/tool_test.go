@@ -121,8 +121,9 @@ func TestToolHidesMCPURLTokens(t *testing.T) {
 	for _, serverURL := range []string{
 		"https://mcp.example/ws?workspace_id=w1&token=" + urlToken,
 		"mcp.example/ws?workspace_id=w1&token=" + urlToken,
+		"mcp.example/ws#workspace_id=w1&token=" + urlToken,
 	} {
-		t.Run(serverURL[:5], func(t *testing.T) { testToolHidesMCPURLToken(t, serverURL, urlToken) })
+		t.Run(serverURL[:16], func(t *testing.T) { testToolHidesMCPURLToken(t, serverURL, urlToken) })
 	}
 }
 
