@@ -173,9 +173,8 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 // attempt sends one request and classifies the outcome.
 func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Created, Retry, time.Duration, error) {
 	// Once the headers are on the wire the vendor may get the whole request:
-	// counting from WroteRequest instead leaves a window (under HTTP/2 the
-	// writer goroutine reports it after the last frame is flushed) in which a
-	// failure would look unsent and be retried.
+	// counting from WroteRequest instead leaves a window (the body still
+	// being written) in which a failure would look unsent and be retried.
 	var wrote atomic.Bool
 	var mu sync.Mutex // orders WroteHeaders against a stop cutting the attempt off
 	trace := &httptrace.ClientTrace{WroteHeaders: func() { mu.Lock(); wrote.Store(true); mu.Unlock() }}
@@ -202,10 +201,10 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	if err != nil {
 		return nil, Final, 0, fmt.Errorf("%s: bad request URL: %w", call.Provider, err)
 	}
-	// Without GetBody, the transport cannot send the body again on its own
-	// (HTTP/2 does after a stream reset, even once the vendor has the whole
-	// request): every send is an attempt counted and judged here, where a
-	// create without an id is never repeated once it may have arrived.
+	// Without GetBody the transport cannot send the body again on its own
+	// (HTTP/1.1 would, were an Idempotency-Key header added): every send is
+	// an attempt counted and judged here, where a create without an id is
+	// never repeated once it may have arrived.
 	req.GetBody = nil
 	for k, vs := range out.Header {
 		req.Header[k] = append([]string(nil), vs...)
@@ -306,7 +305,8 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	return nil, ve.Retry, ve.RetryAfter, ve
 }
 
-// namesAgent reports whether in parses as a created agent with an id.
+// namesAgent reports whether in parses as a created agent with an id, or as
+// a failure that names one.
 func namesAgent(parse func(*Incoming) (*Created, error), in *Incoming) bool {
 	c, err := safeParse(parse, in)
 	if ve, ok := IsVendorError(err); ok && ve.AgentID != "" {
