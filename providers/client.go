@@ -182,21 +182,14 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	// its headers are not yet written (resolving, connecting, waiting for a
 	// connection): nothing has left that the vendor could act on. From then
 	// on the attempt is followed to its answer.
-	sendCtx, cutOff := context.WithCancel(ctx)
+	sendCtx, cutOff := onStop(ctx, call.Stop, func(cutOff context.CancelFunc) {
+		mu.Lock()
+		if !wrote.Load() {
+			cutOff()
+		}
+		mu.Unlock()
+	})
 	defer cutOff()
-	if call.Stop != nil {
-		go func() {
-			select {
-			case <-call.Stop:
-				mu.Lock()
-				if !wrote.Load() {
-					cutOff()
-				}
-				mu.Unlock()
-			case <-sendCtx.Done():
-			}
-		}()
-	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(sendCtx, trace), out.Method, out.URL, bytes.NewReader(out.Body))
 	if err != nil {
 		return nil, Final, 0, fmt.Errorf("%s: bad request URL: %w", call.Provider, err)
@@ -360,19 +353,25 @@ func (c *Client) backoff(attempt int) time.Duration {
 
 // sleepUnlessStopped is sleep, cut short when stop closes.
 func (c *Client) sleepUnlessStopped(ctx context.Context, stop <-chan struct{}, d time.Duration) error {
-	if stop == nil {
-		return c.sleep(ctx, d)
-	}
-	ctx, cancel := context.WithCancel(ctx)
+	ctx, cancel := onStop(ctx, stop, func(cancel context.CancelFunc) { cancel() })
 	defer cancel()
-	go func() {
-		select {
-		case <-stop:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
 	return c.sleep(ctx, d)
+}
+
+// onStop returns a child of ctx and its cancel; if stop closes while the
+// child lives, act runs with that cancel. A nil stop never closes.
+func onStop(ctx context.Context, stop <-chan struct{}, act func(context.CancelFunc)) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	if stop != nil {
+		go func() {
+			select {
+			case <-stop:
+				act(cancel)
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return ctx, cancel
 }
 
 // errStoppedBeforeRetry says why no attempt followed the n sent.
