@@ -34,6 +34,19 @@ func buildTools(tb testing.TB, env map[string]string) []*tools.Tool {
 	return ts
 }
 
+// testVendor starts the fake vendor for the rest of tb, and returns it with
+// the environment that points every provider at it.
+func testVendor(tb testing.TB) (*fakeVendor, map[string]string) {
+	tb.Helper()
+	v := startVendor()
+	tb.Cleanup(v.Close)
+	env, err := vendorEnv(v.URL())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return v, env
+}
+
 // dummyCredentials sets every provider credential, and nothing else.
 func dummyCredentials(tb testing.TB) map[string]string {
 	tb.Helper()
@@ -97,12 +110,7 @@ func BenchmarkHandler(b *testing.B) {
 // request build, answer parsing, structured result). cpu-µs/op is the CPU of
 // the whole process (the fake vendor's included) per call.
 func BenchmarkCall(b *testing.B) {
-	v := startVendor()
-	defer v.Close()
-	env, err := vendorEnv(v.URL())
-	if err != nil {
-		b.Fatal(err)
-	}
+	v, env := testVendor(b)
 	args, err := loadArgs("..", "datagrid")
 	if err != nil {
 		b.Fatal(err)
@@ -185,12 +193,7 @@ func BenchmarkBuildTools(b *testing.B) {
 // TestFakeVendorAnswersEveryTool sends each tool's example arguments through
 // its handler to the fake vendor: each vendor shape must parse as created.
 func TestFakeVendorAnswersEveryTool(t *testing.T) {
-	v := startVendor()
-	defer v.Close()
-	env, err := vendorEnv(v.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, env := testVendor(t)
 	for _, tool := range buildTools(t, env) {
 		args, err := loadArgs("..", tool.Slug)
 		if err != nil {
