@@ -440,18 +440,7 @@ func TestStatelessProgressStaysWithItsCall(t *testing.T) {
 		_, _ = io.WriteString(w, body)
 	}))
 	defer vendor.Close()
-	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 20 * time.Second, Journal: JournalOff,
-		Version: "test", Stateless: true, HeaderCredentials: true}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewServer(cfg, providers.MapEnv(map[string]string{"DATAGRID_BASE_URL": vendor.URL + "/v1"}), nil,
-		providers.NewClient("agentmcp/test"), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(NewHTTPService(s, cfg))
-	defer ts.Close()
+	ts := statelessHeaderService(t, vendor.URL)
 
 	// Client B: an ordinary listening stream, as the TypeScript SDK opens after initialize.
 	ctx, cancel := context.WithCancel(context.Background())
@@ -496,6 +485,47 @@ func TestStatelessProgressStaysWithItsCall(t *testing.T) {
 	if !strings.Contains(string(aBody), "A-token") {
 		t.Errorf("client A never got its own progress notification")
 	}
+}
+
+// A key from a request header is masked like a key from the environment: a
+// vendor that echoes the key it was sent must not show it to the caller.
+func TestHeaderKeyIsMasked(t *testing.T) {
+	const key = "key-of-A-1234"
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"error":"bad_request","message":"rejected `+r.Header.Get("Authorization")+`"}`)
+	}))
+	defer vendor.Close()
+	ts := statelessHeaderService(t, vendor.URL)
+	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"A's agent"}}}`
+	resp := post(t, ts.URL+"/mcp", map[string]string{"MCP-Protocol-Version": "2025-11-25", "X-Datagrid-Api-Key": key}, call)
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), "rejected Bearer") {
+		t.Fatalf("want the vendor's refusal: %.300s", body)
+	}
+	if strings.Contains(string(body), key) {
+		t.Error("the key from the request header shows in the result")
+	}
+}
+
+// statelessHeaderService serves agentmcp over stateless HTTP with
+// --header-credentials, create_agent_datagrid talking to vendorURL, for the
+// rest of t.
+func statelessHeaderService(t *testing.T, vendorURL string) *httptest.Server {
+	t.Helper()
+	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 20 * time.Second, Journal: JournalOff,
+		Version: "test", Stateless: true, HeaderCredentials: true}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(cfg, providers.MapEnv(map[string]string{"DATAGRID_BASE_URL": vendorURL + "/v1"}), nil,
+		providers.NewClient("agentmcp/test"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(NewHTTPService(s, cfg))
+	t.Cleanup(ts.Close)
+	return ts
 }
 
 // With --header-credentials the default journal is a file of its own, so a

@@ -167,13 +167,13 @@ func (e FieldErrors) Error() string {
 // JSONBody marshals v as a compact JSON request body without HTML escaping, so
 // the preview shows exactly the bytes that are sent.
 func JSONBody(v any) ([]byte, error) {
-	var b strings.Builder
+	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
-	return []byte(strings.TrimSuffix(b.String(), "\n")), nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // DecodeObject decodes the JSON object b into m with numbers kept as written

@@ -89,15 +89,16 @@ func (t *Tool) ServerTool() server.ServerTool {
 
 // adapter holds one provider's tool state.
 type adapter[T any] struct {
-	p         providers.Provider[T]
-	desc      providers.Descriptor
-	name      string
-	deps      Deps
-	envCreds  providers.Credentials
-	keyFiles  bool                                  // some key is named by a <VAR>_FILE, read again on every call
-	lastCreds atomic.Pointer[providers.Credentials] // the keys read last, when keyFiles
-	validator *validator
-	log       zerolog.Logger // deps.Logger with the tool's name
+	p           providers.Provider[T]
+	desc        providers.Descriptor
+	name        string
+	deps        Deps
+	envCreds    providers.Credentials
+	keyFiles    bool                                  // some key is named by a <VAR>_FILE, read again on every call
+	lastCreds   atomic.Pointer[providers.Credentials] // the keys read last, when keyFiles
+	envRedactor providers.Redactor                    // masks envCreds, built once: they never change without keyFiles
+	validator   *validator
+	log         zerolog.Logger // deps.Logger with the tool's name
 }
 
 // New builds the MCP tool for p.
@@ -125,6 +126,7 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 			a.keyFiles = a.keyFiles || deps.Env.Get(c.Env+"_FILE", "") != ""
 		}
 		a.lastCreds.Store(&a.envCreds)
+		a.envRedactor = providers.NewRedactor(a.envCreds)
 	}
 	t := mcp.NewToolWithRawSchema(name, desc.Description, in)
 	t.Title = "Create " + desc.Name + " agent"
@@ -292,7 +294,9 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	// Written before sending: if the process dies mid-call, the journal still
 	// names the agent that may exist.
-	entry.Call = rand.Text()
+	if a.deps.Journal != nil {
+		entry.Call = rand.Text() // pairs this entry with its outcome
+	}
 	sending := entry
 	sending.Outcome = journal.OutcomeSending
 	if err := a.record(sending, start, log); err != nil {
@@ -309,7 +313,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return a.notSent(entry, start, log, "the request was cancelled before anything was sent; no agent was created"), nil
 	}
 
-	red := providers.NewRedactor(creds)
+	red := a.redactor(creds)
 	callCtx, stop, release := a.callContext(ctx, timeout)
 	defer release()
 	progress := newProgress(ctx, req, a.deps.ProgressPause)
@@ -389,6 +393,14 @@ func (a *adapter[T]) credentials(req mcp.CallToolRequest, log zerolog.Logger) pr
 	creds := fresh.Or(*last)
 	a.lastCreds.Store(&creds)
 	return creds
+}
+
+// redactor masks creds, the keys of this call.
+func (a *adapter[T]) redactor(creds providers.Credentials) providers.Redactor {
+	if a.deps.HeaderCredentials || a.keyFiles {
+		return providers.NewRedactor(creds)
+	}
+	return a.envRedactor
 }
 
 // clientID is the id the request carries for an idempotent create ("" when

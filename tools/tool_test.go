@@ -524,6 +524,34 @@ func TestKeyFileIsReadEachCall(t *testing.T) {
 	}
 }
 
+// A rotated key is masked like the key read at start: a vendor that echoes
+// the key it was sent must not show the new one.
+func TestRotatedKeyIsMasked(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := setupKeyFile(t, file)
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = fmt.Fprintf(w, `{"error":"bad_request","message":"rejected %s"}`, r.Header.Get("Authorization"))
+	}
+	f.vendor.mu.Unlock()
+	for _, key := range []string{"key-one-1234", "key-two-5678"} {
+		if err := os.WriteFile(file, []byte(key), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		res, text := f.call(t, map[string]any{"name": "Analyst"})
+		if !res.IsError || !strings.Contains(text, "rejected Bearer") {
+			t.Fatalf("want the vendor's refusal: %s", text)
+		}
+		if strings.Contains(text, key) {
+			t.Errorf("the key %s read from the file shows in the result", key)
+		}
+	}
+}
+
 // A key file empty at start (a secret not written yet), or emptied while it
 // is rewritten, is read again: the key written later is used, and an empty
 // read leaves the key read before.
