@@ -426,7 +426,11 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 			}
 		}
 		for _, m := range missing {
-			kv[m.Key] = "${" + m.Env + "}"
+			placeholder := m.Env
+			if a.deps.HeaderCredentials && m.Header != "" {
+				placeholder = m.Header // the server reads no variable then
+			}
+			kv[m.Key] = "${" + placeholder + "}"
 			names = append(names, a.credentialName(m))
 		}
 		buildCreds = providers.NewCredentials(providers.SourceEnv, kv)

@@ -333,6 +333,25 @@ func TestDryRun(t *testing.T) {
 	}
 }
 
+// With --header-credentials a dry run without the key names the header to
+// send, in the placeholder too: the server reads no variable then.
+func TestDryRunWithHeaderCredentials(t *testing.T) {
+	f := setup(t, func(d *tools.Deps, _ map[string]string) { d.HeaderCredentials = true })
+	res, text := f.call(t, map[string]any{"name": "Analyst", "dry_run": true})
+	if res.IsError {
+		t.Fatal(text)
+	}
+	s := structuredOf(t, res)
+	req, _ := s["request"].(map[string]any)
+	headers, _ := req["headers"].(map[string]any)
+	if got := headers["Authorization"]; got != "Bearer ${X-Datagrid-Api-Key}" {
+		t.Errorf("Authorization = %v, want the header named", got)
+	}
+	if m, _ := s["missing_credentials"].([]any); len(m) != 1 || m[0] != "the X-Datagrid-Api-Key header" {
+		t.Errorf("missing_credentials = %v", s["missing_credentials"])
+	}
+}
+
 func TestServerWideDryRun(t *testing.T) {
 	f := setup(t, func(d *tools.Deps, _ map[string]string) { d.DryRunOnly = true })
 	res, text := f.call(t, map[string]any{"name": "x"})
