@@ -120,20 +120,25 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	)
 	fs.StringVar(&cfg.Transport, "transport", app.TransportStdio, "stdio or http")
 	fs.StringVar(&cfg.Addr, "addr", app.DefaultAddr, "HTTP listen address (the MCP endpoint is /mcp, health is /healthz)")
-	fs.StringVar(&token, "http-token", "", "require Authorization: Bearer <token> on every HTTP request (required off loopback; or AGENTMCP_HTTP_TOKEN_FILE)")
+	fs.StringVar(&token, "http-token", "", "require Authorization: Bearer <token> on every request to /mcp, not /healthz (required off loopback; or AGENTMCP_HTTP_TOKEN_FILE)")
 	fs.StringVar(&origins, "allowed-origins", "", "comma-separated browser origins allowed besides loopback ones, e.g. https://app.example.com")
 	fs.StringVar(&providerList, "providers", providerList, "comma-separated providers to serve")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "preview every call; nothing is sent to any vendor")
 	fs.DurationVar(&cfg.Timeout, "timeout", app.DefaultTimeout, "time limit of one vendor call, retries included")
-	fs.StringVar(&cfg.LogLevel, "log-level", "info", "trace, debug, info, warn or error")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "trace, debug, info, warn, error or disabled")
 	fs.StringVar(&cfg.LogFile, "log-file", "", "write logs to this file instead of stderr")
-	fs.StringVar(&cfg.Journal, "journal", "", `journal of create attempts (JSON Lines); default $XDG_STATE_HOME/agentmcp/journal.jsonl; "off" disables`)
+	fs.StringVar(&cfg.Journal, "journal", "", `journal of create attempts (JSON Lines); default $XDG_STATE_HOME/agentmcp/journal.jsonl, else ~/.local/state/agentmcp/journal.jsonl; "off" disables`)
 	fs.BoolVar(&cfg.HeaderCredentials, "header-credentials", false, "HTTP only: take vendor credentials from allowlisted request headers, never from the server environment")
 	fs.BoolVar(&cfg.Stateless, "stateless", false, "HTTP only: no sessions, so replicas can run behind any load balancer")
-	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", app.DefaultMaxBodyBytes, "largest HTTP request body accepted (413 above)")
+	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", app.DefaultMaxBodyBytes, "largest HTTP request body accepted (413 above; 0 or less: the default)")
 	fs.DurationVar(&cfg.SessionIdleTimeout, "session-idle-timeout", app.DefaultSessionIdleTimeout, "HTTP only: end a session after this long without a request (0 keeps it until the client ends it)")
-	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long in-flight calls may finish after SIGTERM, or over stdio after stdin closes (default --timeout + 5s)")
+	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long in-flight calls may finish after SIGTERM, or over stdio after stdin closes (default, and for 0 or less: --timeout + 5s)")
 	fs.BoolVar(&showVer, "version", false, "print the version and exit")
+	fs.Usage = func() {
+		fmt.Fprintln(fs.Output(), "Usage of agentmcp:")
+		fs.PrintDefaults()
+		fmt.Fprintln(fs.Output(), "\nEvery flag but -version can also be set as AGENTMCP_<FLAG> (dashes as underscores, e.g. AGENTMCP_HTTP_TOKEN);\na flag on the command line wins. Vendor keys and settings: see README.md.")
+	}
 	if err := fs.Parse(args); err != nil {
 		return cfg, false, err
 	}
