@@ -108,6 +108,7 @@ type proc struct {
 func (s server) spawn(extra ...string) *proc {
 	cmd := exec.Command(s.bin, append(append([]string(nil), s.args...), extra...)...)
 	cmd.Env = s.env
+	dieWithBench(cmd)
 	p := &proc{cmd: cmd, stderr: &tail{}, done: make(chan struct{})}
 	cmd.Stderr = p.stderr
 	return p
@@ -199,22 +200,28 @@ func (t *tail) String() string {
 // stdioConn is one server spawned over stdio.
 type stdioConn struct {
 	*proc
-	stdin io.WriteCloser
+	stdin *os.File // its write deadline bounds a write the server does not read
 	lines chan []byte
 	id    int64
 }
 
 func (s server) startStdio(extra ...string) (*stdioConn, error) {
 	p := s.spawn(append([]string{"--transport", "stdio"}, extra...)...)
-	stdin, err := p.cmd.StdinPipe()
+	stdinR, stdin, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
+	p.cmd.Stdin = stdinR
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
+		stdinR.Close()
+		stdin.Close()
 		return nil, err
 	}
-	if err := p.start(); err != nil {
+	err = p.start()
+	stdinR.Close()
+	if err != nil {
+		stdin.Close()
 		return nil, err
 	}
 	c := &stdioConn{proc: p, stdin: stdin, lines: make(chan []byte, 16)}
@@ -238,8 +245,8 @@ func (s server) startStdio(extra ...string) (*stdioConn, error) {
 func (c *stdioConn) call(method string, params []byte) (response, error) {
 	c.id++
 	want := strconv.FormatInt(c.id, 10)
-	if _, err := c.stdin.Write(append(request(c.id, method, params), '\n')); err != nil {
-		return response{}, c.exited()
+	if err := c.write(append(request(c.id, method, params), '\n')); err != nil {
+		return response{}, fmt.Errorf("%s: %w", method, err)
 	}
 	timer := time.NewTimer(callTimeout)
 	defer timer.Stop()
@@ -267,8 +274,20 @@ func (c *stdioConn) initialize() error {
 	if _, err := c.call("initialize", initParams); err != nil {
 		return err
 	}
-	_, err := c.stdin.Write(append(initialized, '\n'))
-	return err
+	return c.write(append(initialized, '\n'))
+}
+
+// write sends one line, within callTimeout: a server that stops reading its
+// stdin fails the bench instead of hanging it (a 100 KB call fills the pipe).
+func (c *stdioConn) write(line []byte) error {
+	_ = c.stdin.SetWriteDeadline(time.Now().Add(callTimeout))
+	if _, err := c.stdin.Write(line); err != nil {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return fmt.Errorf("server read no request within %s", callTimeout)
+		}
+		return c.exited()
+	}
+	return nil
 }
 
 func (c *stdioConn) callTool(params []byte) error {

@@ -15,9 +15,12 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
+	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -73,7 +76,18 @@ func run(cfg config) error {
 	if b.tmp, err = os.MkdirTemp("", "agentmcp-bench-"); err != nil {
 		return err
 	}
-	defer os.RemoveAll(b.tmp)
+	cleanup := func() { os.RemoveAll(b.tmp) }
+	defer cleanup()
+	// Interrupted (Ctrl-C, a CI timeout): remove the binaries too; the
+	// servers die with the bench (dieWithBench).
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		cleanup()
+		fmt.Fprintln(os.Stderr, "bench:", s)
+		os.Exit(1)
+	}()
 	b.progress("building agentmcp and the floor")
 	bins := map[string]string{".": "agentmcp", "./bench/floor": "floor", "./bench/passthrough": "passthrough"}
 	if cfg.profileDir != "" {
@@ -131,6 +145,9 @@ func run(cfg config) error {
 		return err
 	}
 	b.report(os.Stdout, rounds, checks, load, time.Since(began))
+	if err := failures(rounds, checks); err != nil {
+		return err
+	}
 	if cfg.profileDir != "" {
 		fmt.Printf("\nCPU profiles in %s; read them with, e.g.:\n  go tool pprof -top %s\n  go tool pprof -top %s\n", cfg.profileDir,
 			filepath.Join(cfg.profileDir, "agentmcp-http.pprof"), filepath.Join(cfg.profileDir, "agentmcp-cold-*.pprof"))
@@ -176,6 +193,29 @@ func goBuild(root, pkg, out string) error {
 	cmd.Dir = root
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
+	}
+	return nil
+}
+
+// failures is an error when any call failed or a tool check did not pass:
+// timings are not judged, but a bench whose calls fail measures nothing.
+func failures(rounds []metrics, checks [][2]string) error {
+	var bad []string
+	for _, m := range rounds {
+		for k, v := range m {
+			if strings.HasPrefix(k, "fail/") && v > 0 {
+				bad = append(bad, fmt.Sprintf("%s %.0f", k, v))
+			}
+		}
+	}
+	for _, c := range checks {
+		if c[1] != "ok" && !strings.HasPrefix(c[1], "skipped") {
+			bad = append(bad, c[0]+": "+c[1])
+		}
+	}
+	if len(bad) > 0 {
+		sort.Strings(bad)
+		return fmt.Errorf("failed calls: %s", strings.Join(bad, "; "))
 	}
 	return nil
 }

@@ -102,7 +102,11 @@ func (b *bench) round(r int) (metrics, error) {
 		}
 	}
 	for name, ds := range cold {
-		m["cold/"+name] = percentile(ds, 0.5) / 1e3
+		ms := make([]float64, len(ds))
+		for i, d := range ds {
+			ms[i] = float64(d.Nanoseconds()) / 1e6
+		}
+		m["cold/"+name] = median(ms)
 	}
 	b.progress("round %d/%d: stdio", r+1, b.cfg.rounds)
 	if err := b.stdio(r, m); err != nil {

@@ -18,7 +18,7 @@ import (
 )
 
 func main() {
-	cfg := app.Config{Version: "bench", Timeout: app.DefaultTimeout}
+	cfg := app.Config{Version: "bench", Timeout: app.DefaultTimeout, SessionIdleTimeout: app.DefaultSessionIdleTimeout}
 	flag.StringVar(&cfg.Transport, "transport", app.TransportStdio, "stdio or http")
 	flag.StringVar(&cfg.Addr, "addr", app.DefaultAddr, "HTTP listen address")
 	flag.StringVar(&cfg.Journal, "journal", app.JournalOff, "journal path or off")
