@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -77,6 +78,10 @@ type Call struct {
 	AgentName  string
 	VerifyHint string
 	ClientID   string // id that makes the create idempotent ("" when none)
+	// GivenID is an id the caller chose that does not make the create
+	// idempotent (the vendor's handling of a taken id is unknown): an
+	// unknown outcome still names it, as the way to look the agent up.
+	GivenID    string
 	Idempotent bool
 	Build      func(Attempt) (*Outgoing, error)
 	Parse      func(*Incoming) (*Created, error)
@@ -151,6 +156,7 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 			// Before a retry is announced that will never be sent.
 			return Result{Attempts: attempt}, c.giveUp(call, maybe, errStoppedBeforeRetry(attempt), last)
 		}
+		asked := wait // the vendor's own Retry-After, 0 when it named none
 		if wait <= 0 {
 			wait = c.backoff(attempt)
 		}
@@ -159,7 +165,16 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 		// sending would leave the outcome unknown, where stopping here can
 		// still say nothing was created.
 		if attempt >= c.maxAttempts() || !fits(ctx, c.now(), wait+max(took, minAttempt)) {
-			return Result{Attempts: attempt}, c.giveUp(call, maybe, fmt.Errorf("gave up after %d attempts", attempt), last)
+			why := fmt.Errorf("gave up after %s", plural(attempt, "attempt"))
+			if asked > 0 {
+				// When to call again is what the caller needs next.
+				shown := asked.Round(time.Second)
+				if asked < time.Second {
+					shown = asked.Round(time.Millisecond)
+				}
+				why = fmt.Errorf("%v (%s asked to wait %s before trying again)", why, call.Provider, shown)
+			}
+			return Result{Attempts: attempt}, c.giveUp(call, maybe, why, last)
 		}
 		if call.OnRetry != nil {
 			call.OnRetry(RetryEvent{Attempt: attempt, Wait: wait, Reason: err.Error()})
@@ -320,7 +335,7 @@ func safeParse(parse func(*Incoming) (*Created, error), in *Incoming) (created *
 }
 
 func (c *Client) unknown(call Call, cause error) error {
-	return &UnknownOutcomeError{Provider: call.Provider, AgentName: call.AgentName, ClientID: call.ClientID, VerifyHint: call.VerifyHint, Cause: cause}
+	return &UnknownOutcomeError{Provider: call.Provider, AgentName: call.AgentName, ClientID: call.ClientID, GivenID: call.GivenID, VerifyHint: call.VerifyHint, Cause: cause}
 }
 
 // giveUp ends a call that was still retryable; maybe tells whether any
@@ -459,4 +474,12 @@ func scrubURLError(err error) error {
 		return ue.Err
 	}
 	return err
+}
+
+// plural is n and noun, with an s unless n is 1.
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
 }

@@ -79,6 +79,7 @@ type UnknownOutcomeError struct {
 	Provider   string
 	AgentName  string
 	ClientID   string // the id the request carried; "" when the vendor assigns ids
+	GivenID    string // an id the request asked for that does not make a retry safe
 	VerifyHint string
 	Cause      error
 }
@@ -97,6 +98,9 @@ func (e *UnknownOutcomeError) Error() string {
 	look := fmt.Sprintf("First check whether an agent named %q exists: %s", name, e.VerifyHint)
 	if e.AgentName == "" {
 		look = "First look for a new agent without a name, the most recently created: " + e.VerifyHint
+	}
+	if e.GivenID != "" {
+		look = fmt.Sprintf("First check whether an agent with id %s (the id the request asked for) exists: %s", e.GivenID, e.VerifyHint)
 	}
 	return fmt.Sprintf("outcome unknown: %s may have created the agent %q, but no confirmation arrived (%v). "+
 		"Do not simply call the tool again: that could create a second agent. %s",

@@ -292,6 +292,11 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
+	if entry.AgentID == "" {
+		// A caller-chosen id that makes no retry safe still names the agent
+		// the journal and an unknown outcome point to.
+		entry.AgentID = a.givenID(&in)
+	}
 	// Written before sending: if the process dies mid-call, the journal still
 	// names the agent that may exist.
 	if a.deps.Journal != nil {
@@ -321,7 +326,8 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		Provider:   a.desc.Name,
 		AgentName:  entry.AgentName,
 		VerifyHint: a.desc.VerifyHint,
-		ClientID:   entry.AgentID,
+		ClientID:   a.clientID(&in),
+		GivenID:    a.givenID(&in),
 		Idempotent: a.p.Idempotent(&in),
 		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(&in, creds, at) },
 		Parse:      a.p.Parse,
@@ -412,6 +418,15 @@ func (a *adapter[T]) clientID(in *T) string {
 	return ""
 }
 
+// givenID is an id the caller chose that the vendor is asked to use but that
+// does not make the create idempotent ("" when none).
+func (a *adapter[T]) givenID(in *T) string {
+	if id, ok := any(a.p).(interface{ GivenID(*T) string }); ok {
+		return id.GivenID(in)
+	}
+	return ""
+}
+
 // preview answers a dry run. generatedID is an id the server made up for
 // this preview (a real call makes its own), "" when there is none.
 func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []providers.CredentialSpec, entry journal.Entry, generatedID string, log zerolog.Logger) (*mcp.CallToolResult, error) {
@@ -445,7 +460,13 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 	p := out.Preview(creds)
 	entry.Outcome = journal.OutcomePreview
 	a.record(entry, entry.Time, log)
-	summary := fmt.Sprintf("Dry run: nothing was sent. %s %s would create the %s agent.", p.Method, p.URL, a.desc.Name)
+	// The URL without its query: a query-signed vendor's query carries the
+	// whole request, which request.url already shows.
+	shown, _, hasQuery := strings.Cut(p.URL, "?")
+	if hasQuery {
+		shown += " (parameters in the query string: see request.url)"
+	}
+	summary := fmt.Sprintf("Dry run: nothing was sent. %s %s would create the %s agent.", p.Method, shown, a.desc.Name)
 	if len(names) > 0 {
 		summary += " Before a real call, set " + strings.Join(names, ", ") + "."
 	}
@@ -484,12 +505,13 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 	// Invalid: decode strictly anyway, so the provider's own checks can add
 	// their more specific word on the fields the schema complained about.
 	// A value removed for its type reads as blank to the provider's checks:
-	// the schema's "got number, want string" stays the word on it.
+	// the schema's "got number, want string" stays the word on it, and on
+	// the object holding it (see refusals).
 	var removed providers.FieldErrors
-	for _, loc := range refused {
+	for _, loc := range slices.Concat(refused.values, refused.holders) {
 		removed = append(removed, providers.FieldError{Field: pointer(loc)})
 	}
-	if object, err := decodeStrict(withoutValues(raw, refused), in); err != nil {
+	if object, err := decodeStrict(withoutValues(raw, refused.values), in); err != nil {
 		if !object {
 			return false, schemaErrs
 		}

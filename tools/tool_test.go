@@ -684,3 +684,23 @@ func TestRateLimitIsRetried(t *testing.T) {
 		t.Errorf("journal attempts = %d", e[0].Attempts)
 	}
 }
+
+// A 429 whose Retry-After does not fit in --timeout ends the call at once,
+// "no agent was created". The vendor's wait is what the model needs to call
+// again at the right time: the result must carry it.
+func TestRateLimitGiveUpSaysWhenToRetry(t *testing.T) {
+	f := setup(t)
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "3600")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"status_code":429,"error":"rate_limit_exceeded","message":"Rate limit exceeded"}`))
+	}
+	res, text := f.call(t, map[string]any{"name": "Analyst"})
+	if !res.IsError || !strings.Contains(text, "no agent was created") {
+		t.Fatalf("got:\n%s", text)
+	}
+	if !strings.Contains(text, "1h0m0s") && !strings.Contains(text, "3600") {
+		t.Errorf("the vendor's Retry-After (3600 s) is not in the result:\n%s", text)
+	}
+}

@@ -63,26 +63,25 @@ func (v *validator) load() error {
 
 // validate checks args against the schema; parsed is args already decoded,
 // or nil to parse them here. It returns the decoded arguments, and no errors
-// when they satisfy the schema; with errors, the locations of the values it
-// refused for their JSON type or as unknown keys (see withoutValues).
-func (v *validator) validate(args []byte, parsed any) (any, providers.FieldErrors, [][]string) {
+// when they satisfy the schema; with errors, what it refused outright.
+func (v *validator) validate(args []byte, parsed any) (any, providers.FieldErrors, refusals) {
 	if err := v.load(); err != nil {
-		return nil, providers.FieldErrors{{Message: "internal error: " + err.Error()}}, nil
+		return nil, providers.FieldErrors{{Message: "internal error: " + err.Error()}}, refusals{}
 	}
 	inst := parsed
 	if inst == nil {
 		var err error
 		if inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(args)); err != nil {
-			return nil, providers.FieldErrors{{Message: "arguments are not valid JSON: " + err.Error()}}, nil
+			return nil, providers.FieldErrors{{Message: "arguments are not valid JSON: " + err.Error()}}, refusals{}
 		}
 	}
 	err := v.schema.Validate(inst)
 	if err == nil {
-		return inst, nil, nil
+		return inst, nil, refusals{}
 	}
 	var ve *jsonschema.ValidationError
 	if !errors.As(err, &ve) {
-		return inst, providers.FieldErrors{{Message: err.Error()}}, nil
+		return inst, providers.FieldErrors{{Message: err.Error()}}, refusals{}
 	}
 	c := collector{v: v, allowed: map[string]string{}}
 	c.collect(ve)
@@ -92,6 +91,16 @@ func (v *validator) validate(args []byte, parsed any) (any, providers.FieldError
 	return inst, c.out, c.refused
 }
 
+// refusals are where the schema refused values outright, for their JSON type
+// or as unknown keys (see withoutValues), and the objects that hold a value
+// of the wrong type: checks of its siblings may hinge on it (a CUSTOM server
+// needs a url or an id), and with it left out they would complain of a value
+// that is there, only mistyped.
+type refusals struct {
+	values  [][]string
+	holders [][]string
+}
+
 // collector gathers the first providers.MaxListed violations and counts the
 // rest: arguments with a million unknown keys must not make a million lines.
 type collector struct {
@@ -99,7 +108,7 @@ type collector struct {
 	out     providers.FieldErrors
 	more    int
 	allowed map[string]string // allowed keys by location, worked out once each
-	refused [][]string        // values of the wrong JSON type, and unknown keys
+	refused refusals
 }
 
 // maxRefused bounds collector.refused: past it, a strict decode may stop at
@@ -107,8 +116,8 @@ type collector struct {
 const maxRefused = 1000
 
 func (c *collector) refuse(loc []string) {
-	if len(c.refused) < maxRefused {
-		c.refused = append(c.refused, loc)
+	if len(c.refused.values) < maxRefused {
+		c.refused.values = append(c.refused.values, loc)
 	}
 }
 
@@ -143,6 +152,9 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 	}
 	if _, ok := e.ErrorKind.(*kind.Type); ok {
 		c.refuse(e.InstanceLocation)
+		if loc := e.InstanceLocation; len(loc) > 1 && len(c.refused.holders) < maxRefused {
+			c.refused.holders = append(c.refused.holders, loc[:len(loc)-1])
+		}
 	}
 	if len(c.out) >= providers.MaxListed {
 		c.more++ // before rendering the message, which is the costly part

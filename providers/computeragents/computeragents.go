@@ -72,6 +72,10 @@ func (p *Provider) AgentName(r *Request) string { return r.Name }
 // second agent. For the same reason there is no ClientID method.
 func (p *Provider) Idempotent(*Request) bool { return false }
 
+// GivenID is the custom id the request asks for: not a safe retry, but the
+// id to look the agent up by when the outcome is unknown.
+func (p *Provider) GivenID(r *Request) string { return r.ID }
+
 // Build implements providers.Provider.
 func (p *Provider) Build(r *Request, creds providers.Credentials, _ providers.Attempt) (*providers.Outgoing, error) {
 	body, err := providers.JSONBody(r)

@@ -152,3 +152,23 @@ func TestToolCreates(t *testing.T) {
 	defer got.mu.Unlock()
 	assertSameJSON(t, got.body, readFixture(t, "request.json"))
 }
+
+// A create with a caller-chosen id whose outcome is unknown names that id:
+// "GET /v1/agents/{agentId} for a known id" is the way to check, and the
+// id is known.
+func TestUnknownOutcomeNamesTheGivenID(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"error":"Internal Server Error","message":"boom"}`))
+	}))
+	defer srv.Close()
+	args := []byte(`{"name":"Research Assistant","model":"claude-sonnet-4-5","id":"agent_review0001"}`)
+	res := callTool(t, srv.URL, map[string]string{EnvAPIKey: canaryKey}, args)
+	text := resultText(res)
+	if !res.IsError || !strings.Contains(text, "outcome unknown") {
+		t.Fatalf("got:\n%s", text)
+	}
+	if !strings.Contains(text, "agent_review0001") {
+		t.Errorf("the id the request carried is not named:\n%s", text)
+	}
+}

@@ -114,6 +114,11 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 			errs.Add(at+"/data", "a CONNECTOR connector carries no data: send id, type and sourceType only")
 			continue
 		}
+		if !slices.Contains([]string{ConnWorkbookRAG, ConnWorkspaceDocs, ConnKnowledgeBase}, c.Type) {
+			// The schema refuses the type itself; which data fields belong
+			// depends on the type the caller meant, so none is blamed here.
+			continue
+		}
 		for _, f := range c.Data.foreignFields(c.Type) {
 			errs.Add(at+"/data/"+f, "not part of %s data (%s)", c.Type, dataFieldsOf(c.Type))
 		}

@@ -197,3 +197,34 @@ func testToolHidesMCPURLToken(t *testing.T, serverURL, urlToken string) {
 		}
 	}
 }
+
+// A connector whose type is not one of the four (wrong case, or left out as
+// in DataGOL's own response) is refused for its type alone: its data fields
+// must not be called "not part of ... data (it is the knowledge base record)".
+func TestToolUnknownConnectorTypeBlamesOnlyType(t *testing.T) {
+	for _, typ := range []string{`"type":"workbook_rag",`, ``} {
+		args := `{"name":"A","description":"d","prompt":"p","isPublished":false,"uiMetadata":{},` +
+			`"configs":{"connectors":[{"id":"1",` + typ + `"sourceType":"BACKEND","data":{"title":"t","workspaceId":"w"}}]},"dry_run":true}`
+		text, isErr := callTool(t, []byte(args))
+		if !isErr || !strings.Contains(text, "/configs/connectors/0") {
+			t.Fatalf("%s: not refused at the connector:\n%s", typ, text)
+		}
+		if strings.Contains(text, "not part of") {
+			t.Errorf("%s: data fields of the right variant blamed:\n%s", typ, text)
+		}
+	}
+}
+
+// A registered server's id written as a string is refused for its type; the
+// server is not also said to lack "its url, or the id": the id is there.
+func TestToolIDOfWrongTypeIsNotAlsoMissing(t *testing.T) {
+	args := `{"name":"A","description":"d","prompt":"p","isPublished":false,"uiMetadata":{},` +
+		`"configs":{"mcpConfigs":[{"serverType":"CUSTOM","id":"18","companyId":1}]},"dry_run":true}`
+	text, isErr := callTool(t, []byte(args))
+	if !isErr || !strings.Contains(text, "/configs/mcpConfigs/0/id: got string, want integer") {
+		t.Fatalf("got:\n%s", text)
+	}
+	if strings.Contains(text, "/configs/mcpConfigs/0/url") {
+		t.Errorf("a spurious error at url:\n%s", text)
+	}
+}

@@ -1,0 +1,57 @@
+package alibabadms
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/tools"
+)
+
+// callTool calls create_agent_alibaba_dms, keyed, with args.
+func callTool(t *testing.T, args map[string]any) (*mcp.CallToolResult, error) {
+	t.Helper()
+	env := providers.MapEnv(map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret})
+	tool, err := tools.New[Request](mustNew(t, nil), tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name = tool.Tool.Name
+	req.Params.Arguments = args
+	return tool.Handler(context.Background(), req)
+}
+
+// The dry run's first text is its one-line summary; the request itself is in
+// the second text and in structuredContent. Alibaba's URL carries every
+// parameter, so a summary that repeats it doubles a preview of up to 256 KiB.
+func TestDryRunSummaryStaysShort(t *testing.T) {
+	res, err := callTool(t, map[string]any{"dry_run": true, "Instruction": strings.Repeat("数", 10000), "Knowledge": strings.Repeat("据", 10000)})
+	if err != nil || res.IsError {
+		t.Fatalf("dry run failed: %v", err)
+	}
+	summary := res.Content[0].(mcp.TextContent).Text
+	if len(summary) > 1000 {
+		t.Errorf("summary is %d bytes: %s…", len(summary), summary[:200])
+	}
+}
+
+// The document's parameter table lists AccessType, McpServerId, the Skip*
+// flags and CronExpression as top-level rows. A model that sends them there
+// is told which object each belongs in, not only "unknown argument".
+func TestFlattenedParametersSayWhereTheyBelong(t *testing.T) {
+	res, err := callTool(t, map[string]any{"dry_run": true, "Name": "a", "AccessType": "mcp", "McpServerId": "x", "SkipPlan": true, "CronExpression": "0 0 8 ? * 1-5"})
+	if err != nil || !res.IsError {
+		t.Fatalf("not refused: %v", err)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	for _, want := range []string{"/AccessType: belongs in KnowledgeConfigList", "/McpServerId: belongs in KnowledgeConfigList",
+		"/SkipPlan: belongs in ExecutionConfig", "/CronExpression: belongs in ScheduleTaskConfig"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q:\n%s", want, text)
+		}
+	}
+}
