@@ -205,8 +205,10 @@ func (h *HTTPService) checkToken(next http.Handler) http.Handler {
 	// Hashes have one length, so the comparison does not reveal the token's.
 	want := sha256.Sum256([]byte(h.cfg.HTTPToken.Reveal()))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// The scheme is case-insensitive (RFC 9110 11.1).
+		// The scheme is case-insensitive and may be followed by several
+		// spaces (RFC 9110 11.4).
 		scheme, token, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+		token = strings.TrimLeft(token, " ")
 		got := sha256.Sum256([]byte(token))
 		if !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="agentmcp"`)

@@ -99,6 +99,7 @@ func TestHTTPGuards(t *testing.T) {
 		{"token without Bearer", map[string]string{"Authorization": token}, initBody, http.StatusUnauthorized},
 		{"right token", auth, initBody, http.StatusOK},
 		{"scheme in lower case", map[string]string{"Authorization": "bearer " + token}, initBody, http.StatusOK},
+		{"more than one space after the scheme", map[string]string{"Authorization": "Bearer   " + token}, initBody, http.StatusOK},
 		{"other scheme", map[string]string{"Authorization": "Basic " + token}, initBody, http.StatusUnauthorized},
 		{"token with a suffix", map[string]string{"Authorization": "Bearer " + token + "x"}, initBody, http.StatusUnauthorized},
 		{"empty bearer", map[string]string{"Authorization": "Bearer "}, initBody, http.StatusUnauthorized},
@@ -252,17 +253,7 @@ func TestModernClientCannotCancelAnothersCreate(t *testing.T) {
 		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_1","name":"a"}`)
 	}))
 	defer vendor.Close()
-	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 10 * time.Second, Journal: JournalOff, Version: "test", Providers: []string{"datagrid"}}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	env := providers.MapEnv(map[string]string{datagrid.EnvBaseURL: vendor.URL, datagrid.EnvAPIKey: "test-key-123"})
-	s, err := NewServer(cfg, env, nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(NewHTTPService(s, cfg))
-	defer ts.Close()
+	ts := datagridService(t, vendor.URL, nil)
 
 	const version = "2026-07-28"
 	meta := `"_meta":{"io.modelcontextprotocol/protocolVersion":"` + version + `","io.modelcontextprotocol/clientInfo":{"name":"t","version":"0"},"io.modelcontextprotocol/clientCapabilities":{}}`
@@ -425,6 +416,61 @@ func TestIdleSessionEnds(t *testing.T) {
 	}
 }
 
+// TestBusySessionIsNotSwept: a session whose call outlasts
+// --session-idle-timeout is not idle; mcp-go's sweeper, which sees only when
+// a request began, must not have its id refused afterwards.
+func TestBusySessionIsNotSwept(t *testing.T) {
+	const callTime = 3 * time.Second // the sweeper looks every second
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.ReadAll(r.Body)
+		time.Sleep(callTime)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_1","name":"a"}`)
+	}))
+	defer vendor.Close()
+	ts := datagridService(t, vendor.URL, func(c *Config) { c.SessionIdleTimeout = time.Second })
+
+	resp := post(t, ts.URL+MCPPath, nil, initBody)
+	id := resp.Header.Get("Mcp-Session-Id")
+	if resp.StatusCode != http.StatusOK || id == "" {
+		t.Fatalf("initialize: %d, session %q", resp.StatusCode, id)
+	}
+	hdr := map[string]string{"Mcp-Session-Id": id, "Mcp-Protocol-Version": "2025-06-18"}
+	call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"a"}}}`
+	if b, _ := io.ReadAll(post(t, ts.URL+MCPPath, hdr, call).Body); !strings.Contains(string(b), "agt_1") {
+		t.Fatalf("the call did not create the agent: %.300s", b)
+	}
+	if got := post(t, ts.URL+MCPPath, hdr, `{"jsonrpc":"2.0","id":3,"method":"ping"}`).StatusCode; got != http.StatusOK {
+		t.Errorf("ping right after a %s call in the session: %d, want 200", callTime, got)
+	}
+}
+
+// TestSessionEndsWhileBusyOnlyByDelete: the sweeper cannot end a session
+// with a request in progress; a DELETE from its client can.
+func TestSessionEndsWhileBusyOnlyByDelete(t *testing.T) {
+	m := newSessionIDs()
+	id := m.Generate()
+	m.add(m.busy, id, 1)
+	if _, err := m.Terminate(id); err != nil {
+		t.Fatal(err)
+	}
+	if ended, _ := m.Validate(id); ended {
+		t.Error("the sweeper ended a session with a request in progress")
+	}
+	m.add(m.deleting, id, 1)
+	if _, err := m.Terminate(id); err != nil {
+		t.Fatal(err)
+	}
+	if ended, _ := m.Validate(id); !ended {
+		t.Error("a DELETE did not end a session with a request in progress")
+	}
+	m.add(m.busy, id, -1)
+	m.add(m.deleting, id, -1)
+	if len(m.busy)+len(m.deleting) != 0 {
+		t.Errorf("counts left behind: %v %v", m.busy, m.deleting)
+	}
+}
+
 // TestStatelessProgressStaysWithItsCall: with --stateless every caller has
 // the same (empty) session id, so a GET stream would receive every caller's
 // progress; it is refused, and a call's progress arrives on its own response.
@@ -506,6 +552,28 @@ func TestHeaderKeyIsMasked(t *testing.T) {
 	if strings.Contains(string(body), key) {
 		t.Error("the key from the request header shows in the result")
 	}
+}
+
+// datagridService serves agentmcp over HTTP with create_agent_datagrid
+// only, talking to vendorURL with a key from the environment, for the rest
+// of t; mutate, if not nil, changes the configuration first.
+func datagridService(t *testing.T, vendorURL string, mutate func(*Config)) *httptest.Server {
+	t.Helper()
+	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 10 * time.Second, Journal: JournalOff, Version: "test", Providers: []string{"datagrid"}}
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	env := providers.MapEnv(map[string]string{datagrid.EnvBaseURL: vendorURL, datagrid.EnvAPIKey: "test-key-123"})
+	s, err := NewServer(cfg, env, nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(NewHTTPService(s, cfg))
+	t.Cleanup(ts.Close)
+	return ts
 }
 
 // statelessHeaderService serves agentmcp over stateless HTTP with

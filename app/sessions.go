@@ -14,17 +14,23 @@ const maxEndedSessions = 10_000
 // sessionIDs is mcp-go's default session-id manager, which checks an id by
 // its form only (so a restarted server still accepts it), plus a memory of
 // the ids clients ended with DELETE: the spec wants 404 for those, and the
-// default manager forgot them and kept serving.
+// default manager forgot them and kept serving. It also counts each
+// session's requests in progress: mcp-go's idle sweeper sees only when a
+// request began, and would end a session in the middle of a long call or
+// an open stream.
 type sessionIDs struct {
 	server.StatelessGeneratingSessionIdManager
-	mu    sync.Mutex
-	ended map[string]bool
-	ring  []string // the remembered ids, oldest overwritten first
-	next  int
+	mu       sync.Mutex
+	ended    map[string]bool
+	ring     []string // the remembered ids, oldest overwritten first
+	next     int
+	busy     map[string]int // requests in progress other than DELETE
+	deleting map[string]int // DELETEs in progress
 }
 
 func newSessionIDs() *sessionIDs {
-	return &sessionIDs{ended: map[string]bool{}, ring: make([]string, maxEndedSessions)}
+	return &sessionIDs{ended: map[string]bool{}, ring: make([]string, maxEndedSessions),
+		busy: map[string]int{}, deleting: map[string]int{}}
 }
 
 // Validate implements server.SessionIdManager.
@@ -36,14 +42,17 @@ func (m *sessionIDs) Validate(id string) (isTerminated bool, err error) {
 }
 
 // Terminate implements server.SessionIdManager. An id of the wrong form is
-// left alone: there is no such session to end.
+// left alone: there is no such session to end. Neither is a session with a
+// request in progress that no DELETE asks to end: the idle sweeper ends it
+// (mcp-go drops its state all the same), and its client's next request is
+// served as after a restart rather than refused.
 func (m *sessionIDs) Terminate(id string) (isNotAllowed bool, err error) {
 	if _, err := m.StatelessGeneratingSessionIdManager.Validate(id); err != nil {
 		return false, nil
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.ended[id] {
+	if m.ended[id] || (m.busy[id] > 0 && m.deleting[id] == 0) {
 		return false, nil
 	}
 	delete(m.ended, m.ring[m.next])
@@ -82,8 +91,25 @@ func (m *sessionIDs) check(next http.Handler) http.Handler {
 			http.Error(w, "Session not found", http.StatusNotFound)
 			return
 		}
+		if id != "" {
+			count := m.busy
+			if r.Method == http.MethodDelete {
+				count = m.deleting
+			}
+			m.add(count, id, 1)
+			defer m.add(count, id, -1)
+		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// add changes id's count in count (m.busy or m.deleting) by n.
+func (m *sessionIDs) add(count map[string]int, id string, n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if count[id] += n; count[id] <= 0 {
+		delete(count, id)
+	}
 }
 
 // startsSession reports whether the POST r may come without a session id:
