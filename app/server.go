@@ -85,9 +85,12 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 	if err != nil {
 		return nil, err
 	}
-	// With per-request credentials the server is shared by accounts that
-	// must not see each other's agents: the journal is kept, not served.
-	serveJournal := jr != nil && !cfg.HeaderCredentials
+	// The journal is kept but not served where it cannot tell a caller the
+	// whole story: with per-request credentials the server is shared by
+	// accounts that must not see each other's agents, and a stateless
+	// replica knows only the creates that reached it (a model told "no such
+	// agent" would create it again).
+	serveJournal := jr != nil && !cfg.HeaderCredentials && !cfg.Stateless
 	opts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithTitle("agentmcp"),

@@ -1,0 +1,61 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// TestJournalResourceOnlyWhereItTellsTheWholeStory: the resource is served
+// where it lists every create the caller could have made. Callers with keys
+// of their own must not see each other's agents, and a stateless replica
+// knows only the creates that reached it: a model reading "no such agent"
+// there would create a second one.
+func TestJournalResourceOnlyWhereItTellsTheWholeStory(t *testing.T) {
+	cases := []struct {
+		name  string
+		cfg   Config
+		serve bool
+	}{
+		{"stdio", Config{Transport: TransportStdio}, true},
+		{"http", Config{Transport: TransportHTTP}, true},
+		{"http with header credentials", Config{Transport: TransportHTTP, HeaderCredentials: true}, false},
+		{"stateless http", Config{Transport: TransportHTTP, Stateless: true}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			jr, err := journal.Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer jr.Close()
+			c.cfg.Timeout, c.cfg.Version = DefaultTimeout, "test"
+			s, err := NewServer(c.cfg, providers.MapEnv(nil), jr, providers.NewClient("agentmcp/test"), zerolog.Nop())
+			if err != nil {
+				t.Fatal(err)
+			}
+			handle := func(msg string) string {
+				b, err := json.Marshal(s.MCP.HandleMessage(context.Background(), []byte(msg)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return string(b)
+			}
+			init := handle(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`)
+			read := handle(`{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"` + JournalURI + `"}}`)
+			if served := strings.Contains(read, `entries`); served != c.serve {
+				t.Errorf("journal resource served %v, want %v: %.200s", served, c.serve, read)
+			}
+			if told := strings.Contains(init, JournalURI); told != c.serve {
+				t.Errorf("instructions name the journal resource %v, want %v: %.300s", told, c.serve, init)
+			}
+		})
+	}
+}
