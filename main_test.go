@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/agentmcp/agentmcp/app"
 )
 
 func lookup(m map[string]string) func(string) (string, bool) {
@@ -192,5 +197,93 @@ func TestLogFileThatIsStdoutIsRefused(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(out); len(b) != 0 {
 		t.Errorf("stdout got %q", b)
+	}
+}
+
+// TestReadmeFlagTable fails when the README's configuration table and the
+// flags differ: a flag missing from either, a wrong environment twin, or a
+// default that --help states otherwise.
+func TestReadmeFlagTable(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "\n## Configuration")
+	if start < 0 {
+		t.Fatal("README has no Configuration section")
+	}
+	section := text[start+1:]
+	if end := strings.Index(section, "\n## "); end >= 0 {
+		section = section[:end]
+	}
+	type row struct{ env, def string }
+	rows := map[string]row{}
+	backticked := regexp.MustCompile("`([^`]+)`")
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 6 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`--") {
+			continue
+		}
+		name := strings.TrimPrefix(strings.Trim(strings.TrimSpace(cells[1]), "`"), "--")
+		env := ""
+		if m := backticked.FindStringSubmatch(cells[2]); m != nil {
+			env = m[1]
+		}
+		rows[name] = row{env: env, def: strings.Trim(strings.TrimSpace(cells[3]), "`")}
+	}
+
+	// The flags and their defaults, as --help prints them.
+	var help bytes.Buffer
+	if _, _, err := parseConfig([]string{"-help"}, lookup(nil), &help); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("-help: %v", err)
+	}
+	flagLine := regexp.MustCompile(`^  -([a-z-]+)(?: (\w+))?$`)
+	defaultOf := regexp.MustCompile(`\(default (?:"([^"]*)"|([^\s,()]+))\)$`)
+	flags := map[string]string{} // name -> default ("" when --help states none)
+	kinds := map[string]string{}
+	name := ""
+	for _, line := range strings.Split(help.String(), "\n") {
+		if m := flagLine.FindStringSubmatch(line); m != nil {
+			name = m[1]
+			flags[name], kinds[name] = "", m[2]
+			continue
+		}
+		if m := defaultOf.FindStringSubmatch(line); m != nil && name != "" {
+			flags[name] = m[1] + m[2]
+		}
+	}
+	if len(flags) == 0 {
+		t.Fatal("no flag found in the -help output")
+	}
+	for name, def := range flags {
+		r, ok := rows[name]
+		if !ok {
+			t.Errorf("README configuration table lacks --%s", name)
+			continue
+		}
+		delete(rows, name)
+		wantEnv := envName(name)
+		if name == "version" {
+			wantEnv = ""
+		}
+		if r.env != wantEnv {
+			t.Errorf("--%s: README env %q, want %q", name, r.env, wantEnv)
+		}
+		switch {
+		case kinds[name] == "" && name != "version" && r.def != "false": // a bool flag
+			t.Errorf("--%s: README default %q, want false", name, r.def)
+		case def == "" || r.def == def:
+		case name == "providers" && r.def == "all five" && def == strings.Join(app.Slugs(), ",") && len(app.Slugs()) == 5:
+		default:
+			want, err1 := time.ParseDuration(def)
+			got, err2 := time.ParseDuration(r.def)
+			if err1 != nil || err2 != nil || got != want {
+				t.Errorf("--%s: README default %q, --help says %q", name, r.def, def)
+			}
+		}
+	}
+	for name := range rows {
+		t.Errorf("README configuration table lists --%s, which is no flag", name)
 	}
 }

@@ -2,12 +2,18 @@ package app
 
 import (
 	"encoding/json"
+	"io/fs"
+	"maps"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 )
+
+// envLike matches an environment variable's name.
+var envLike = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
 
 // TestReadmeToolTable fails when the README's tool table differs from the
 // tools the server registers: names, required arguments, credentials, settings.
@@ -81,9 +87,120 @@ func TestReadmeToolTable(t *testing.T) {
 			if !slices.Contains(names(row[3]), s.Env) {
 				t.Errorf("%s: README settings lack %s", tool.Name, s.Env)
 			}
+			if s.Default != "" && strings.Contains(row[3], "`"+s.Env+"` (default") && !strings.Contains(row[3], "`"+s.Env+"` (default `"+s.Default+"`)") {
+				t.Errorf("%s: README gives %s another default than %s", tool.Name, s.Env, s.Default)
+			}
+		}
+		// The other way round: every variable the row names is one the
+		// provider reads.
+		known := map[string]bool{}
+		for _, c := range d.Credentials {
+			known[c.Env] = true
+		}
+		for _, s := range d.Settings {
+			known[s.Env] = true
+		}
+		for _, cell := range row[2:4] {
+			for _, n := range names(cell) {
+				if envLike.MatchString(n) && !known[n] {
+					t.Errorf("%s: README names %s, which the provider does not read", tool.Name, n)
+				}
+			}
+		}
+		for _, c := range d.Credentials {
+			switch optional := strings.Contains(row[2], "optional `"+c.Env+"`"); {
+			case optional && c.Required:
+				t.Errorf("%s: README calls %s optional, but the provider requires it", tool.Name, c.Env)
+			case !optional && !c.Required:
+				t.Errorf("%s: README does not mark %s optional, but the provider does not require it", tool.Name, c.Env)
+			}
 		}
 	}
 	for name := range rows {
 		t.Errorf("README lists %s, which the server does not register", name)
+	}
+}
+
+// TestReadmeGuaranteeTests fails when the README's guarantees table names a
+// test or test file that does not exist, or a test outside the package named
+// before it (`e2e` `TestStdio` must be in e2e/).
+func TestReadmeGuaranteeTests(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(readme)
+	start := strings.Index(text, "\n## Reliability and security")
+	if start < 0 {
+		t.Fatal("README has no Reliability and security section")
+	}
+	end := strings.Index(text[start+1:], "\n## ")
+	if end < 0 {
+		end = len(text) - start - 1
+	}
+	// Every test function, by name, with the folders that define it.
+	defined := map[string]map[string]bool{}
+	testFunc := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz|Benchmark)\w+)\(`)
+	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "node_modules" || d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".") && path != "..") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		dir, _ := filepath.Rel("..", filepath.Dir(path))
+		for _, m := range testFunc.FindAllStringSubmatch(string(b), -1) {
+			if defined[m[1]] == nil {
+				defined[m[1]] = map[string]bool{}
+			}
+			defined[m[1]][filepath.ToSlash(dir)] = true
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backticked := regexp.MustCompile("`([^`]+)`")
+	testName := regexp.MustCompile(`^(Test|Fuzz|Benchmark)\w+$`)
+	named := 0
+	for _, line := range strings.Split(text[start:start+1+end], "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 5 || strings.HasPrefix(strings.TrimSpace(cells[1]), "---") || strings.TrimSpace(cells[1]) == "Guarantee" {
+			continue
+		}
+		row := strings.TrimSpace(cells[1])
+		pkg := "" // the package named last in this cell; "" = anywhere
+		for _, m := range backticked.FindAllStringSubmatch(cells[len(cells)-2], -1) {
+			tok := m[1]
+			switch {
+			case strings.HasSuffix(tok, "_test.go"):
+				if _, err := os.Stat(filepath.Join("..", tok)); err != nil {
+					t.Errorf("%q names %s, which does not exist", row, tok)
+				}
+				pkg = filepath.ToSlash(filepath.Dir(tok))
+			case testName.MatchString(tok):
+				named++
+				dirs := defined[tok]
+				if len(dirs) == 0 {
+					t.Errorf("%q names %s, which no test file defines", row, tok)
+				} else if pkg != "" && !dirs[pkg] {
+					t.Errorf("%q names %s under `%s`, but it is defined in %v", row, tok, pkg, slices.Sorted(maps.Keys(dirs)))
+				}
+			default:
+				if fi, err := os.Stat(filepath.Join("..", tok)); err == nil && fi.IsDir() {
+					pkg = tok
+				}
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("the guarantees table names no test: the parser no longer matches the README")
 	}
 }

@@ -92,6 +92,18 @@ func setup(t *testing.T, opts ...option) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cl := inProcessClient(t, tool)
+	t.Cleanup(func() {
+		if strings.Contains(logs.String(), canary) {
+			t.Errorf("logs contain the API key")
+		}
+	})
+	return &fixture{client: cl, vendor: v, journal: jr, logs: logs}
+}
+
+// inProcessClient serves tool alone and returns an initialized client of it.
+func inProcessClient(t *testing.T, tool *tools.Tool) *client.Client {
+	t.Helper()
 	s := server.NewMCPServer("test", "0", server.WithToolCapabilities(false))
 	s.AddTools(tool.ServerTool())
 	cl, err := client.NewInProcessClient(s)
@@ -109,12 +121,7 @@ func setup(t *testing.T, opts ...option) *fixture {
 	if _, err := cl.Initialize(ctx, init); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if strings.Contains(logs.String(), canary) {
-			t.Errorf("logs contain the API key")
-		}
-	})
-	return &fixture{client: cl, vendor: v, journal: jr, logs: logs}
+	return cl
 }
 
 type lockedWriter struct {
@@ -641,6 +648,62 @@ func TestUnjournaledCreateIsNotSent(t *testing.T) {
 	}
 	if e := f.journal.Entries(); len(e) != 1 || e[0].Outcome != journal.OutcomeNotSent {
 		t.Errorf("journal = %+v, want one not_sent entry", e)
+	}
+}
+
+// A create whose outcome cannot be journaled still returns the agent, and
+// says the result is now the only record of its id.
+func TestUnjournaledOutcomeSaysKeepThisID(t *testing.T) {
+	f := setup(t)
+	f.journal.Fail = func(e journal.Entry) error {
+		if e.Outcome == journal.OutcomeCreated {
+			return errors.New("journal: write: no space left on device")
+		}
+		return nil
+	}
+	res, text := f.call(t, map[string]any{"name": "Analyst"})
+	if res.IsError || structuredOf(t, res)["agent_id"] != "agt_9" {
+		t.Fatalf("want the created agent: %s", text)
+	}
+	if !strings.Contains(text, "agt_9") || !strings.Contains(text, "keep this id") {
+		t.Errorf("want the summary to say to keep agt_9: %s", text)
+	}
+}
+
+// panicky is a Datagrid provider with a bug: its Check panics.
+type panicky struct{ *datagrid.Provider }
+
+func (panicky) Check(*datagrid.Request) providers.FieldErrors { panic("provider bug") }
+
+// A panic in a provider becomes an isError the model can read, and the
+// server keeps serving.
+func TestPanickingHandlerIsAnError(t *testing.T) {
+	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary})
+	p, err := datagrid.New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, err := tools.New[datagrid.Request](panicky{p}, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := inProcessClient(t, tool)
+	ctx := context.Background()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "create_agent_datagrid"
+	req.Params.Arguments = map[string]any{"name": "x", "dry_run": true}
+	res, err := cl.CallTool(ctx, req)
+	if err != nil {
+		t.Fatalf("a panic became a protocol error, which the model does not see: %v", err)
+	}
+	if !res.IsError || len(res.Content) == 0 {
+		t.Fatalf("want an isError result: %+v", res)
+	}
+	if tc, ok := res.Content[0].(mcp.TextContent); !ok || !strings.Contains(tc.Text, "internal error") {
+		t.Errorf("want the result to say internal error: %+v", res.Content)
+	}
+	if _, err := cl.ListTools(ctx, mcp.ListToolsRequest{}); err != nil {
+		t.Errorf("the server stopped serving after the panic: %v", err)
 	}
 }
 
