@@ -64,7 +64,10 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 		defer stopListening()
 		stopOnSignal := context.AfterFunc(ctx, func() { srv.EndSession(); stopListening() })
 		defer stopOnSignal()
-		err := stdio.Listen(listenCtx, &endOnError{r: stdin, end: srv.EndSession}, stdout)
+		// A cancellation is noted as it is read: mcp-go would drop one of a
+		// call still waiting for a worker, and run the call.
+		in := &cancelWatch{r: stdin, early: srv.early}
+		err := stdio.Listen(listenCtx, &endOnError{r: in, end: srv.EndSession}, stdout)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("stdio: %w", err)
 		}

@@ -39,6 +39,7 @@ type Server struct {
 	endOnce   sync.Once
 	abort     chan struct{}
 	abortOnce sync.Once
+	early     *earlyCancels // over stdio: requests cancelled before they started
 }
 
 // EndSession tells in-flight calls the session is ending: a call cancelled
@@ -95,6 +96,13 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		server.WithToolCapabilities(false),
 		server.WithTitle("agentmcp"),
 	}
+	var early *earlyCancels
+	if cfg.Transport == TransportStdio {
+		early = newEarlyCancels()
+		hooks := &server.Hooks{}
+		hooks.AddOnRequestInitialization(early.refuse)
+		opts = append(opts, server.WithHooks(hooks))
+	}
 	if serveJournal {
 		opts = append(opts, server.WithResourceCapabilities(false, false), server.WithInstructions(instructions+journalInstructions))
 	} else {
@@ -129,7 +137,7 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 				return []mcp.ResourceContents{mcp.TextResourceContents{URI: JournalURI, MIMEType: "application/json", Text: string(b)}}, nil
 			})
 	}
-	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending, abort: abort}, nil
+	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending, abort: abort, early: early}, nil
 }
 
 // LogStartup writes one line naming the enabled tools and where each

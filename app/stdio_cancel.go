@@ -1,0 +1,159 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// maxEarlyCancels bounds how many cancelled request ids are remembered.
+const maxEarlyCancels = 1024
+
+// maxCancelLine is the longest stdin line looked at for a cancellation; a
+// tool call with a long prompt is passed by unparsed.
+const maxCancelLine = 16 << 10
+
+// errCancelledEarly answers a request the client cancelled before it started.
+var errCancelledEarly = errors.New("request cancelled by the client before it started; nothing was done")
+
+// earlyCancels remembers the ids of requests the client cancelled over
+// stdio, as the cancellations are read. mcp-go acts on a cancellation only
+// for a request already started: a tools/call waiting for a worker would
+// otherwise run, and create an agent, after the client gave it up. An id
+// whose request had started, or never comes, is forgotten once
+// maxEarlyCancels newer ones are remembered (a client does not reuse an id
+// within a session, so a stale one never matches).
+type earlyCancels struct {
+	count atomic.Int32 // len(ids): most requests skip the lock
+	mu    sync.Mutex
+	ids   map[string]bool
+	ring  []string // the remembered ids, oldest overwritten first
+	next  int
+}
+
+func newEarlyCancels() *earlyCancels {
+	return &earlyCancels{ids: map[string]bool{}, ring: make([]string, maxEarlyCancels)}
+}
+
+// add remembers the request id key (its JSON).
+func (e *earlyCancels) add(key string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ids[key] {
+		return
+	}
+	delete(e.ids, e.ring[e.next])
+	e.ring[e.next] = key
+	e.next = (e.next + 1) % len(e.ring)
+	e.ids[key] = true
+	e.count.Store(int32(len(e.ids)))
+}
+
+// take reports whether the request id was cancelled, and forgets it.
+func (e *earlyCancels) take(id any) bool {
+	if e == nil || e.count.Load() == 0 || id == nil {
+		return false
+	}
+	b, err := json.Marshal(id)
+	if err != nil {
+		return false
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.ids[string(b)] {
+		return false
+	}
+	delete(e.ids, string(b))
+	e.count.Store(int32(len(e.ids)))
+	return true
+}
+
+// refuse is an mcp-go request-initialization hook: a request cancelled
+// before it started is answered with an error instead of being run.
+func (e *earlyCancels) refuse(_ context.Context, id any, _ any) error {
+	if e.take(id) {
+		return errCancelledEarly
+	}
+	return nil
+}
+
+// cancelWatch passes stdin through and notes in early the id of every
+// notifications/cancelled line it reads.
+type cancelWatch struct {
+	r     io.Reader
+	early *earlyCancels
+	line  []byte // the start of a line split across reads
+	long  bool   // the current line is over maxCancelLine: not looked at
+}
+
+func (c *cancelWatch) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.scan(p[:n])
+	return n, err
+}
+
+func (c *cancelWatch) scan(b []byte) {
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			c.keep(b)
+			return
+		}
+		switch {
+		case c.long:
+		case len(c.line) == 0:
+			c.note(b[:i]) // a whole line in this read: no copy
+		default:
+			c.keep(b[:i])
+			if !c.long {
+				c.note(c.line)
+			}
+		}
+		c.line, c.long = c.line[:0], false
+		b = b[i+1:]
+	}
+}
+
+// keep adds part of a line split across reads, up to maxCancelLine.
+func (c *cancelWatch) keep(part []byte) {
+	if c.long {
+		return
+	}
+	if len(c.line)+len(part) > maxCancelLine {
+		c.line, c.long = c.line[:0], true
+		return
+	}
+	c.line = append(c.line, part...)
+}
+
+// note records line's request id if line is a cancellation.
+func (c *cancelWatch) note(line []byte) {
+	// The method may be written with escapes, but a letter of "cancel" can
+	// be escaped only as \u.
+	if len(line) > maxCancelLine || !bytes.Contains(line, []byte("cancel")) && !bytes.Contains(line, []byte(`\u`)) {
+		return
+	}
+	var msg struct {
+		Method string `json:"method"`
+		Params struct {
+			RequestID json.RawMessage `json:"requestId"`
+		} `json:"params"`
+	}
+	if json.Unmarshal(line, &msg) != nil || msg.Method != string(mcp.MethodNotificationCancelled) || len(msg.Params.RequestID) == 0 {
+		return
+	}
+	// The key is the id as mcp-go decodes it, written back as JSON.
+	var id any
+	if json.Unmarshal(msg.Params.RequestID, &id) != nil || id == nil {
+		return
+	}
+	if b, err := json.Marshal(id); err == nil {
+		c.early.add(string(b))
+	}
+}

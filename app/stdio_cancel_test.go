@@ -1,0 +1,161 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/iotest"
+
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/providers/datagrid"
+)
+
+// TestStdioCallCancelledWhileQueued: a call waiting for a worker behind
+// stdioWorkers busy ones, then cancelled by the client, is not sent once a
+// worker frees up (mcp-go forgets a cancellation of a request it has not
+// started yet).
+func TestStdioCallCancelledWhileQueued(t *testing.T) {
+	var hits atomic.Int32
+	arrived, release := make(chan struct{}, stdioWorkers+1), make(chan struct{})
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		n := hits.Add(1)
+		arrived <- struct{}{}
+		<-release
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"object":"agent","id":"agt_%d","name":"n"}`, n)
+	}))
+	defer vendor.Close()
+	defer func() {
+		select {
+		case <-release:
+		default:
+			close(release)
+		}
+	}()
+
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	cfg := Config{Transport: TransportStdio, Providers: []string{"datagrid"}, Timeout: DefaultTimeout,
+		LogLevel: "disabled", Journal: filepath.Join(t.TempDir(), "journal.jsonl"), Version: "test"}
+	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: "k-test-1234", datagrid.EnvBaseURL: vendor.URL + "/v1"})
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), cfg, env, inR, outW, io.Discard) }()
+
+	responses := make(chan map[string]any, 64)
+	go func() {
+		sc := bufio.NewScanner(outR)
+		for sc.Scan() {
+			var m map[string]any
+			if json.Unmarshal(sc.Bytes(), &m) == nil && m["id"] != nil {
+				responses <- m
+			}
+		}
+		close(responses)
+	}()
+	send := func(s string) {
+		t.Helper()
+		if _, err := io.WriteString(inW, s+"\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	wait := func(id float64) {
+		t.Helper()
+		for m := range responses {
+			if m["id"] == id {
+				return
+			}
+		}
+		t.Fatalf("no response to request %v", id)
+	}
+	call := func(id int) string {
+		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"a%d"}}}`, id, id)
+	}
+
+	send(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`)
+	wait(0)
+	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	for i := 1; i <= stdioWorkers; i++ {
+		send(call(i))
+	}
+	for range stdioWorkers {
+		<-arrived // every worker is busy with a call the vendor holds
+	}
+	queued := stdioWorkers + 1
+	send(call(queued))
+	send(fmt.Sprintf(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d,"reason":"user"}}`, queued))
+	send(`{"jsonrpc":"2.0","id":1000,"method":"ping"}`)
+	wait(1000) // the cancellation has been read
+	close(release)
+	got := 0
+	for m := range responses {
+		if id, _ := m["id"].(float64); id >= 1 && int(id) <= queued {
+			if got++; got == queued {
+				break
+			}
+		}
+	}
+	inW.Close()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := hits.Load(); n != stdioWorkers {
+		t.Errorf("the vendor got %d requests, want %d: the call cancelled while it waited for a worker was sent", n, stdioWorkers)
+	}
+}
+
+// TestCancelWatch: a cancellation is noted however the reads split it, and
+// the ids remembered stay bounded however many cancellations never meet
+// their request (one that had already started, or never came).
+func TestCancelWatch(t *testing.T) {
+	early := newEarlyCancels()
+	in := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"x","arguments":{"prompt":"do not cancel"}}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":7}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"notifications\/cancelled","params":{"requestId":"a-1"}}` + "\n" +
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":9,"reason":"` + strings.Repeat("x", maxCancelLine) + `"}}` + "\n"
+	for _, size := range []int{1, 7, 4096} {
+		w := &cancelWatch{r: iotest.OneByteReader(strings.NewReader(in)), early: early}
+		if size > 1 {
+			w.r = &chunks{s: in, n: size}
+		}
+		if _, err := io.ReadAll(w); err != nil {
+			t.Fatal(err)
+		}
+		if !early.take(float64(7)) || !early.take("a-1") || early.take(float64(9)) || early.take("7") {
+			t.Errorf("reads of %d bytes: the cancellations of 7 and \"a-1\" (only) should be noted once", size)
+		}
+	}
+	w := &cancelWatch{r: strings.NewReader(""), early: early}
+	for i := range 3 * maxEarlyCancels {
+		w.scan([]byte(fmt.Sprintf(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d}}`+"\n", i)))
+	}
+	if n := len(early.ids); n != maxEarlyCancels || int(early.count.Load()) != n {
+		t.Errorf("%d ids remembered (count %d), want %d", n, early.count.Load(), maxEarlyCancels)
+	}
+	if !early.take(float64(3*maxEarlyCancels-1)) || early.take(float64(0)) {
+		t.Error("the newest ids should be kept, the oldest forgotten")
+	}
+}
+
+// chunks reads s n bytes at a time.
+type chunks struct {
+	s string
+	n int
+}
+
+func (c *chunks) Read(p []byte) (int, error) {
+	if c.s == "" {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.n)], c.s)
+	c.s = c.s[n:]
+	return n, nil
+}
