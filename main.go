@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/agentmcp/agentmcp/app"
 	"github.com/agentmcp/agentmcp/providers"
@@ -140,6 +141,13 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		fmt.Fprintln(fs.Output(), "\nEvery flag but -version can also be set as AGENTMCP_<FLAG> (dashes as underscores, e.g. AGENTMCP_HTTP_TOKEN);\na flag on the command line wins. Vendor keys and settings: see README.md.")
 	}
 	if err := fs.Parse(args); err != nil {
+		// The flag package's word on a bad value is "parse error".
+		if _, rest, ok := strings.Cut(err.Error(), " for flag -"); ok && strings.HasPrefix(err.Error(), "invalid value ") {
+			name, _, _ := strings.Cut(rest, ":")
+			if f := fs.Lookup(name); f != nil && wantValue(f) != "" {
+				err = fmt.Errorf("%w; %s", err, wantValue(f))
+			}
+		}
 		return cfg, false, err
 	}
 	if fs.NArg() > 0 {
@@ -160,6 +168,9 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		}
 		if v, ok := lookup(envName(f.Name)); ok && v != "" {
 			if err := fs.Set(f.Name, v); err != nil {
+				if want := wantValue(f); want != "" {
+					err = errors.New(want)
+				}
 				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
 			}
 			cfg.FromEnv[f.Name] = envName(f.Name)
@@ -204,6 +215,24 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		cfg.ShutdownTimeout = 0
 	}
 	return cfg, showVer, nil
+}
+
+// wantValue says what form f's value takes ("" when any text will do), for
+// an error about a value it refused.
+func wantValue(f *flag.Flag) string {
+	g, ok := f.Value.(flag.Getter)
+	if !ok {
+		return ""
+	}
+	switch g.Get().(type) {
+	case time.Duration:
+		return "want a duration with its unit, such as 90s, 2m or 1h30m"
+	case bool:
+		return "want true or false"
+	case int, int64:
+		return "want a whole number"
+	}
+	return ""
 }
 
 func splitList(s string) []string {

@@ -287,3 +287,26 @@ func TestReadmeFlagTable(t *testing.T) {
 		t.Errorf("README configuration table lists --%s, which is no flag", name)
 	}
 }
+
+// A value a flag cannot take says what it takes: "120" from a client's env
+// block is not a duration, and "parse error" alone does not say so.
+func TestBadValueSaysWhatToWrite(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"--timeout", "120"}, nil, "a duration with its unit"},
+		{nil, map[string]string{"AGENTMCP_TIMEOUT": "120"}, "a duration with its unit"},
+		{nil, map[string]string{"AGENTMCP_SHUTDOWN_TIMEOUT": "5"}, "a duration with its unit"},
+		{nil, map[string]string{"AGENTMCP_DRY_RUN": "yes"}, "true or false"},
+		{[]string{"--max-body-bytes", "4MB"}, nil, "a whole number"},
+	} {
+		var stderr bytes.Buffer
+		code := run(context.Background(), tt.args, lookup(tt.env), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+		if last := lines[len(lines)-1]; code == 0 || !strings.Contains(last, tt.want) {
+			t.Errorf("%v %v: exit %d, last line %q; want it to say %q", tt.args, tt.env, code, last, tt.want)
+		}
+	}
+}
