@@ -391,7 +391,7 @@ func onStop(ctx context.Context, stop <-chan struct{}, act func(context.CancelFu
 
 // errStoppedBeforeRetry says why no attempt followed the n sent.
 func errStoppedBeforeRetry(n int) error {
-	return fmt.Errorf("gave up after %d attempts: the call was cancelled, or the session ended", n)
+	return fmt.Errorf("gave up after %s: the call was cancelled, or the session ended", plural(n, "attempt"))
 }
 
 // stopped reports whether ch is non-nil and closed.

@@ -625,10 +625,11 @@ func TestDoStartsNoAttemptAfterStop(t *testing.T) {
 		stopFirst  bool // closed before the call
 		wantSent   int32
 		unknown    bool
+		gaveUp     string
 	}{
-		{"closed before the call", 429, false, true, 0, false},
-		{"closed during a 429's wait", 429, false, false, 1, false},
-		{"closed after a 500 of an idempotent call", 500, true, false, 1, true},
+		{"closed before the call", 429, false, true, 0, false, "before the request was sent"},
+		{"closed during a 429's wait", 429, false, false, 1, false, "gave up after 1 attempt:"},
+		{"closed after a 500 of an idempotent call", 500, true, false, 1, true, "gave up after 1 attempt:"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -655,7 +656,7 @@ func TestDoStartsNoAttemptAfterStop(t *testing.T) {
 			defer cancel()
 			_, err := c.Do(ctx, call)
 			var u *UnknownOutcomeError
-			if fv.n.Load() != tc.wantSent || errors.As(err, &u) != tc.unknown || !strings.Contains(err.Error(), "session ended") {
+			if fv.n.Load() != tc.wantSent || errors.As(err, &u) != tc.unknown || !strings.Contains(err.Error(), "session ended") || !strings.Contains(err.Error(), tc.gaveUp) {
 				t.Errorf("requests %d (want %d), err %v (unknown: want %v)", fv.n.Load(), tc.wantSent, err, tc.unknown)
 			}
 		})
