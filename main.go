@@ -140,7 +140,15 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		fs.PrintDefaults()
 		fmt.Fprintln(fs.Output(), "\nEvery flag but -version can also be set as AGENTMCP_<FLAG> (dashes as underscores, e.g. AGENTMCP_HTTP_TOKEN);\na flag on the command line wins. Vendor keys and settings: see README.md.")
 	}
+	// The flag package prints the whole usage after any mistake: a desktop
+	// app's log would bury the one line that says what is wrong.
+	fs.SetOutput(io.Discard)
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(stderr)
+			fs.Usage()
+			return cfg, false, err
+		}
 		// The flag package's word on a bad value is "parse error".
 		if _, rest, ok := strings.Cut(err.Error(), " for flag -"); ok && strings.HasPrefix(err.Error(), "invalid value ") {
 			name, _, _ := strings.Cut(rest, ":")
@@ -148,7 +156,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 				err = fmt.Errorf("%w; %s", err, wantValue(f))
 			}
 		}
-		return cfg, false, err
+		return cfg, false, fmt.Errorf("%w (see --help)", err)
 	}
 	if fs.NArg() > 0 {
 		return cfg, false, fmt.Errorf("unexpected arguments %q (flags only; see --help)", fs.Args())

@@ -301,12 +301,17 @@ func TestBadValueSaysWhatToWrite(t *testing.T) {
 		{nil, map[string]string{"AGENTMCP_SHUTDOWN_TIMEOUT": "5"}, "a duration with its unit"},
 		{nil, map[string]string{"AGENTMCP_DRY_RUN": "yes"}, "true or false"},
 		{[]string{"--max-body-bytes", "4MB"}, nil, "a whole number"},
+		{[]string{"--no-such-flag"}, nil, "see --help"},
 	} {
 		var stderr bytes.Buffer
 		code := run(context.Background(), tt.args, lookup(tt.env), strings.NewReader(""), &bytes.Buffer{}, &stderr)
 		lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
 		if last := lines[len(lines)-1]; code == 0 || !strings.Contains(last, tt.want) {
 			t.Errorf("%v %v: exit %d, last line %q; want it to say %q", tt.args, tt.env, code, last, tt.want)
+		}
+		// A desktop app's log shows the mistake, not the usage text around it.
+		if len(lines) != 1 {
+			t.Errorf("%v %v: %d lines on stderr, want the one that says what is wrong:\n%s", tt.args, tt.env, len(lines), stderr.String())
 		}
 	}
 }
