@@ -11,6 +11,7 @@ import (
 	"log"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"sort"
 	"strings"
@@ -149,10 +150,10 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 			fs.Usage()
 			return cfg, false, err
 		}
-		// The flag package's word on a bad value is "parse error".
-		if _, rest, ok := strings.Cut(err.Error(), " for flag -"); ok && strings.HasPrefix(err.Error(), "invalid value ") {
-			name, _, _ := strings.Cut(rest, ":")
-			if f := fs.Lookup(name); f != nil && wantValue(f) != "" {
+		// The flag package's word on a bad value is "parse error" (a value
+		// out of range is said as such, and needs nothing added).
+		if m := unparsedValue.FindStringSubmatch(err.Error()); m != nil {
+			if f := fs.Lookup(m[1]); f != nil && wantValue(f) != "" {
 				err = fmt.Errorf("%w; %s", err, wantValue(f))
 			}
 		}
@@ -176,7 +177,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		}
 		if v, ok := lookup(envName(f.Name)); ok && v != "" {
 			if err := fs.Set(f.Name, v); err != nil {
-				if want := wantValue(f); want != "" {
+				if want := wantValue(f); want != "" && err.Error() == "parse error" {
 					err = errors.New(want)
 				}
 				errs = append(errs, fmt.Errorf("%s=%q: %v", envName(f.Name), v, err))
@@ -224,6 +225,11 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	}
 	return cfg, showVer, nil
 }
+
+// unparsedValue matches the flag package's refusal of a value that does not
+// parse, for a bool flag ("invalid boolean value") or any other; m[1] is the
+// flag's name.
+var unparsedValue = regexp.MustCompile(`^invalid (?:boolean )?value ".*" for (?:flag )?-([\w-]+): parse error$`)
 
 // wantValue says what form f's value takes ("" when any text will do), for
 // an error about a value it refused.

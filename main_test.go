@@ -301,6 +301,7 @@ func TestBadValueSaysWhatToWrite(t *testing.T) {
 		{nil, map[string]string{"AGENTMCP_SHUTDOWN_TIMEOUT": "5"}, "a duration with its unit"},
 		{nil, map[string]string{"AGENTMCP_DRY_RUN": "yes"}, "true or false"},
 		{[]string{"--max-body-bytes", "4MB"}, nil, "a whole number"},
+		{[]string{"--dry-run=yes"}, nil, "true or false"},
 		{[]string{"--no-such-flag"}, nil, "see --help"},
 	} {
 		var stderr bytes.Buffer
@@ -312,6 +313,25 @@ func TestBadValueSaysWhatToWrite(t *testing.T) {
 		// A desktop app's log shows the mistake, not the usage text around it.
 		if len(lines) != 1 {
 			t.Errorf("%v %v: %d lines on stderr, want the one that says what is wrong:\n%s", tt.args, tt.env, len(lines), stderr.String())
+		}
+	}
+}
+
+// A whole number too large for a flag is refused as out of range, not as
+// something other than a whole number.
+func TestOutOfRangeValueIsNotCalledMalformed(t *testing.T) {
+	const huge = "99999999999999999999"
+	for _, tt := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--max-body-bytes", huge}, nil},
+		{nil, map[string]string{"AGENTMCP_MAX_BODY_BYTES": huge}},
+	} {
+		var stderr bytes.Buffer
+		code := run(context.Background(), tt.args, lookup(tt.env), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+		if msg := stderr.String(); code == 0 || !strings.Contains(msg, "out of range") || strings.Contains(msg, "want a whole number") {
+			t.Errorf("%v %v: exit %d, %q; want it to say the value is out of range", tt.args, tt.env, code, msg)
 		}
 	}
 }
