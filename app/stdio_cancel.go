@@ -139,18 +139,26 @@ func (c *cancelWatch) note(line []byte) {
 	if len(line) > maxCancelLine || !bytes.Contains(line, []byte("cancel")) && !bytes.Contains(line, []byte(`\u`)) {
 		return
 	}
+	// Only what mcp-go takes as a cancellation: a JSON-RPC 2.0 notification
+	// (no id), whose params mcp-go reads as a map, so "requestId" is matched
+	// exactly rather than in any case.
 	var msg struct {
-		Method string `json:"method"`
-		Params struct {
-			RequestID json.RawMessage `json:"requestId"`
-		} `json:"params"`
+		JSONRPC string                     `json:"jsonrpc"`
+		ID      any                        `json:"id"`
+		Method  string                     `json:"method"`
+		Params  map[string]json.RawMessage `json:"params"`
 	}
-	if json.Unmarshal(line, &msg) != nil || msg.Method != string(mcp.MethodNotificationCancelled) || len(msg.Params.RequestID) == 0 {
+	if json.Unmarshal(line, &msg) != nil || msg.JSONRPC != mcp.JSONRPC_VERSION || msg.ID != nil ||
+		msg.Method != string(mcp.MethodNotificationCancelled) {
+		return
+	}
+	raw, ok := msg.Params["requestId"]
+	if !ok {
 		return
 	}
 	// The key is the id as mcp-go decodes it, written back as JSON.
 	var id any
-	if json.Unmarshal(msg.Params.RequestID, &id) != nil || id == nil {
+	if json.Unmarshal(raw, &id) != nil || id == nil {
 		return
 	}
 	if b, err := json.Marshal(id); err == nil {

@@ -145,6 +145,30 @@ func TestCancelWatch(t *testing.T) {
 	}
 }
 
+// TestCancelWatchNotesOnlyCancellations: a line mcp-go does not take as a
+// cancellation (it answers an error, or ignores the field) must not make a
+// queued call with that id be refused.
+func TestCancelWatchNotesOnlyCancellations(t *testing.T) {
+	for _, line := range []string{
+		`{"method":"notifications/cancelled","params":{"requestId":1}}`,
+		`{"jsonrpc":"1.0","method":"notifications/cancelled","params":{"requestId":2}}`,
+		`{"jsonrpc":"2.0","id":30,"method":"notifications/cancelled","params":{"requestId":3}}`,
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"RequestId":4}}`,
+		`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestid":5}}`,
+	} {
+		early := newEarlyCancels()
+		(&cancelWatch{early: early}).scan([]byte(line + "\n"))
+		if len(early.ids) != 0 {
+			t.Errorf("%s: noted as a cancellation", line)
+		}
+	}
+	early := newEarlyCancels()
+	(&cancelWatch{early: early}).scan([]byte(`{"jsonrpc":"2.0","id":null,"method":"notifications/cancelled","params":{"requestId":6}}` + "\n"))
+	if !early.take(float64(6)) {
+		t.Error("a cancellation with a null id, which mcp-go takes as a notification, was not noted")
+	}
+}
+
 // chunks reads s n bytes at a time.
 type chunks struct {
 	s string
