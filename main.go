@@ -133,7 +133,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	fs.BoolVar(&cfg.HeaderCredentials, "header-credentials", false, "HTTP only: take vendor credentials from allowlisted request headers, never from the server environment")
 	fs.BoolVar(&cfg.Stateless, "stateless", false, "HTTP only: no sessions, so replicas can run behind any load balancer")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", app.DefaultMaxBodyBytes, "largest HTTP request body accepted (413 above; 0 or less: the default)")
-	fs.DurationVar(&cfg.SessionIdleTimeout, "session-idle-timeout", app.DefaultSessionIdleTimeout, "HTTP only: end a session after this long without a request (0 keeps it until the client ends it)")
+	fs.DurationVar(&cfg.SessionIdleTimeout, "session-idle-timeout", app.DefaultSessionIdleTimeout, "HTTP only: end a session after this long without a request, and none in progress (0 keeps it until the client ends it)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long in-flight calls may finish after SIGTERM, or over stdio after stdin closes (default, and for 0 or less: --timeout + 5s)")
 	fs.BoolVar(&showVer, "version", false, "print the version and exit")
 	fs.Usage = func() {

@@ -38,8 +38,9 @@ type Config struct {
 	Stateless         bool
 	MaxBodyBytes      int64
 	ShutdownTimeout   time.Duration
-	// SessionIdleTimeout ends an HTTP session with no request for this long
-	// (its id then gets 404, and the client initializes again); 0 never.
+	// SessionIdleTimeout ends an HTTP session with no request, and none in
+	// progress, for this long (its id then gets 404, and the client
+	// initializes again); 0 never.
 	SessionIdleTimeout time.Duration
 	Version            string
 	// FromEnv names, by flag, the environment variable that set it, so that

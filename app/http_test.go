@@ -346,8 +346,8 @@ func TestSessionIDsForgetTheOldestEnded(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if ended, _ := m.Validate(first); ended || len(m.ended) != maxEndedSessions {
-		t.Errorf("after %d more ended sessions: first still ended %v, %d remembered", maxEndedSessions, ended, len(m.ended))
+	if ended, _ := m.Validate(first); ended || m.ended.len() != maxEndedSessions {
+		t.Errorf("after %d more ended sessions: first still ended %v, %d remembered", maxEndedSessions, ended, m.ended.len())
 	}
 	if _, err := m.Validate("not-a-session"); err == nil {
 		t.Error("an id of the wrong form is accepted")

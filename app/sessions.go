@@ -21,16 +21,13 @@ const maxEndedSessions = 10_000
 type sessionIDs struct {
 	server.StatelessGeneratingSessionIdManager
 	mu       sync.Mutex
-	ended    map[string]bool
-	ring     []string // the remembered ids, oldest overwritten first
-	next     int
+	ended    recentSet      // the ids clients ended, up to maxEndedSessions
 	busy     map[string]int // requests in progress other than DELETE
 	deleting map[string]int // DELETEs in progress
 }
 
 func newSessionIDs() *sessionIDs {
-	return &sessionIDs{ended: map[string]bool{}, ring: make([]string, maxEndedSessions),
-		busy: map[string]int{}, deleting: map[string]int{}}
+	return &sessionIDs{ended: newRecentSet(maxEndedSessions), busy: map[string]int{}, deleting: map[string]int{}}
 }
 
 // Validate implements server.SessionIdManager.
@@ -52,13 +49,10 @@ func (m *sessionIDs) Terminate(id string) (isNotAllowed bool, err error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.ended[id] || (m.busy[id] > 0 && m.deleting[id] == 0) {
+	if m.busy[id] > 0 && m.deleting[id] == 0 {
 		return false, nil
 	}
-	delete(m.ended, m.ring[m.next])
-	m.ring[m.next] = id
-	m.next = (m.next + 1) % len(m.ring)
-	m.ended[id] = true
+	m.ended.add(id)
 	return false, nil
 }
 
@@ -134,5 +128,5 @@ func (m *sessionIDs) wellFormed(id string) bool {
 func (m *sessionIDs) isEnded(id string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return m.ended[id]
+	return m.ended.has(id)
 }

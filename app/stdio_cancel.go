@@ -28,31 +28,25 @@ var errCancelledEarly = errors.New("request cancelled by the client before it st
 // otherwise run, and create an agent, after the client gave it up. An id
 // whose request had started, or never comes, is forgotten once
 // maxEarlyCancels newer ones are remembered (a client does not reuse an id
-// within a session, so a stale one never matches).
+// within a session, so a stale one never matches). A cancellation read in
+// the instant between this check and mcp-go's noting the started request
+// is still lost: a window of one parse of the message.
 type earlyCancels struct {
-	count atomic.Int32 // len(ids): most requests skip the lock
+	count atomic.Int32 // ids.len(): most requests skip the lock
 	mu    sync.Mutex
-	ids   map[string]bool
-	ring  []string // the remembered ids, oldest overwritten first
-	next  int
+	ids   recentSet
 }
 
 func newEarlyCancels() *earlyCancels {
-	return &earlyCancels{ids: map[string]bool{}, ring: make([]string, maxEarlyCancels)}
+	return &earlyCancels{ids: newRecentSet(maxEarlyCancels)}
 }
 
 // add remembers the request id key (its JSON).
 func (e *earlyCancels) add(key string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.ids[key] {
-		return
-	}
-	delete(e.ids, e.ring[e.next])
-	e.ring[e.next] = key
-	e.next = (e.next + 1) % len(e.ring)
-	e.ids[key] = true
-	e.count.Store(int32(len(e.ids)))
+	e.ids.add(key)
+	e.count.Store(int32(e.ids.len()))
 }
 
 // take reports whether the request id was cancelled, and forgets it.
@@ -66,11 +60,11 @@ func (e *earlyCancels) take(id any) bool {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.ids[string(b)] {
+	if !e.ids.has(string(b)) {
 		return false
 	}
-	delete(e.ids, string(b))
-	e.count.Store(int32(len(e.ids)))
+	e.ids.remove(string(b))
+	e.count.Store(int32(e.ids.len()))
 	return true
 }
 

@@ -137,7 +137,7 @@ func TestCancelWatch(t *testing.T) {
 	for i := range 3 * maxEarlyCancels {
 		w.scan([]byte(fmt.Sprintf(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d}}`+"\n", i)))
 	}
-	if n := len(early.ids); n != maxEarlyCancels || int(early.count.Load()) != n {
+	if n := early.ids.len(); n != maxEarlyCancels || int(early.count.Load()) != n {
 		t.Errorf("%d ids remembered (count %d), want %d", n, early.count.Load(), maxEarlyCancels)
 	}
 	if !early.take(float64(3*maxEarlyCancels-1)) || early.take(float64(0)) {
@@ -158,7 +158,7 @@ func TestCancelWatchNotesOnlyCancellations(t *testing.T) {
 	} {
 		early := newEarlyCancels()
 		(&cancelWatch{early: early}).scan([]byte(line + "\n"))
-		if len(early.ids) != 0 {
+		if early.ids.len() != 0 {
 			t.Errorf("%s: noted as a cancellation", line)
 		}
 	}
