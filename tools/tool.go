@@ -6,6 +6,7 @@ package tools
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/json"
@@ -292,10 +293,12 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
-	if entry.AgentID == "" {
-		// A caller-chosen id that makes no retry safe still names the agent
-		// the journal and an unknown outcome point to.
-		entry.AgentID = a.givenID(&in)
+	// A caller-chosen id that makes no retry safe still names the agent the
+	// journal points to while it may exist: while sending, and when the
+	// outcome is unknown. A refusal or an unsent call created none.
+	given := a.givenID(&in)
+	if len(given) > maxJournaledGivenID {
+		given = ""
 	}
 	// Written before sending: if the process dies mid-call, the journal still
 	// names the agent that may exist.
@@ -304,6 +307,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	sending := entry
 	sending.Outcome = journal.OutcomeSending
+	sending.AgentID = cmp.Or(entry.AgentID, given)
 	if err := a.record(sending, start, log); err != nil {
 		// Sent anyway, a call the process did not survive would leave no
 		// trace of an agent that may exist.
@@ -351,6 +355,9 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 				// only inside a message that may be clipped.
 				entry.AgentID = ve.AgentID
 			}
+		}
+		if entry.AgentID == "" && entry.Outcome == journal.OutcomeUnknown {
+			entry.AgentID = given
 		}
 		a.record(entry, start, log)
 		log.Warn().Str("outcome", entry.Outcome).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("create failed")
@@ -417,6 +424,12 @@ func (a *adapter[T]) clientID(in *T) string {
 	}
 	return ""
 }
+
+// maxJournaledGivenID bounds a caller-chosen id written to the journal: ids
+// are never clipped there, and lines this id makes (sending, then outcome)
+// must not push the entries before them out of the tail the journal
+// resource reads. A longer id is still named in the result.
+const maxJournaledGivenID = 512
 
 // givenID is an id the caller chose that the vendor is asked to use but that
 // does not make the create idempotent ("" when none).

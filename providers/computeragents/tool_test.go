@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/agentmcp/agentmcp/journal"
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/tools"
 )
@@ -171,4 +173,92 @@ func TestUnknownOutcomeNamesTheGivenID(t *testing.T) {
 	if !strings.Contains(text, "agent_review0001") {
 		t.Errorf("the id the request carried is not named:\n%s", text)
 	}
+}
+
+// An id the caller chose is journaled with the call, but the journal's other
+// entries must stay readable: the journal resource reads the journal's last
+// MiB, and two lines carrying a huge refused id would push out every agent
+// created before it.
+func TestHugeGivenIDLeavesTheJournalReadable(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":"Bad Request","message":"id too long"}`))
+	}))
+	defer srv.Close()
+	jr, err := journal.Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jr.Close()
+	if err := jr.Record(journal.Entry{Provider: "computer_agents", Tool: "create_agent_computer_agents", AgentID: "agent_keep", Outcome: journal.OutcomeCreated}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := callJournaled(t, srv.URL, jr, `{"name":"n","model":"claude-sonnet-4-5","id":"agent_`+strings.Repeat("x", 600<<10)+`"}`)
+	if err != nil || !res.IsError {
+		t.Fatalf("want the vendor's refusal: %v", err)
+	}
+	got, err := jr.Recent(50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) == 0 || got[0].AgentID != "agent_keep" {
+		t.Errorf("the agent created before is no longer in the journal's tail (%d entries read)", len(got))
+	}
+}
+
+// The journal names the id a call asked for where that agent may exist (the
+// call is being sent, or its outcome is unknown), not on a refusal, which
+// journal.OutcomeFailed says created none.
+func TestJournalNamesTheGivenIDOnlyWhereItMayExist(t *testing.T) {
+	for _, tc := range []struct {
+		status  int
+		outcome string
+		id      string
+	}{
+		{http.StatusInternalServerError, journal.OutcomeUnknown, "agent_review0001"},
+		{http.StatusBadRequest, journal.OutcomeFailed, ""},
+	} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(tc.status)
+			_, _ = w.Write([]byte(`{"error":"Error","message":"boom"}`))
+		}))
+		jr, err := journal.Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := callJournaled(t, srv.URL, jr, `{"name":"n","model":"claude-sonnet-4-5","id":"agent_review0001"}`); err != nil {
+			t.Fatal(err)
+		}
+		got, err := jr.Recent(0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 2 || got[0].Outcome != journal.OutcomeSending || got[0].AgentID != "agent_review0001" {
+			t.Fatalf("HTTP %d: want a sending entry naming the id first: %+v", tc.status, got)
+		}
+		if got[1].Outcome != tc.outcome || got[1].AgentID != tc.id {
+			t.Errorf("HTTP %d: outcome %s with agent_id %q, want %s with %q", tc.status, got[1].Outcome, got[1].AgentID, tc.outcome, tc.id)
+		}
+		jr.Close()
+		srv.Close()
+	}
+}
+
+// callJournaled calls create_agent_computer_agents with args against the
+// vendor at baseURL, journaling to jr.
+func callJournaled(t *testing.T, baseURL string, jr *journal.Journal, args string) (*mcp.CallToolResult, error) {
+	t.Helper()
+	env := providers.MapEnv(map[string]string{EnvBaseURL: baseURL, EnvAPIKey: canaryKey})
+	p, err := New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, err := tools.New[Request](p, tools.Deps{Client: testClient(), Env: env, Journal: jr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name = tool.Tool.Name
+	req.Params.RawArguments = []byte(args)
+	return tool.Handler(context.Background(), req)
 }
