@@ -99,7 +99,10 @@ func (e *UnknownOutcomeError) Error() string {
 	if e.AgentName == "" {
 		look = "First look for a new agent without a name, the most recently created: " + e.VerifyHint
 	}
-	if e.GivenID != "" {
+	switch {
+	case e.GivenID != "" && e.AgentName != "":
+		look = fmt.Sprintf("First check whether an agent with id %s (the id the request asked for) or named %q exists: %s", e.GivenID, name, e.VerifyHint)
+	case e.GivenID != "":
 		look = fmt.Sprintf("First check whether an agent with id %s (the id the request asked for) exists: %s", e.GivenID, e.VerifyHint)
 	}
 	return fmt.Sprintf("outcome unknown: %s may have created the agent %q, but no confirmation arrived (%v). "+

@@ -173,6 +173,11 @@ func TestUnknownOutcomeNamesTheGivenID(t *testing.T) {
 	if !strings.Contains(text, "agent_review0001") {
 		t.Errorf("the id the request carried is not named:\n%s", text)
 	}
+	// The advice says to "look for that name" in the list: the name must be
+	// in the same sentence.
+	if _, advice, _ := strings.Cut(text, "First check"); !strings.Contains(advice, `"Research Assistant"`) {
+		t.Errorf("the advice does not name the agent it says to look for:\n%s", text)
+	}
 }
 
 // An id the caller chose is journaled with the call, but the journal's other
