@@ -101,6 +101,7 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		early = newEarlyCancels()
 		hooks := &server.Hooks{}
 		hooks.AddOnRequestInitialization(early.refuse)
+		hooks.AddBeforeCallTool(early.cancelStarted)
 		opts = append(opts, server.WithHooks(hooks))
 	}
 	if serveJournal {
@@ -109,6 +110,9 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		opts = append(opts, server.WithInstructions(instructions))
 	}
 	s := server.NewMCPServer("agentmcp", cfg.Version, opts...)
+	if early != nil {
+		early.server = s
+	}
 	for _, t := range ts {
 		s.AddTools(t.ServerTool())
 	}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 )
 
 // maxEarlyCancels bounds how many cancelled request ids are remembered.
@@ -28,13 +29,12 @@ var errCancelledEarly = errors.New("request cancelled by the client before it st
 // otherwise run, and create an agent, after the client gave it up. An id
 // whose request had started, or never comes, is forgotten once
 // maxEarlyCancels newer ones are remembered (a client does not reuse an id
-// within a session, so a stale one never matches). A cancellation read in
-// the instant between this check and mcp-go's noting the started request
-// is still lost: a window of one parse of the message.
+// within a session, so a stale one never matches).
 type earlyCancels struct {
-	count atomic.Int32 // ids.len(): most requests skip the lock
-	mu    sync.Mutex
-	ids   recentSet
+	count  atomic.Int32 // ids.len(): most requests skip the lock
+	mu     sync.Mutex
+	ids    recentSet
+	server *server.MCPServer // handed the cancellations cancelStarted finds
 }
 
 func newEarlyCancels() *earlyCancels {
@@ -75,6 +75,21 @@ func (e *earlyCancels) refuse(_ context.Context, id any, _ any) error {
 		return errCancelledEarly
 	}
 	return nil
+}
+
+// cancelStarted is an mcp-go before-call-tool hook. mcp-go notes a request
+// as started (so that a cancellation reaches it) only after refuse has let
+// it through: a cancellation read in between found nothing to cancel. By
+// now the call can be cancelled, and it is, before anything is sent.
+func (e *earlyCancels) cancelStarted(ctx context.Context, id any, _ *mcp.CallToolRequest) {
+	if !e.take(id) {
+		return
+	}
+	b, err := json.Marshal(id)
+	if err != nil {
+		return
+	}
+	e.server.HandleMessage(ctx, []byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":`+string(b)+`}}`))
 }
 
 // cancelWatch passes stdin through and notes in early the id of every

@@ -13,9 +13,14 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/iotest"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/rs/zerolog"
 
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/providers/datagrid"
+	"github.com/agentmcp/agentmcp/tools"
 )
 
 // TestStdioCallCancelledWhileQueued: a call waiting for a worker behind
@@ -182,4 +187,45 @@ func (c *chunks) Read(p []byte) (int, error) {
 	n := copy(p[:min(len(p), c.n)], c.s)
 	c.s = c.s[n:]
 	return n, nil
+}
+
+// TestCancelReadWhileTheCallStarts: a cancellation read after the call got
+// past refuse, but before mcp-go noted it as started (mcp-go's own handling
+// then finds nothing to cancel), still stops the call before anything is
+// sent.
+func TestCancelReadWhileTheCallStarts(t *testing.T) {
+	var hits atomic.Int32
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_1","name":"a"}`)
+	}))
+	defer vendor.Close()
+	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: "k-test-1234", datagrid.EnvBaseURL: vendor.URL + "/v1"})
+	p, err := datagrid.New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, err := tools.New(p, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 5 * time.Second, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	early := newEarlyCancels()
+	hooks := &server.Hooks{}
+	hooks.AddOnRequestInitialization(early.refuse)
+	// The cancellation is read now: after refuse, before the call starts.
+	hooks.AddOnRequestInitialization(func(context.Context, any, any) error { early.add("5"); return nil })
+	hooks.AddBeforeCallTool(early.cancelStarted)
+	s := server.NewMCPServer("test", "0", server.WithToolCapabilities(false), server.WithHooks(hooks))
+	early.server = s
+	s.AddTools(tool.ServerTool())
+
+	res := s.HandleMessage(context.Background(), []byte(`{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"a"}}}`))
+	b, _ := json.Marshal(res)
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the vendor got %d requests, want none: %s", n, b)
+	}
+	if !strings.Contains(string(b), "cancelled before anything was sent") {
+		t.Errorf("want the call to say it was cancelled before sending: %s", b)
+	}
 }
