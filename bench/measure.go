@@ -424,6 +424,10 @@ func (b *bench) profile(dir, wrapper string) error {
 			l.close()
 			b.progress("profile: %s http c=64: %.0f calls/s, %.0f µs server CPU per call", s.name,
 				float64(l.ok)/l.elapsed.Seconds(), float64(l.cpu.Microseconds())/float64(max(l.ok, 1)))
+			if l.failed > 0 {
+				// A profile of failing calls profiles the wrong thing.
+				err = fmt.Errorf("profile: %s http c=64: %d calls failed", s.name, l.failed)
+			}
 		}
 		client.CloseIdleConnections()
 		srv.stop(nil)
