@@ -296,7 +296,8 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	// A caller-chosen id that makes no retry safe still names the agent the
 	// journal points to while it may exist: while sending, and when the
 	// outcome is unknown. A refusal or an unsent call created none.
-	given := a.givenID(&in)
+	givenID := a.givenID(&in)
+	given := givenID
 	if len(given) > maxJournaledGivenID {
 		given = ""
 	}
@@ -331,7 +332,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		AgentName:  entry.AgentName,
 		VerifyHint: a.desc.VerifyHint,
 		ClientID:   a.clientID(&in),
-		GivenID:    a.givenID(&in),
+		GivenID:    givenID,
 		Idempotent: a.p.Idempotent(&in),
 		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(&in, creds, at) },
 		Parse:      a.p.Parse,
