@@ -168,9 +168,12 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 			why := fmt.Errorf("gave up after %s", plural(attempt, "attempt"))
 			if asked > 0 {
 				// When to call again is what the caller needs next.
-				shown := asked.Round(time.Second)
-				if asked < time.Second {
-					shown = asked.Round(time.Millisecond)
+				shown := asked.Round(time.Second).String()
+				switch {
+				case asked < time.Second:
+					shown = asked.Round(time.Millisecond).String()
+				case asked > 24*time.Hour:
+					shown = "more than a day" // perhaps clipped to maxWait
 				}
 				why = fmt.Errorf("%v (%s asked to wait %s before trying again)", why, call.Provider, shown)
 			}

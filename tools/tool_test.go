@@ -766,4 +766,13 @@ func TestRateLimitGiveUpSaysWhenToRetry(t *testing.T) {
 	if !strings.Contains(text, "1h0m0s") && !strings.Contains(text, "3600") {
 		t.Errorf("the vendor's Retry-After (3600 s) is not in the result:\n%s", text)
 	}
+
+	// An absurd wait is not shown as the cap it was clipped to.
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "99999999999")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}
+	if _, text = f.call(t, map[string]any{"name": "Analyst"}); !strings.Contains(text, "asked to wait more than a day") {
+		t.Errorf("want a wait of over a day said as such:\n%s", text)
+	}
 }
