@@ -258,10 +258,7 @@ func ignoreCancellations(next http.Handler, stateless bool) http.Handler {
 			!mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 		if r.Method == http.MethodPost && r.Body != nil && !inSession {
 			body, err := readBody(r)
-			// Parsed only when it could be a cancellation: the method may be
-			// written with escapes (notifications\/cancelled), but a letter of
-			// "cancel" can be escaped only as \u.
-			if err == nil && (bytes.Contains(body, []byte("cancel")) || bytes.Contains(body, []byte(`\u`))) {
+			if err == nil && mayBeCancellation(body) {
 				if method, ok := methodOf(body); ok && method == "notifications/cancelled" {
 					w.WriteHeader(http.StatusAccepted)
 					return
@@ -270,6 +267,14 @@ func ignoreCancellations(next http.Handler, stateless bool) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// mayBeCancellation reports whether the JSON-RPC message b could be a
+// notifications/cancelled, so that only those are parsed: the method may be
+// written with escapes (notifications\/cancelled), but a letter of "cancel"
+// can be escaped only as \u.
+func mayBeCancellation(b []byte) bool {
+	return bytes.Contains(b, []byte("cancel")) || bytes.Contains(b, []byte(`\u`))
 }
 
 // readBody reads r's body and puts the bytes back for the next handler.

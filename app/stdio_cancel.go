@@ -143,9 +143,7 @@ func (c *cancelWatch) keep(part []byte) {
 
 // note records line's request id if line is a cancellation.
 func (c *cancelWatch) note(line []byte) {
-	// The method may be written with escapes, but a letter of "cancel" can
-	// be escaped only as \u.
-	if len(line) > maxCancelLine || !bytes.Contains(line, []byte("cancel")) && !bytes.Contains(line, []byte(`\u`)) {
+	if len(line) > maxCancelLine || !mayBeCancellation(line) {
 		return
 	}
 	// Only what mcp-go takes as a cancellation: a JSON-RPC 2.0 notification
