@@ -153,8 +153,10 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		// The flag package's word on a bad value is "parse error" (a value
 		// out of range is said as such, and needs nothing added).
 		if m := unparsedValue.FindStringSubmatch(err.Error()); m != nil {
-			if f := fs.Lookup(m[1]); f != nil && wantValue(f) != "" {
-				err = fmt.Errorf("%w; %s", err, wantValue(f))
+			if f := fs.Lookup(m[1]); f != nil {
+				if want := wantValue(f); want != "" {
+					err = fmt.Errorf("%w; %s", err, want)
+				}
 			}
 		}
 		return cfg, false, fmt.Errorf("%w (see --help)", err)

@@ -12,6 +12,9 @@ import (
 	"testing"
 )
 
+// backticked matches a `code span` of the README; m[1] is its text.
+var backticked = regexp.MustCompile("`([^`]+)`")
+
 // envLike matches an environment variable's name.
 var envLike = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
 
@@ -44,7 +47,6 @@ func TestReadmeToolTable(t *testing.T) {
 	for i, d := range descs {
 		byName["create_agent_"+d.Slug] = i
 	}
-	backticked := regexp.MustCompile("`([^`]+)`")
 	names := func(cell string) []string {
 		var out []string
 		for _, m := range backticked.FindAllStringSubmatch(cell, -1) {
@@ -167,7 +169,6 @@ func TestReadmeGuaranteeTests(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	backticked := regexp.MustCompile("`([^`]+)`")
 	testName := regexp.MustCompile(`^(Test|Fuzz|Benchmark)\w+$`)
 	named := 0
 	for _, line := range strings.Split(text[start:start+1+end], "\n") {
