@@ -157,6 +157,7 @@ func (p *Provider) statusError(resp *providers.Incoming) *providers.VendorError 
 		}
 	}
 	ve := providers.NewStatusError(name, resp, code, msg)
+	ve.RequestID = resp.Header.Get("X-Request-Id") // as on a success
 	switch {
 	case resp.Status == http.StatusPaymentRequired || code == CodeInsufficientBudget || code == CodeUsageExhausted:
 		what := "budget or usage"

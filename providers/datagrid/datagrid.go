@@ -146,6 +146,7 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 			}
 		}
 		ve := providers.NewStatusError(name, resp, eb.Error, msg)
+		ve.RequestID = resp.Header.Get("X-Request-Id")
 		// Datagrid sends Retry-After on every answer once the rate window is
 		// used up (X-RateLimit-Remaining: 0), so on such a 503 it does not
 		// say the request was turned away unprocessed.

@@ -299,3 +299,20 @@ func TestPrecheckBareToolNames(t *testing.T) {
 		})
 	}
 }
+
+// TestErrorKeepsRequestID: the X-Request-Id read from a success is kept from
+// a failure too, where a support case needs it most.
+func TestErrorKeepsRequestID(t *testing.T) {
+	p := newProvider(t, nil)
+	for _, status := range []int{400, 429, 500} {
+		_, err := p.Parse(&providers.Incoming{Status: status, Header: http.Header{"X-Request-Id": {"req_7f3a"}},
+			Body: []byte(`{"status_code":400,"error":"invalid_request","message":"bad"}`)})
+		ve, ok := providers.IsVendorError(err)
+		if !ok {
+			t.Fatalf("%d: err %T is not a VendorError", status, err)
+		}
+		if ve.RequestID != "req_7f3a" || !strings.Contains(ve.Error(), "(request id req_7f3a)") {
+			t.Errorf("%d: RequestID = %q, error %q", status, ve.RequestID, ve.Error())
+		}
+	}
+}
