@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -250,6 +251,11 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		// final chunk, an overstated length) leaves a complete answer in
 		// hand: its agent id is not thrown away. A cut answer does not parse.
 		if success && (truncated || !namesAgent(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body})) {
+			// The start of the answer may still name the new agent.
+			cut := &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body[:min(int64(len(body)), limit)]}
+			if id := salvageID(call.Parse, cut); id != "" {
+				return nil, MaybeProcessed, 0, namedButUnread(call, resp.StatusCode, why, id)
+			}
 			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but %s", call.Provider, resp.StatusCode, why)
 		}
 		body = body[:min(int64(len(body)), limit)]
@@ -310,6 +316,9 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	}
 	if success {
 		// The vendor said yes but we cannot read what it created.
+		if id := salvageID(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}); id != "" {
+			return nil, MaybeProcessed, 0, namedButUnread(call, resp.StatusCode, "its response could not be read: "+err.Error(), id)
+		}
 		return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but its response could not be read: %w", call.Provider, resp.StatusCode, err)
 	}
 	ve := NewStatusError(call.Provider, in, "", "")
@@ -324,6 +333,110 @@ func namesAgent(parse func(*Incoming) (*Created, error), in *Incoming) bool {
 		return true // a whole failure answer that still names an agent
 	}
 	return err == nil && c != nil && c.AgentID != ""
+}
+
+// maxNamedIDRunes bounds an agent id taken from an answer that could not be
+// read in full (ids are short; the text is the vendor's).
+const maxNamedIDRunes = 200
+
+// namedButUnread is the failure of a success answer that could not be read
+// in full but names the new agent: the id is kept (in the message and for
+// the journal), never thrown away with the rest of the answer.
+func namedButUnread(call Call, status int, why, id string) error {
+	id = Clip(id, maxNamedIDRunes)
+	return &VendorError{Provider: call.Provider, Status: status, Retry: MaybeProcessed, AgentID: id,
+		Message: why,
+		Hint:    "The answer named the new agent " + id + " before that point: look it up by this id before creating it again"}
+}
+
+// salvageID returns the agent id that the readable start of a success answer
+// names: the complete JSON values read before the answer was cut short (or
+// stopped parsing) are closed into a document and parsed as usual. It
+// returns "" when that names no agent.
+func salvageID(parse func(*Incoming) (*Created, error), in *Incoming) string {
+	doc := closeJSON(in.Body)
+	if doc == nil {
+		return ""
+	}
+	c, err := safeParse(parse, &Incoming{Status: in.Status, Header: in.Header, Body: doc})
+	if err != nil || c == nil {
+		return ""
+	}
+	return c.AgentID
+}
+
+// closeJSON keeps the complete tokens at the start of b, drops a key left
+// without its value and a number that may have been cut, and closes the
+// open objects and arrays. It returns nil when b starts with no object or
+// array.
+func closeJSON(b []byte) []byte {
+	type open struct {
+		obj   bool
+		n     int // keys and values (object) or elements (array) written
+		keyAt int // where the last key starts in out
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out bytes.Buffer
+	var stack []open
+	for len(stack) > 0 || out.Len() == 0 {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if _, isNum := tok.(json.Number); isNum && dec.InputOffset() == int64(len(b)) {
+			break // digits at the very end may be a number cut short
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			out.WriteByte(byte(d))
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if len(stack) == 0 {
+			if d, ok := tok.(json.Delim); !ok || (d != '{' && d != '[') {
+				return nil
+			}
+		} else {
+			top := &stack[len(stack)-1]
+			switch {
+			case top.obj && top.n%2 == 1:
+				out.WriteByte(':')
+			case top.n > 0:
+				out.WriteByte(',')
+			}
+			if top.obj && top.n%2 == 0 {
+				top.keyAt = out.Len()
+			}
+			top.n++
+		}
+		if d, ok := tok.(json.Delim); ok {
+			out.WriteByte(byte(d))
+			stack = append(stack, open{obj: d == '{'})
+			continue
+		}
+		v, err := json.Marshal(tok)
+		if err != nil {
+			break
+		}
+		out.Write(v)
+	}
+	if out.Len() == 0 {
+		return nil
+	}
+	for i := len(stack) - 1; i >= 0; i-- {
+		if stack[i].obj {
+			if stack[i].n%2 == 1 { // a key without its value
+				out.Truncate(stack[i].keyAt)
+				if i == len(stack)-1 && stack[i].n > 1 {
+					out.Truncate(out.Len() - 1) // its comma
+				}
+			}
+			out.WriteByte('}')
+		} else {
+			out.WriteByte(']')
+		}
+	}
+	return out.Bytes()
 }
 
 // safeParse runs parse, turning a panic into an error: by then the vendor

@@ -728,3 +728,44 @@ func TestDoStopAnnouncesNoRetry(t *testing.T) {
 		t.Errorf("err = %v, want the refusal, no agent created", err)
 	}
 }
+
+// TestDoKeepsTheIDOfAnAnswerCutShort: a success answer cut short (too
+// large, a lost connection, time running out) still names the agent it
+// created when its id came before the cut: that id must not be lost.
+func TestDoKeepsTheIDOfAnAnswerCutShort(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(201)
+		_, _ = w.Write([]byte(`{"id":"agt_1","echo":"` + strings.Repeat("x", 4096) + `"}`))
+	}))
+	defer srv.Close()
+	c := NewClient("agentmcp/test")
+	c.MaxResponseBytes = 1024
+	_, err := c.Do(context.Background(), testCall(srv.URL, false))
+	var u *UnknownOutcomeError
+	if !errors.As(err, &u) || !strings.Contains(err.Error(), "larger than 1024 bytes") {
+		t.Fatalf("err = %v, want an unknown outcome", err)
+	}
+	if ve, ok := IsVendorError(err); !ok || ve.AgentID != "agt_1" || !strings.Contains(err.Error(), "agt_1") {
+		t.Errorf("the id the answer named is lost: %v", err)
+	}
+}
+
+func TestCloseJSON(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"agent":{"id":"a1","name":"cut her`: `{"agent":{"id":"a1"}}`,
+		`{"id":"a1","n":12`:                   `{"id":"a1"}`, // 12 may be 123
+		`{"id":"a1","n":12,"k"`:               `{"id":"a1","n":12}`,
+		`{"id":"a1","k"`:                      `{"id":"a1"}`,
+		`{"a":[1,2,{"x":`:                     `{"a":[1,2,{}]}`,
+		`{"id":"a1"}trailing`:                 `{"id":"a1"}`,
+		`{"a":tru`:                            `{}`,
+		`{"id":"a`:                            `{}`,
+		`"a1"`:                                ``,
+		`OK`:                                  ``,
+		``:                                    ``,
+	} {
+		if got := string(closeJSON([]byte(in))); got != want {
+			t.Errorf("closeJSON(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

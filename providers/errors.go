@@ -51,7 +51,11 @@ type VendorError struct {
 
 func (e *VendorError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s rejected the request", e.Provider)
+	verb := "rejected the request"
+	if e.Status >= 200 && e.Status < 300 {
+		verb = "answered" // a success that could not be read in full
+	}
+	fmt.Fprintf(&b, "%s %s", e.Provider, verb)
 	if e.Status != 0 {
 		fmt.Fprintf(&b, " (%s)", strings.TrimSpace(fmt.Sprintf("HTTP %d %s", e.Status, http.StatusText(e.Status))))
 	}
