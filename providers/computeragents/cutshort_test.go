@@ -28,13 +28,7 @@ func TestCutShortSuccessKeepsTheID(t *testing.T) {
 		ctx   func() (context.Context, context.CancelFunc)
 	}{
 		{"connection lost mid-body", func(w http.ResponseWriter, _ <-chan struct{}) {
-			conn, buf, err := http.NewResponseController(w).Hijack()
-			if err != nil {
-				return
-			}
-			fmt.Fprintf(buf, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(head)+200, head)
-			_ = buf.Flush()
-			conn.Close()
+			cutShort(w, head)
 		}, func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }},
 		{"slow body past the timeout", func(w http.ResponseWriter, release <-chan struct{}) {
 			w.Header().Set("Content-Type", "application/json")
@@ -86,13 +80,7 @@ func TestCutShortSuccessIsJournaledWithTheID(t *testing.T) {
 	const id = "agent_qP5Hz2jwHsj5oVoCPIx71"
 	head := `{"agent":{"id":"` + id + `","name":"n","instructions":"cut here`
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		conn, buf, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		fmt.Fprintf(buf, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(head)+50, head)
-		_ = buf.Flush()
-		conn.Close()
+		cutShort(w, head)
 	}))
 	defer srv.Close()
 	jr, err := journal.Open(filepath.Join(t.TempDir(), "journal.jsonl"))
@@ -114,4 +102,16 @@ func TestCutShortSuccessIsJournaledWithTheID(t *testing.T) {
 	if len(got) != 2 || got[1].Outcome != journal.OutcomeUnknown || got[1].AgentID != id {
 		t.Errorf("journal = %+v, want an unknown outcome naming %s", got, id)
 	}
+}
+
+// cutShort answers 201 with a length longer than head, sends head and drops
+// the connection.
+func cutShort(w http.ResponseWriter, head string) {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(buf, "HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(head)+200, head)
+	_ = buf.Flush()
+	conn.Close()
 }
