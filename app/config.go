@@ -77,7 +77,7 @@ func (c *Config) Validate() error {
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--addr %q: want host:port: %v", c.Addr, err))
 		} else if !IsLoopbackHost(host) && c.HTTPToken.IsZero() {
-			errs = append(errs, fmt.Errorf("--addr %q is not a loopback address: set --http-token (or AGENTMCP_HTTP_TOKEN) so that only callers with the token can create agents", c.Addr))
+			errs = append(errs, fmt.Errorf("--addr %q is not a loopback address: set --http-token (or AGENTMCP_HTTP_TOKEN, or AGENTMCP_HTTP_TOKEN_FILE) so that only callers with the token can create agents", c.Addr))
 		}
 		for _, o := range c.AllowedOrigins {
 			if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" {

@@ -161,7 +161,7 @@ func TestConfigValidate(t *testing.T) {
 		cfg  Config
 		want string
 	}{
-		{"non-loopback without token", Config{Transport: TransportHTTP, Addr: "0.0.0.0:8080", Timeout: time.Second}, "not a loopback address"},
+		{"non-loopback without token", Config{Transport: TransportHTTP, Addr: "0.0.0.0:8080", Timeout: time.Second}, "AGENTMCP_HTTP_TOKEN_FILE"},
 		{"public host without token", Config{Transport: TransportHTTP, Addr: "example.com:80", Timeout: time.Second}, "set --http-token"},
 		{"unknown provider", Config{Transport: TransportStdio, Providers: []string{"datagrid", "openai"}, Timeout: time.Second}, "unknown openai"},
 		{"bad transport", Config{Transport: "sse", Timeout: time.Second}, "want stdio or http"},
