@@ -46,16 +46,23 @@ func (r response) err() error {
 	return nil
 }
 
-// toolError returns the text of a tool result that has isError set.
+// toolError returns the text of a tool result that has isError set, and
+// fails one that answers a create from memory: the bench measures creates.
 func toolError(result json.RawMessage) error {
 	var r struct {
 		IsError bool `json:"isError"`
 		Content []struct {
 			Text string `json:"text"`
 		} `json:"content"`
+		Structured struct {
+			AlreadyCreated bool `json:"already_created"`
+		} `json:"structuredContent"`
 	}
 	if err := json.Unmarshal(result, &r); err != nil {
 		return fmt.Errorf("tool result: %w", err)
+	}
+	if r.Structured.AlreadyCreated {
+		return errors.New("answered with an agent an identical earlier call created: the call was not measured")
 	}
 	if r.IsError {
 		msg := "tool error"
@@ -80,13 +87,37 @@ func request(id int64, method string, params []byte) []byte {
 
 var initialized = []byte(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 
-// callParams is the params object of a tools/call.
+// callParams is the params object of a tools/call. A name in args gets
+// nameMark, which numbered makes unique call by call.
 func callParams(tool string, args map[string]any) []byte {
+	if name, ok := args["name"].(string); ok {
+		args = with(args, "name", name+" "+nameMark)
+	}
 	b, err := json.Marshal(map[string]any{"name": tool, "arguments": args})
 	if err != nil {
 		panic(err) // args come from JSON
 	}
 	return b
+}
+
+// nameMark is replaced in every call with a number no other call of the run
+// has: agentmcp answers a create identical to a recent one with that one's
+// agent (--dedupe-window), and the bench measures creates.
+const nameMark = "#call"
+
+// numbered is params with nameMark made unique by tag (one per server
+// process or session) and id (one per call there).
+func numbered(params []byte, tag string, id int64) []byte {
+	i := bytes.Index(params, []byte(nameMark))
+	if i < 0 {
+		return params
+	}
+	b := make([]byte, 0, len(params)+len(tag)+20)
+	b = append(b, params[:i]...)
+	b = append(b, tag...)
+	b = append(b, '-')
+	b = strconv.AppendInt(b, id, 10)
+	return append(b, params[i+len(nameMark):]...)
 }
 
 // server says how to start one server under test.
@@ -291,7 +322,7 @@ func (c *stdioConn) write(line []byte) error {
 }
 
 func (c *stdioConn) callTool(params []byte) error {
-	r, err := c.call("tools/call", params)
+	r, err := c.call("tools/call", numbered(params, "", c.id+1))
 	if err != nil {
 		return err
 	}
@@ -403,7 +434,7 @@ func (c *httpConn) call(method string, params []byte) (response, error) {
 }
 
 func (c *httpConn) callTool(params []byte) error {
-	r, err := c.call("tools/call", params)
+	r, err := c.call("tools/call", numbered(params, c.session, c.id+1))
 	if err != nil {
 		return err
 	}
