@@ -42,7 +42,11 @@ type Config struct {
 	// progress, for this long (its id then gets 404, and the client
 	// initializes again); 0 never.
 	SessionIdleTimeout time.Duration
-	Version            string
+	// DedupeWindow is how long an agent created by a call answers a call
+	// identical to it (same tool, arguments and keys) instead of a second
+	// create; a call identical to one in progress waits for it. 0: off.
+	DedupeWindow time.Duration
+	Version      string
 	// FromEnv names, by flag, the environment variable that set it, so that
 	// an error can say what the user wrote.
 	FromEnv map[string]string
@@ -56,6 +60,10 @@ const (
 	// DefaultSessionIdleTimeout bounds the memory of sessions whose clients
 	// left without DELETE (most do), while sparing a client idle for a day.
 	DefaultSessionIdleTimeout = 24 * time.Hour
+	// DefaultDedupeWindow outlasts a client's give-up-and-retry (a call
+	// takes up to --timeout, a client's own timeout is often a minute),
+	// and is short enough that the same agent asked for again later is made.
+	DefaultDedupeWindow = 10 * time.Minute
 )
 
 // Validate checks the configuration before anything starts.
@@ -90,6 +98,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionIdleTimeout < 0 {
 		errs = append(errs, fmt.Errorf("--session-idle-timeout %s: must not be negative (0 keeps sessions until DELETE)", c.SessionIdleTimeout))
+	}
+	if c.DedupeWindow < 0 {
+		errs = append(errs, fmt.Errorf("--dedupe-window %s: must not be negative (0 turns it off)", c.DedupeWindow))
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes

@@ -169,6 +169,7 @@ func TestConfigValidate(t *testing.T) {
 		{"bad origin", Config{Transport: TransportHTTP, Addr: DefaultAddr, AllowedOrigins: []string{"example.com"}, Timeout: time.Second}, "want scheme://host"},
 		{"zero timeout", Config{Transport: TransportStdio}, "--timeout"},
 		{"negative session idle timeout", Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: time.Second, SessionIdleTimeout: -time.Second}, "--session-idle-timeout"},
+		{"negative dedupe window", Config{Transport: TransportStdio, Timeout: time.Second, DedupeWindow: -time.Second}, "--dedupe-window"},
 	}
 	for _, c := range cases {
 		err := c.cfg.Validate()

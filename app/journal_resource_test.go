@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rs/zerolog"
 
@@ -57,5 +58,25 @@ func TestJournalResourceOnlyWhereItTellsTheWholeStory(t *testing.T) {
 				t.Errorf("instructions name the journal resource %v, want %v: %.300s", told, c.serve, init)
 			}
 		})
+	}
+}
+
+// TestInstructionsTellOfDedupeOnlyWhenOn: a model told that a repeat returns
+// the earlier agent knows what already_created means, and how to make a
+// second agent on purpose.
+func TestInstructionsTellOfDedupeOnlyWhenOn(t *testing.T) {
+	for _, window := range []time.Duration{0, DefaultDedupeWindow} {
+		cfg := Config{Transport: TransportStdio, Timeout: DefaultTimeout, Version: "test", Journal: JournalOff, DedupeWindow: window}
+		s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(s.MCP.HandleMessage(context.Background(), []byte(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if told := strings.Contains(string(b), "already_created"); told != (window > 0) {
+			t.Errorf("window %s: instructions tell of already_created %v: %s", window, told, b)
+		}
 	}
 }

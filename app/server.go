@@ -25,6 +25,9 @@ const journalRecent = 50
 const instructions = "agentmcp creates AI agents on vendor platforms, one create_agent_<provider> tool per vendor. " +
 	"Each call creates a new agent: call once per agent wanted, and use dry_run to preview first."
 
+// dedupeInstructions are added when --dedupe-window is on.
+const dedupeInstructions = " A call identical to a recent create returns that agent, marked already_created, not a second one; to make another on purpose, change an argument such as the name."
+
 // journalInstructions are added when the journal resource exists.
 const journalInstructions = " If a result was lost or said the outcome is unknown, read the resource " + JournalURI + " before calling again."
 
@@ -66,6 +69,7 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		HeaderCredentials: cfg.HeaderCredentials,
 		DryRunOnly:        cfg.DryRun,
 		Timeout:           cfg.Timeout,
+		DedupeWindow:      cfg.DedupeWindow,
 		Logger:            log,
 		DrainTimeout:      cfg.ShutdownTimeout,
 	}
@@ -104,11 +108,15 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		hooks.AddBeforeCallTool(early.cancelStarted)
 		opts = append(opts, server.WithHooks(hooks))
 	}
-	if serveJournal {
-		opts = append(opts, server.WithResourceCapabilities(false, false), server.WithInstructions(instructions+journalInstructions))
-	} else {
-		opts = append(opts, server.WithInstructions(instructions))
+	told := instructions
+	if cfg.DedupeWindow > 0 {
+		told += dedupeInstructions
 	}
+	if serveJournal {
+		told += journalInstructions
+		opts = append(opts, server.WithResourceCapabilities(false, false))
+	}
+	opts = append(opts, server.WithInstructions(told))
 	s := server.NewMCPServer("agentmcp", cfg.Version, opts...)
 	if early != nil {
 		early.server = s

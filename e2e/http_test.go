@@ -233,13 +233,21 @@ func TestHTTPGracefulShutdown(t *testing.T) {
 // already has stops the call, but the server reads the vendor's answer, so
 // the journal records the new agent's id instead of an unknown outcome.
 func TestHTTPClientCancellation(t *testing.T) {
+	v, s, journalFile := slowVendorServer(t)
+	c := httpClient(t, s.url, nil)
+	initialize(t, c, mcp.ProtocolVersion20251125)
+	cancelMidCreate(t, c, v, journalFile)
+}
+
+// slowVendorServer starts agentmcp over HTTP with its journal, in front of a
+// vendor that takes a second to answer.
+func slowVendorServer(t *testing.T) (*vendor, *httpServer, string) {
+	t.Helper()
 	v := newVendor(t)
 	v.delay = time.Second
 	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
 	s := startHTTP(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--journal", journalFile)
-	c := httpClient(t, s.url, nil)
-	initialize(t, c, mcp.ProtocolVersion20251125)
-	cancelMidCreate(t, c, v, journalFile)
+	return v, s, journalFile
 }
 
 // cancelMidCreate cancels a create once the vendor has it, then checks that
@@ -269,6 +277,39 @@ func cancelMidCreate(t *testing.T, c *client.Client, v *vendor, journalFile stri
 	defer v.mu.Unlock()
 	if v.n != 1 || v.aborted != 0 {
 		t.Errorf("vendor got %d requests, %d cut off: want 1, none cut off", v.n, v.aborted)
+	}
+}
+
+// TestHTTPClientRetryGetsTheSameAgent: a script whose create timed out on
+// its side sends it again, from a new session: it gets the agent the first
+// call made once the vendor answers it, and the vendor gets one request.
+func TestHTTPClientRetryGetsTheSameAgent(t *testing.T) {
+	v, s, journalFile := slowVendorServer(t)
+	first := httpClient(t, s.url, nil)
+	initialize(t, first, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-v.started
+		cancel() // the client gives up on its side
+	}()
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "create_agent_datagrid"
+	req.Params.Arguments = map[string]any{"name": "Nightly report bot"}
+	if _, err := first.CallTool(ctx, req); err == nil {
+		t.Fatal("the first call was not cut short on the client's side")
+	}
+	retry := httpClient(t, s.url, nil)
+	initialize(t, retry, "")
+	res := callTool(t, retry, "create_agent_datagrid", map[string]any{"name": "Nightly report bot"})
+	got := structured(t, res)
+	if res.IsError || got["agent_id"] != "agt_0001" || got["already_created"] != true {
+		t.Fatalf("retry: %v\n%s", got, textOf(res))
+	}
+	if n := v.count(); n != 1 {
+		t.Errorf("the vendor got %d creates for one agent asked for", n)
+	}
+	if e := journalEntries(t, journalFile); len(e) != 1 || e[0].AgentID != "agt_0001" {
+		t.Errorf("journal = %+v, want the one agent", e)
 	}
 }
 

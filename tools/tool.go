@@ -62,6 +62,10 @@ type Deps struct {
 	// Abort, when closed, cuts off every vendor request still running, those
 	// of calls cancelled earlier included (the server stops waiting).
 	Abort <-chan struct{}
+	// DedupeWindow is how long a created agent answers a call identical to
+	// the one that created it, instead of a second create; a call identical
+	// to one in progress waits for its outcome. 0: every call is sent.
+	DedupeWindow time.Duration
 	// ProgressPause is a short wait after the last progress notification so the
 	// streamable HTTP transport delivers it before the result (mcp-go drops a
 	// trailing notification otherwise).
@@ -99,6 +103,7 @@ type adapter[T any] struct {
 	lastCreds   atomic.Pointer[providers.Credentials] // the keys read last, when keyFiles
 	envRedactor providers.Redactor                    // masks envCreds, built once: they never change without keyFiles
 	validator   *validator
+	repeats     *repeats       // nil: every call is sent
 	log         zerolog.Logger // deps.Logger with the tool's name
 }
 
@@ -114,7 +119,7 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 		}
 	}
 	a := &adapter[T]{p: p, desc: desc, name: name, deps: deps, validator: newValidator(name, in),
-		log: deps.Logger.With().Str("tool", name).Logger()}
+		repeats: newRepeats(deps.DedupeWindow), log: deps.Logger.With().Str("tool", name).Logger()}
 	if deps.Client == nil {
 		return nil, fmt.Errorf("%s: no HTTP client", name)
 	}
@@ -225,6 +230,9 @@ type Success struct {
 	DryRun    bool           `json:"dry_run"`
 	Agent     map[string]any `json:"agent"`
 	RequestID string         `json:"request_id,omitempty"`
+	// AlreadyCreated marks the answer to a repeat of the call that created
+	// the agent (see repeats): no second agent was made.
+	AlreadyCreated bool `json:"already_created,omitempty"`
 }
 
 // DryRun is the structured result of a preview.
@@ -270,6 +278,12 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	dryRun = dryRun || a.deps.DryRunOnly
 	idGiven := a.clientID(&in) != ""
+	// What makes a repeat identical is what was asked, before Prepare fills
+	// in anything of its own (a generated id).
+	var args []byte
+	if a.repeats != nil && !dryRun {
+		args, _ = json.Marshal(&in) // nil on error: the call is sent, as without the window
+	}
 	if err := a.p.Prepare(&in); err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: %v; nothing was sent", a.name, err)), nil
 	}
@@ -288,7 +302,22 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if len(missing) > 0 {
 		return a.notSent(entry, start, log, a.missingMessage(missing)), nil
 	}
+	send := func() (*mcp.CallToolResult, bool, *created) { return a.send(ctx, req, &in, creds, entry, start, log) }
+	if args == nil {
+		res, _, _ := send()
+		return res, nil
+	}
+	res, joined := a.repeats.do(ctx, keyOf(a.name, args, a.desc.Credentials, creds), a.name, send)
+	if joined {
+		log.Info().Bool("error", res.IsError).Msg("identical call: answered with the outcome of the one before it, nothing sent")
+	}
+	return res, nil
+}
 
+// send makes the vendor call of a checked request, journaled, and returns
+// its result, whether it may have reached the vendor, and the agent it
+// created (nil when none).
+func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start time.Time, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
 	timeout := a.deps.Timeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -296,7 +325,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	// A caller-chosen id that makes no retry safe still names the agent the
 	// journal points to while it may exist: while sending, and when the
 	// outcome is unknown. A refusal or an unsent call created none.
-	givenID := a.givenID(&in)
+	givenID := a.givenID(in)
 	given := givenID
 	if len(given) > maxJournaledGivenID {
 		given = ""
@@ -313,14 +342,14 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		// Sent anyway, a call the process did not survive would leave no
 		// trace of an agent that may exist.
 		return a.notSent(entry, start, log, fmt.Sprintf("the journal could not be written (%v), so nothing was sent. Free disk space or fix --journal, "+
-			"or restart the server with --journal off to create agents without it", err)), nil
+			"or restart the server with --journal off to create agents without it", err)), false, nil
 	}
 	// Checked after the journal write (an fsync), right before sending. A
 	// session that has ended is caught by the client, before every attempt.
 	if ctx.Err() != nil {
 		// Cancelled before anything was sent (a client that gave up): send
 		// nothing.
-		return a.notSent(entry, start, log, "the request was cancelled before anything was sent; no agent was created"), nil
+		return a.notSent(entry, start, log, "the request was cancelled before anything was sent; no agent was created"), false, nil
 	}
 
 	red := a.redactor(creds)
@@ -331,10 +360,10 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		Provider:   a.desc.Name,
 		AgentName:  entry.AgentName,
 		VerifyHint: a.desc.VerifyHint,
-		ClientID:   a.clientID(&in),
+		ClientID:   a.clientID(in),
 		GivenID:    givenID,
-		Idempotent: a.p.Idempotent(&in),
-		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(&in, creds, at) },
+		Idempotent: a.p.Idempotent(in),
+		Build:      func(at providers.Attempt) (*providers.Outgoing, error) { return a.p.Build(in, creds, at) },
 		Parse:      a.p.Parse,
 		Redact:     red.Redact,
 		Stop:       stop,
@@ -362,7 +391,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		}
 		a.record(entry, start, log)
 		log.Warn().Str("outcome", entry.Outcome).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("create failed")
-		return mcp.NewToolResultError(a.name + ": " + msg), nil
+		return mcp.NewToolResultError(a.name + ": " + msg), entry.Outcome != journal.OutcomeNotSent, nil
 	}
 	c := res.Created
 	entry.Outcome, entry.AgentID, entry.RequestID = journal.OutcomeCreated, c.AgentID, c.RequestID
@@ -382,7 +411,12 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if journalErr != nil {
 		summary += " (The journal could not record it: keep this id.)"
 	}
-	return structured(Success{Provider: a.desc.Slug, AgentID: c.AgentID, Agent: c.Agent, RequestID: c.RequestID}, summary)
+	made := &created{success: Success{Provider: a.desc.Slug, AgentID: c.AgentID, Agent: c.Agent, RequestID: c.RequestID}, summary: summary}
+	result, _ := structured(made.success, summary)
+	if b, ok := result.StructuredContent.(json.RawMessage); ok {
+		made.size = len(summary) + 2*len(b) // the result holds the JSON twice
+	}
+	return result, true, made
 }
 
 // credentials are the call's keys: from the request's headers with

@@ -776,3 +776,52 @@ func TestRateLimitGiveUpSaysWhenToRetry(t *testing.T) {
 		t.Errorf("want a wait of over a day said as such:\n%s", text)
 	}
 }
+
+func withDedupe(window time.Duration) option {
+	return func(d *tools.Deps, _ map[string]string) { d.DedupeWindow = window }
+}
+
+// A client that sends a create again (its answer was lost) gets the agent the
+// first made, not a second one; a call that differs, or a dry run, is not a
+// repeat.
+func TestIdenticalCreateIsNotSentTwice(t *testing.T) {
+	f := setup(t, withDedupe(time.Minute))
+	args := map[string]any{"name": "Analyst", "temperature": 0.5}
+	first, text := f.call(t, args)
+	if first.IsError {
+		t.Fatalf("first: %s", text)
+	}
+	// The same arguments, written in another order and spacing.
+	again, text := f.call(t, map[string]any{"temperature": 0.50, "name": "Analyst"})
+	s := structuredOf(t, again)
+	if again.IsError || s["agent_id"] != "agt_9" || s["already_created"] != true || f.vendor.count() != 1 {
+		t.Fatalf("repeat: isError %v, structured %v, vendor requests %d", again.IsError, s, f.vendor.count())
+	}
+	if !strings.HasPrefix(text, "Not sent again: an identical call") || !strings.Contains(text, `Created Datagrid agent "Analyst" with id agt_9.`) {
+		t.Errorf("repeat's summary: %s", text)
+	}
+	if _, ok := structuredOf(t, first)["already_created"]; ok {
+		t.Errorf("the create itself says already_created")
+	}
+	if n := len(f.journal.Entries()); n != 2 {
+		t.Errorf("journal has %d entries, want the create's 2 (sending, created) and none for the repeat", n)
+	}
+	if res, text := f.call(t, map[string]any{"name": "Analyst", "temperature": 0.5, "dry_run": true}); res.IsError || structuredOf(t, res)["dry_run"] != true {
+		t.Errorf("dry run of the same arguments: %s", text)
+	}
+	if res, text := f.call(t, map[string]any{"name": "Analyst 2", "temperature": 0.5}); res.IsError || f.vendor.count() != 2 {
+		t.Errorf("another name was not sent: %s", text)
+	}
+}
+
+func TestEveryCreateIsSentWithoutDedupe(t *testing.T) {
+	f := setup(t)
+	for range 2 {
+		if res, text := f.call(t, map[string]any{"name": "Analyst"}); res.IsError {
+			t.Fatal(text)
+		}
+	}
+	if n := f.vendor.count(); n != 2 {
+		t.Errorf("vendor got %d requests, want 2", n)
+	}
+}

@@ -1,0 +1,199 @@
+package tools
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// repeats keeps a client that sends a create again after losing its answer
+// (a dropped connection, a client-side timeout, a model trying once more)
+// from making a second agent. A call identical to one in progress (same
+// tool, arguments and keys) waits for it and gets its outcome; one identical
+// to a call that created an agent less than window ago gets that agent.
+// Failures are shared only with calls that waited for them: a call made
+// after a failure is sent, as the failure's advice expects.
+type repeats struct {
+	window time.Duration
+	now    func() time.Time
+
+	mu      sync.Mutex
+	calls   map[repeatKey]*repeatCall
+	created []repeatKey // remembered creates, oldest first
+	bytes   int         // what the remembered creates hold
+}
+
+type repeatKey [sha256.Size]byte
+
+// repeatCall is one call that others may wait for.
+type repeatCall struct {
+	done chan struct{} // closed when the outcome below is set
+	res  *mcp.CallToolResult
+	sent bool     // the call may have reached the vendor
+	made *created // the agent it created; nil otherwise
+	at   time.Time
+	// waiting counts the identical calls that joined it while in progress.
+	waiting int
+}
+
+// created is a create's result, kept to answer a repeat of its call.
+type created struct {
+	success Success
+	summary string
+	size    int
+}
+
+// Bounds on the remembered creates: a busy shared server must not hold an
+// answer per agent for the whole window.
+const (
+	maxRemembered      = 256
+	maxRememberedBytes = 8 << 20
+)
+
+func newRepeats(window time.Duration) *repeats {
+	if window <= 0 {
+		return nil
+	}
+	return &repeats{window: window, now: time.Now, calls: map[repeatKey]*repeatCall{}}
+}
+
+// keyOf is what makes two calls identical: the tool, its arguments as
+// decoded and encoded again (so that key order and spacing do not matter)
+// and the keys they would be sent with, so that callers with different
+// accounts never share an agent.
+func keyOf(tool string, args []byte, specs []providers.CredentialSpec, creds providers.Credentials) repeatKey {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%d:%s", tool, len(args), args)
+	for _, c := range specs {
+		v := creds.Get(c.Key).Reveal()
+		fmt.Fprintf(h, "\x00%s\x00%d:%s", c.Key, len(v), v)
+	}
+	var k repeatKey
+	h.Sum(k[:0])
+	return k
+}
+
+// do runs send unless a call identical to it is in progress or created an
+// agent within the window, and answers with that call's outcome then
+// (joined). send reports whether it may have reached the vendor and what it
+// created.
+func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult, joined bool) {
+	for {
+		c, lead, ended := r.begin(key)
+		if lead {
+			return r.lead(key, c, name, send), false
+		}
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return mcp.NewToolResultError(name + ": the request was cancelled while an identical call (same arguments and keys) was in progress; this one sent nothing, and that call's outcome goes to the journal"), true
+		}
+		if c.made != nil {
+			when := "in progress when this one arrived, created this agent"
+			if ended {
+				when = fmt.Sprintf("made %s ago, created this agent", max(r.now().Sub(c.at).Round(time.Second), time.Second))
+			}
+			return repeatCreated(c.made, when), true
+		}
+		if c.sent {
+			return repeatFailed(c.res), true
+		}
+		// The identical call sent nothing (it was cancelled, say): this one
+		// goes ahead.
+	}
+}
+
+// begin returns the call identical to key that this one waits for, and
+// whether it had ended already, or a new call that this one leads.
+func (r *repeats) begin(key repeatKey) (c *repeatCall, lead, ended bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.expire()
+	if c, ok := r.calls[key]; ok {
+		select {
+		case <-c.done:
+			return c, false, true
+		default:
+			c.waiting++
+			return c, false, false
+		}
+	}
+	c = &repeatCall{done: make(chan struct{})}
+	r.calls[key] = c
+	return c, true, false
+}
+
+// lead sends the call and publishes its outcome, a panic's included: an
+// identical call must not wait forever.
+func (r *repeats) lead(key repeatKey, c *repeatCall, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult) {
+	sent, made := true, (*created)(nil)
+	defer func() {
+		if p := recover(); p != nil {
+			r.end(key, c, mcp.NewToolResultError(name+": internal error; the agent may or may not have been created. Check the journal before calling again."), true, nil)
+			panic(p)
+		}
+		r.end(key, c, res, sent, made)
+	}()
+	res, sent, made = send()
+	return res
+}
+
+// end publishes a call's outcome, and remembers it for the window when it
+// created an agent.
+func (r *repeats) end(key repeatKey, c *repeatCall, res *mcp.CallToolResult, sent bool, made *created) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c.res, c.sent, c.made, c.at = res, sent, made, r.now()
+	close(c.done)
+	if made == nil || made.size > maxRememberedBytes {
+		delete(r.calls, key)
+		return
+	}
+	r.created = append(r.created, key)
+	r.bytes += made.size
+	r.expire()
+}
+
+// expire forgets creates past the window, and the oldest past the bounds.
+func (r *repeats) expire() {
+	now := r.now()
+	for len(r.created) > 0 {
+		c := r.calls[r.created[0]]
+		if now.Sub(c.at) < r.window && len(r.created) <= maxRemembered && r.bytes <= maxRememberedBytes {
+			return
+		}
+		delete(r.calls, r.created[0])
+		r.bytes -= c.made.size
+		r.created[0] = repeatKey{}
+		r.created = r.created[1:]
+	}
+}
+
+// repeatCreated answers a repeat with the agent its identical call created.
+func repeatCreated(c *created, when string) *mcp.CallToolResult {
+	s := c.success
+	s.AlreadyCreated = true
+	res, _ := structured(s, "Not sent again: an identical call (same arguments and keys), "+when+
+		", so no second one was made. To create another agent on purpose, change an argument, such as the name. "+c.summary)
+	return res
+}
+
+// repeatFailed answers a call that waited for an identical one with that
+// call's failure.
+func repeatFailed(res *mcp.CallToolResult) *mcp.CallToolResult {
+	out := &mcp.CallToolResult{IsError: res.IsError, StructuredContent: res.StructuredContent}
+	note := "Not sent again: an identical call (same arguments and keys) was in progress when this one arrived, and this is its outcome. "
+	for i, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok && i == 0 {
+			c = mcp.NewTextContent(note + t.Text)
+		}
+		out.Content = append(out.Content, c)
+	}
+	return out
+}

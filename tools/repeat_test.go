@@ -1,0 +1,299 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// clock is a settable now for repeats.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+func testRepeats(window time.Duration) (*repeats, *clock) {
+	c := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
+	r := newRepeats(window)
+	r.now = c.now
+	return r, c
+}
+
+// sender is a send func whose calls a test counts and whose outcome it sets.
+type sender struct {
+	calls   atomic.Int32
+	release chan struct{} // when set, send waits for it
+	sent    bool
+	made    bool
+	id      string
+}
+
+func (s *sender) send() (*mcp.CallToolResult, bool, *created) {
+	s.calls.Add(1)
+	if s.release != nil {
+		<-s.release
+	}
+	if !s.made {
+		return mcp.NewToolResultError("create_agent_x: boom"), s.sent, nil
+	}
+	c := &created{success: Success{Provider: "x", AgentID: s.id}, summary: "Created X agent with id " + s.id + "."}
+	res, _ := structured(c.success, c.summary)
+	c.size = 100
+	return res, true, c
+}
+
+// waitJoined waits until n calls wait for the call in progress under key.
+func waitJoined(t *testing.T, r *repeats, key repeatKey, n int) {
+	t.Helper()
+	for range 2000 {
+		r.mu.Lock()
+		c := r.calls[key]
+		joined := c != nil && c.waiting >= n
+		r.mu.Unlock()
+		if joined {
+			return
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatalf("no %d identical calls joined the one in progress", n)
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	var parts []string
+	for _, c := range res.Content {
+		if t, ok := c.(mcp.TextContent); ok {
+			parts = append(parts, t.Text)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func alreadyCreated(t *testing.T, res *mcp.CallToolResult) (string, bool) {
+	t.Helper()
+	raw, _ := res.StructuredContent.(json.RawMessage)
+	var s Success
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatalf("structured content %s: %v", raw, err)
+	}
+	return s.AgentID, s.AlreadyCreated
+}
+
+// lead runs the first call of key in the background, and waits until it is
+// sending.
+func lead(t *testing.T, r *repeats, key repeatKey, s *sender) <-chan *mcp.CallToolResult {
+	t.Helper()
+	out := make(chan *mcp.CallToolResult, 1)
+	go func() {
+		res, _ := r.do(context.Background(), key, "create_agent_x", s.send)
+		out <- res
+	}()
+	for s.calls.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	return out
+}
+
+// join runs an identical call of key in the background, and waits until it
+// waits for the one in progress.
+func join(t *testing.T, r *repeats, ctx context.Context, key repeatKey, send func() (*mcp.CallToolResult, bool, *created)) <-chan *mcp.CallToolResult {
+	t.Helper()
+	out := make(chan *mcp.CallToolResult, 1)
+	go func() {
+		res, _ := r.do(ctx, key, "create_agent_x", send)
+		out <- res
+	}()
+	waitJoined(t, r, key, 1)
+	return out
+}
+
+func TestRepeatWhileInProgressGetsTheSameAgent(t *testing.T) {
+	r, _ := testRepeats(time.Minute)
+	key := repeatKey{1}
+	s := &sender{release: make(chan struct{}), made: true, id: "agt_1"}
+	first := lead(t, r, key, s)
+	second := join(t, r, context.Background(), key, s.send)
+	close(s.release)
+	if res := <-first; res.IsError {
+		t.Fatalf("first: %s", resultText(res))
+	}
+	res := <-second
+	if n := s.calls.Load(); n != 1 {
+		t.Fatalf("sent %d times, want once", n)
+	}
+	id, again := alreadyCreated(t, res)
+	if id != "agt_1" || !again || res.IsError {
+		t.Errorf("second: id %q, already_created %v, isError %v", id, again, res.IsError)
+	}
+	if text := resultText(res); !strings.Contains(text, "in progress when this one arrived") || !strings.Contains(text, "id agt_1") {
+		t.Errorf("second's text does not say what happened: %s", text)
+	}
+}
+
+func TestRepeatWithinTheWindowGetsTheSameAgent(t *testing.T) {
+	r, clk := testRepeats(10 * time.Minute)
+	key := repeatKey{2}
+	s := &sender{made: true, id: "agt_2"}
+	if res, joined := r.do(context.Background(), key, "create_agent_x", s.send); joined || res.IsError {
+		t.Fatalf("first: joined %v, %s", joined, resultText(res))
+	}
+	clk.add(9*time.Minute + 59*time.Second)
+	res, joined := r.do(context.Background(), key, "create_agent_x", s.send)
+	if id, again := alreadyCreated(t, res); !joined || id != "agt_2" || !again || s.calls.Load() != 1 {
+		t.Fatalf("within the window: joined %v, id %q, already_created %v, sent %d times", joined, id, again, s.calls.Load())
+	}
+	if text := resultText(res); !strings.Contains(text, "made 9m59s ago") || !strings.Contains(text, "change an argument") {
+		t.Errorf("text: %s", text)
+	}
+	// Another key is another call.
+	if _, joined := r.do(context.Background(), repeatKey{3}, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
+		t.Errorf("a different call was answered from memory")
+	}
+	clk.add(time.Second)
+	if _, joined := r.do(context.Background(), key, "create_agent_x", s.send); joined || s.calls.Load() != 3 {
+		t.Errorf("a call past the window was not sent")
+	}
+}
+
+func TestRepeatOfAFailure(t *testing.T) {
+	t.Run("sent: waiters share it, later calls are sent", func(t *testing.T) {
+		r, _ := testRepeats(time.Minute)
+		key := repeatKey{4}
+		s := &sender{release: make(chan struct{}), sent: true}
+		first := lead(t, r, key, s)
+		second := join(t, r, context.Background(), key, s.send)
+		close(s.release)
+		<-first
+		res := <-second
+		if text := resultText(res); !res.IsError || !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, "boom") || s.calls.Load() != 1 {
+			t.Fatalf("waiter: isError %v, sent %d times, text %s", res.IsError, s.calls.Load(), text)
+		}
+		if _, joined := r.do(context.Background(), key, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
+			t.Errorf("a call after a failure was not sent")
+		}
+	})
+	t.Run("not sent: a waiter sends its own", func(t *testing.T) {
+		r, _ := testRepeats(time.Minute)
+		key := repeatKey{5}
+		s := &sender{release: make(chan struct{})}
+		first := lead(t, r, key, s)
+		own := &sender{made: true, id: "agt_5"}
+		second := join(t, r, context.Background(), key, own.send)
+		close(s.release)
+		<-first
+		res := <-second
+		if id, again := alreadyCreated(t, res); id != "agt_5" || again || own.calls.Load() != 1 {
+			t.Errorf("waiter: id %q, already_created %v, sent %d times; want its own create", id, again, own.calls.Load())
+		}
+	})
+}
+
+func TestRepeatCancelledWhileWaiting(t *testing.T) {
+	r, _ := testRepeats(time.Minute)
+	key := repeatKey{6}
+	s := &sender{release: make(chan struct{}), made: true, id: "agt_6"}
+	first := lead(t, r, key, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	second := join(t, r, ctx, key, s.send)
+	cancel()
+	res := <-second
+	if text := resultText(res); !res.IsError || !strings.Contains(text, "cancelled") || !strings.Contains(text, "sent nothing") {
+		t.Errorf("cancelled waiter: %s", text)
+	}
+	close(s.release)
+	<-first
+	if s.calls.Load() != 1 {
+		t.Errorf("sent %d times", s.calls.Load())
+	}
+}
+
+func TestRepeatOfAPanickedCall(t *testing.T) {
+	r, _ := testRepeats(time.Minute)
+	key := repeatKey{7}
+	release := make(chan struct{})
+	var calls atomic.Int32
+	panicky := func() (*mcp.CallToolResult, bool, *created) {
+		calls.Add(1)
+		<-release
+		panic("provider bug")
+	}
+	go func() {
+		defer func() { _ = recover() }()
+		r.do(context.Background(), key, "create_agent_x", panicky)
+	}()
+	for calls.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	second := join(t, r, context.Background(), key, panicky)
+	close(release)
+	res := <-second
+	if text := resultText(res); !res.IsError || !strings.Contains(text, "internal error") {
+		t.Errorf("waiter of a panicked call: %s", text)
+	}
+	s := &sender{made: true, id: "agt_7"}
+	if _, joined := r.do(context.Background(), key, "create_agent_x", s.send); joined || s.calls.Load() != 1 {
+		t.Errorf("the call after a panic was not sent")
+	}
+}
+
+func TestRepeatsRememberBoundedly(t *testing.T) {
+	r, _ := testRepeats(time.Hour)
+	s := &sender{made: true, id: "agt"}
+	key := func(i int) repeatKey { return repeatKey{byte(i), byte(i >> 8), 8} }
+	for i := range maxRemembered + 10 {
+		r.do(context.Background(), key(i), "create_agent_x", s.send)
+	}
+	if len(r.calls) != maxRemembered || len(r.created) != maxRemembered || r.bytes != 100*maxRemembered {
+		t.Fatalf("remembered %d calls, %d creates, %d bytes; want %d", len(r.calls), len(r.created), r.bytes, maxRemembered)
+	}
+	if _, joined := r.do(context.Background(), key(0), "create_agent_x", s.send); joined {
+		t.Errorf("the oldest create is still remembered")
+	}
+	if _, joined := r.do(context.Background(), key(maxRemembered+9), "create_agent_x", s.send); !joined {
+		t.Errorf("the newest create is forgotten")
+	}
+}
+
+func TestKeyOf(t *testing.T) {
+	specs := []providers.CredentialSpec{{Key: "api_key", Env: "X_API_KEY", Header: "X-Api-Key"}}
+	creds := func(key string) providers.Credentials {
+		c, err := providers.CredentialsFromEnv(specs, providers.MapEnv(map[string]string{"X_API_KEY": key}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	base := keyOf("create_agent_x", []byte(`{"name":"a"}`), specs, creds("key-1"))
+	for name, k := range map[string]repeatKey{
+		"other tool":      keyOf("create_agent_y", []byte(`{"name":"a"}`), specs, creds("key-1")),
+		"other arguments": keyOf("create_agent_x", []byte(`{"name":"b"}`), specs, creds("key-1")),
+		"other key":       keyOf("create_agent_x", []byte(`{"name":"a"}`), specs, creds("key-2")),
+		"no key":          keyOf("create_agent_x", []byte(`{"name":"a"}`), specs, providers.Credentials{}),
+	} {
+		if k == base {
+			t.Errorf("%s: same key", name)
+		}
+	}
+	if keyOf("create_agent_x", []byte(`{"name":"a"}`), specs, creds("key-1")) != base {
+		t.Errorf("identical calls have different keys")
+	}
+}
