@@ -3,6 +3,8 @@ package tools
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -42,12 +44,15 @@ type repeatCall struct {
 	waiting int
 }
 
-// created is a create's result, kept to answer a repeat of its call.
+// created is a create's result, kept to answer a repeat of its call: as
+// text, which the garbage collector does not scan through, unlike the agent
+// object.
 type created struct {
-	success Success
+	result  json.RawMessage // the structured result, a Success
 	summary string
-	size    int
 }
+
+func (c *created) size() int { return len(c.result) + len(c.summary) }
 
 // Bounds on the remembered creates: a busy shared server must not hold an
 // answer per agent for the whole window.
@@ -69,10 +74,17 @@ func newRepeats(window time.Duration) *repeats {
 // accounts never share an agent.
 func keyOf(tool string, args []byte, specs []providers.CredentialSpec, creds providers.Credentials) repeatKey {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%d:%s", tool, len(args), args)
+	field := func(b []byte) {
+		var n [8]byte
+		binary.BigEndian.PutUint64(n[:], uint64(len(b)))
+		h.Write(n[:])
+		h.Write(b)
+	}
+	field([]byte(tool))
+	field(args)
 	for _, c := range specs {
-		v := creds.Get(c.Key).Reveal()
-		fmt.Fprintf(h, "\x00%s\x00%d:%s", c.Key, len(v), v)
+		field([]byte(c.Key))
+		field([]byte(creds.Get(c.Key).Reveal()))
 	}
 	var k repeatKey
 	h.Sum(k[:0])
@@ -149,14 +161,17 @@ func (r *repeats) lead(key repeatKey, c *repeatCall, name string, send func() (*
 func (r *repeats) end(key repeatKey, c *repeatCall, res *mcp.CallToolResult, sent bool, made *created) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c.res, c.sent, c.made, c.at = res, sent, made, r.now()
+	c.sent, c.made, c.at = sent, made, r.now()
+	if made == nil {
+		c.res = res // a failure, for the calls waiting for it
+	}
 	close(c.done)
-	if made == nil || made.size > maxRememberedBytes {
+	if made == nil || made.size() > maxRememberedBytes {
 		delete(r.calls, key)
 		return
 	}
 	r.created = append(r.created, key)
-	r.bytes += made.size
+	r.bytes += made.size()
 	r.expire()
 }
 
@@ -169,7 +184,7 @@ func (r *repeats) expire() {
 			return
 		}
 		delete(r.calls, r.created[0])
-		r.bytes -= c.made.size
+		r.bytes -= c.made.size()
 		r.created[0] = repeatKey{}
 		r.created = r.created[1:]
 	}
@@ -177,11 +192,15 @@ func (r *repeats) expire() {
 
 // repeatCreated answers a repeat with the agent its identical call created.
 func repeatCreated(c *created, when string) *mcp.CallToolResult {
-	s := c.success
-	s.AlreadyCreated = true
-	res, _ := structured(s, "Not sent again: an identical call (same arguments and keys), "+when+
-		", so no second one was made. To create another agent on purpose, change an argument, such as the name. "+c.summary)
-	return res
+	// The result as the create returned it, byte for byte (an id that is a
+	// large number stays as written), marked as not made again.
+	result := append([]byte(`{"already_created":true,`), c.result[1:]...)
+	summary := "Not sent again: an identical call (same arguments and keys), " + when +
+		", so no second one was made. To create another agent on purpose, change an argument, such as the name. " + c.summary
+	return &mcp.CallToolResult{
+		Content:           []mcp.Content{mcp.NewTextContent(summary), mcp.NewTextContent(string(result))},
+		StructuredContent: json.RawMessage(result),
+	}
 }
 
 // repeatFailed answers a call that waited for an identical one with that

@@ -56,10 +56,9 @@ func (s *sender) send() (*mcp.CallToolResult, bool, *created) {
 	if !s.made {
 		return mcp.NewToolResultError("create_agent_x: boom"), s.sent, nil
 	}
-	c := &created{success: Success{Provider: "x", AgentID: s.id}, summary: "Created X agent with id " + s.id + "."}
-	res, _ := structured(c.success, c.summary)
-	c.size = 100
-	return res, true, c
+	summary := "Created X agent with id " + s.id + "."
+	res, _ := structured(Success{Provider: "x", AgentID: s.id, Agent: map[string]any{"n": json.Number("12345678901234567890")}}, summary)
+	return res, true, &created{result: res.StructuredContent.(json.RawMessage), summary: summary}
 }
 
 // waitJoined waits until n calls wait for the call in progress under key.
@@ -164,6 +163,9 @@ func TestRepeatWithinTheWindowGetsTheSameAgent(t *testing.T) {
 	if text := resultText(res); !strings.Contains(text, "made 9m59s ago") || !strings.Contains(text, "change an argument") {
 		t.Errorf("text: %s", text)
 	}
+	if raw, _ := res.StructuredContent.(json.RawMessage); !strings.Contains(string(raw), `"n":12345678901234567890`) {
+		t.Errorf("the agent is not returned as the vendor wrote it: %s", raw)
+	}
 	// Another key is another call.
 	if _, joined := r.do(context.Background(), repeatKey{3}, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
 		t.Errorf("a different call was answered from memory")
@@ -262,7 +264,8 @@ func TestRepeatsRememberBoundedly(t *testing.T) {
 	for i := range maxRemembered + 10 {
 		r.do(context.Background(), key(i), "create_agent_x", s.send)
 	}
-	if len(r.calls) != maxRemembered || len(r.created) != maxRemembered || r.bytes != 100*maxRemembered {
+	_, _, one := (&sender{made: true, id: "agt"}).send()
+	if len(r.calls) != maxRemembered || len(r.created) != maxRemembered || r.bytes != one.size()*maxRemembered {
 		t.Fatalf("remembered %d calls, %d creates, %d bytes; want %d", len(r.calls), len(r.created), r.bytes, maxRemembered)
 	}
 	if _, joined := r.do(context.Background(), key(0), "create_agent_x", s.send); joined {

@@ -231,7 +231,7 @@ type Success struct {
 	Agent     map[string]any `json:"agent"`
 	RequestID string         `json:"request_id,omitempty"`
 	// AlreadyCreated marks the answer to a repeat of the call that created
-	// the agent (see repeats): no second agent was made.
+	// the agent: no second agent was made (set by repeatCreated).
 	AlreadyCreated bool `json:"already_created,omitempty"`
 }
 
@@ -411,12 +411,12 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 	if journalErr != nil {
 		summary += " (The journal could not record it: keep this id.)"
 	}
-	made := &created{success: Success{Provider: a.desc.Slug, AgentID: c.AgentID, Agent: c.Agent, RequestID: c.RequestID}, summary: summary}
-	result, _ := structured(made.success, summary)
-	if b, ok := result.StructuredContent.(json.RawMessage); ok {
-		made.size = len(summary) + 2*len(b) // the result holds the JSON twice
+	result, _ := structured(Success{Provider: a.desc.Slug, AgentID: c.AgentID, Agent: c.Agent, RequestID: c.RequestID}, summary)
+	b, ok := result.StructuredContent.(json.RawMessage)
+	if !ok {
+		return result, true, nil // not encoded: nothing to answer a repeat with
 	}
-	return result, true, made
+	return result, true, &created{result: b, summary: summary}
 }
 
 // credentials are the call's keys: from the request's headers with
