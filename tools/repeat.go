@@ -17,10 +17,12 @@ import (
 // repeats keeps a client that sends a create again after losing its answer
 // (a dropped connection, a client-side timeout, a model trying once more)
 // from making a second agent. A call identical to one in progress (same
-// tool, arguments and keys) waits for it and gets its outcome; one identical
-// to a call that created an agent less than window ago gets that agent.
-// Failures are shared only with calls that waited for them: a call made
-// after a failure is sent, as the failure's advice expects.
+// tool and arguments, and the same keys where callers bring their own) waits
+// for it and gets its outcome; one identical to a call that created an
+// agent less than window ago gets that agent. Failures are shared only with
+// calls that waited for them: a call made after a failure is sent, as the
+// failure's advice expects, and so is one that waited for a call its own
+// client cancelled.
 type repeats struct {
 	window time.Duration
 	now    func() time.Time
@@ -35,11 +37,11 @@ type repeatKey [sha256.Size]byte
 
 // repeatCall is one call that others may wait for.
 type repeatCall struct {
-	done chan struct{} // closed when the outcome below is set
-	res  *mcp.CallToolResult
-	sent bool     // the call may have reached the vendor
-	made *created // the agent it created; nil otherwise
-	at   time.Time
+	done   chan struct{} // closed when the outcome below is set
+	res    *mcp.CallToolResult
+	shared bool     // res is the outcome of the calls waiting for it too
+	made   *created // the agent it created; nil otherwise
+	at     time.Time
 	// waiting counts the identical calls that joined it while in progress.
 	waiting int
 }
@@ -93,8 +95,8 @@ func keyOf(tool string, args []byte, specs []providers.CredentialSpec, creds pro
 
 // do runs send unless a call identical to it is in progress or created an
 // agent within the window, and answers with that call's outcome then
-// (joined). send reports whether it may have reached the vendor and what it
-// created.
+// (joined). send reports whether its outcome is also that of the calls
+// waiting for it, and what it created.
 func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult, joined bool) {
 	for {
 		c, lead, ended := r.begin(key)
@@ -104,7 +106,7 @@ func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func(
 		select {
 		case <-c.done:
 		case <-ctx.Done():
-			return mcp.NewToolResultError(name + ": the request was cancelled while an identical call (same arguments and keys) was in progress; this one sent nothing, and that call's outcome goes to the journal"), true
+			return mcp.NewToolResultError(name + ": the request was cancelled while an identical call (same arguments) was in progress; this one sent nothing, and that call's outcome goes to the journal"), true
 		}
 		if c.made != nil {
 			when := "in progress when this one arrived, created this agent"
@@ -113,11 +115,11 @@ func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func(
 			}
 			return repeatCreated(c.made, when), true
 		}
-		if c.sent {
+		if c.shared {
 			return repeatFailed(c.res), true
 		}
-		// The identical call sent nothing (it was cancelled, say): this one
-		// goes ahead.
+		// The identical call was cancelled by its own client, and created
+		// nothing: this one goes ahead.
 	}
 }
 
@@ -144,24 +146,24 @@ func (r *repeats) begin(key repeatKey) (c *repeatCall, lead, ended bool) {
 // lead sends the call and publishes its outcome, a panic's included: an
 // identical call must not wait forever.
 func (r *repeats) lead(key repeatKey, c *repeatCall, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult) {
-	sent, made := true, (*created)(nil)
+	shared, made := true, (*created)(nil)
 	defer func() {
 		if p := recover(); p != nil {
 			r.end(key, c, mcp.NewToolResultError(name+": internal error; the agent may or may not have been created. Check the journal before calling again."), true, nil)
 			panic(p)
 		}
-		r.end(key, c, res, sent, made)
+		r.end(key, c, res, shared, made)
 	}()
-	res, sent, made = send()
+	res, shared, made = send()
 	return res
 }
 
 // end publishes a call's outcome, and remembers it for the window when it
 // created an agent.
-func (r *repeats) end(key repeatKey, c *repeatCall, res *mcp.CallToolResult, sent bool, made *created) {
+func (r *repeats) end(key repeatKey, c *repeatCall, res *mcp.CallToolResult, shared bool, made *created) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	c.sent, c.made, c.at = sent, made, r.now()
+	c.shared, c.made, c.at = shared, made, r.now()
 	if made == nil {
 		c.res = res // a failure, for the calls waiting for it
 	}
@@ -195,7 +197,7 @@ func repeatCreated(c *created, when string) *mcp.CallToolResult {
 	// The result as the create returned it, byte for byte (an id that is a
 	// large number stays as written), marked as not made again.
 	result := append([]byte(`{"already_created":true,`), c.result[1:]...)
-	summary := "Not sent again: an identical call (same arguments and keys), " + when +
+	summary := "Not sent again: an identical call (same arguments), " + when +
 		", so no second one was made. To create another agent on purpose, change an argument, such as the name. " + c.summary
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(summary), mcp.NewTextContent(string(result))},
@@ -207,7 +209,7 @@ func repeatCreated(c *created, when string) *mcp.CallToolResult {
 // call's failure.
 func repeatFailed(res *mcp.CallToolResult) *mcp.CallToolResult {
 	out := &mcp.CallToolResult{IsError: res.IsError, StructuredContent: res.StructuredContent}
-	note := "Not sent again: an identical call (same arguments and keys) was in progress when this one arrived, and this is its outcome. "
+	note := "Not sent again: an identical call (same arguments) was in progress when this one arrived, and this is its outcome. "
 	for i, c := range res.Content {
 		if t, ok := c.(mcp.TextContent); ok && i == 0 {
 			c = mcp.NewTextContent(note + t.Text)

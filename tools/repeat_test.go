@@ -193,7 +193,7 @@ func TestRepeatOfAFailure(t *testing.T) {
 			t.Errorf("a call after a failure was not sent")
 		}
 	})
-	t.Run("not sent: a waiter sends its own", func(t *testing.T) {
+	t.Run("cancelled by its own client: a waiter sends its own", func(t *testing.T) {
 		r, _ := testRepeats(time.Minute)
 		key := repeatKey{5}
 		s := &sender{release: make(chan struct{})}

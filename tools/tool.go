@@ -279,9 +279,12 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	dryRun = dryRun || a.deps.DryRunOnly
 	idGiven := a.clientID(&in) != ""
 	// What makes a repeat identical is what was asked, before Prepare fills
-	// in anything of its own (a generated id).
+	// in anything of its own (a generated id). A call with an id of the
+	// caller's that the vendor upserts by is always sent: sent again, it
+	// makes no second agent, and it may put back what a call in between
+	// changed.
 	var args []byte
-	if a.repeats != nil && !dryRun {
+	if a.repeats != nil && !dryRun && !idGiven {
 		args, _ = json.Marshal(&in) // nil on error: the call is sent, as without the window
 	}
 	if err := a.p.Prepare(&in); err != nil {
@@ -307,7 +310,14 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		res, _, _ := send()
 		return res, nil
 	}
-	res, joined := a.repeats.do(ctx, keyOf(a.name, args, a.desc.Credentials, creds), a.name, send)
+	// Callers with keys of their own never share an agent. The server's own
+	// keys are one account's, whose <VAR>_FILE may be rotated between a
+	// create and its repeat: they are left out.
+	keyCreds := creds
+	if !a.deps.HeaderCredentials {
+		keyCreds = providers.Credentials{}
+	}
+	res, joined := a.repeats.do(ctx, keyOf(a.name, args, a.desc.Credentials, keyCreds), a.name, send)
 	if joined {
 		log.Info().Bool("error", res.IsError).Msg("identical call: answered with the outcome of the one before it, nothing sent")
 	}
@@ -315,8 +325,10 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 }
 
 // send makes the vendor call of a checked request, journaled, and returns
-// its result, whether it may have reached the vendor, and the agent it
-// created (nil when none).
+// its result, whether that is also the outcome of an identical call waiting
+// for it, and the agent it created (nil when none). A failure is not when
+// this call's own client cancelled it: a call waiting for it was not
+// cancelled, and is sent. One that may have created the agent always is.
 func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start time.Time, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
 	timeout := a.deps.Timeout
 	if timeout <= 0 {
@@ -342,7 +354,7 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		// Sent anyway, a call the process did not survive would leave no
 		// trace of an agent that may exist.
 		return a.notSent(entry, start, log, fmt.Sprintf("the journal could not be written (%v), so nothing was sent. Free disk space or fix --journal, "+
-			"or restart the server with --journal off to create agents without it", err)), false, nil
+			"or restart the server with --journal off to create agents without it", err)), ctx.Err() == nil, nil
 	}
 	// Checked after the journal write (an fsync), right before sending. A
 	// session that has ended is caught by the client, before every attempt.
@@ -391,7 +403,7 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		}
 		a.record(entry, start, log)
 		log.Warn().Str("outcome", entry.Outcome).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("create failed")
-		return mcp.NewToolResultError(a.name + ": " + msg), entry.Outcome != journal.OutcomeNotSent, nil
+		return mcp.NewToolResultError(a.name + ": " + msg), entry.Outcome == journal.OutcomeUnknown || ctx.Err() == nil, nil
 	}
 	c := res.Created
 	entry.Outcome, entry.AgentID, entry.RequestID = journal.OutcomeCreated, c.AgentID, c.RequestID

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -490,12 +492,12 @@ func TestRefusalNamesEveryField(t *testing.T) {
 
 // setupKeyFile serves datagrid with its key in file; seen lists the
 // Authorization headers the vendor received.
-func setupKeyFile(t *testing.T, file string) (f *fixture, seen func() []string) {
+func setupKeyFile(t *testing.T, file string, opts ...option) (f *fixture, seen func() []string) {
 	t.Helper()
-	f = setup(t, func(_ *tools.Deps, env map[string]string) {
+	f = setup(t, append(opts, func(_ *tools.Deps, env map[string]string) {
 		delete(env, datagrid.EnvAPIKey)
 		env[datagrid.EnvAPIKey+"_FILE"] = file
-	})
+	})...)
 	var mu sync.Mutex
 	var got []string
 	f.vendor.mu.Lock()
@@ -823,5 +825,112 @@ func TestEveryCreateIsSentWithoutDedupe(t *testing.T) {
 	}
 	if n := f.vendor.count(); n != 2 {
 		t.Errorf("vendor got %d requests, want 2", n)
+	}
+}
+
+// Identical calls to a vendor that cannot be reached (its connections hang
+// until --timeout) all end with the first one's failure, within --timeout as
+// without the window: a call that waited for one that sent nothing is not
+// sent after it, in turn.
+func TestIdenticalCallsToAnUnreachableVendorShareTheFailure(t *testing.T) {
+	var dials atomic.Int32
+	f := setup(t, withDedupe(time.Minute), func(d *tools.Deps, _ map[string]string) {
+		d.Timeout = 300 * time.Millisecond
+		d.Client.HTTP = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			dials.Add(1)
+			<-ctx.Done() // a connection that never opens
+			return nil, ctx.Err()
+		}}}
+	})
+	const n = 4
+	texts := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			res, text := f.call(t, map[string]any{"name": "Analyst"})
+			texts[i] = text
+			if !res.IsError {
+				t.Errorf("call %d: not an error: %s", i, text)
+			}
+		})
+	}
+	wg.Wait()
+	shared := 0
+	for _, text := range texts {
+		if strings.HasPrefix(text, "Not sent again") && strings.Contains(text, "was not reached") {
+			shared++
+		}
+	}
+	if shared != n-1 {
+		t.Errorf("%d of %d identical calls got the first one's failure, want %d (vendor dials: %d):\n%s", shared, n, n-1, dials.Load(), strings.Join(texts, "\n"))
+	}
+}
+
+// A call whose client gives up while it waits to retry a 429 ends its own
+// create; an identical call waiting for it was not cancelled, and is sent.
+func TestWaiterOfACallItsClientCancelledIsSent(t *testing.T) {
+	f := setup(t, withDedupe(time.Minute), func(d *tools.Deps, _ map[string]string) { d.Client.Sleep = nil })
+	first := make(chan struct{})
+	var n atomic.Int32
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			w.Header().Set("Retry-After", "2")
+			w.WriteHeader(http.StatusTooManyRequests)
+			close(first)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9","name":"Analyst"}`))
+	}
+	f.vendor.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	gaveUp := make(chan struct{})
+	go func() {
+		defer close(gaveUp)
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": "Analyst"}
+		_, _ = f.client.CallTool(ctx, req)
+	}()
+	<-first
+	waiter := make(chan string, 1)
+	go func() {
+		res, text := f.call(t, map[string]any{"name": "Analyst"})
+		if res.IsError {
+			waiter <- text
+			return
+		}
+		waiter <- "created " + fmt.Sprint(structuredOf(t, res)["agent_id"])
+	}()
+	time.Sleep(200 * time.Millisecond) // the waiter joins the call waiting out its 429
+	cancel()
+	<-gaveUp
+	if got := <-waiter; got != "created agt_9" {
+		t.Errorf("the waiter, which was not cancelled, got: %s", got)
+	}
+}
+
+// The server's own key rotated in its <VAR>_FILE (an STS token refreshed, a
+// mounted secret renewed) between a create and its repeat: the account is
+// the same, and the repeat gets the agent the create made.
+func TestRepeatAcrossAKeyRotationGetsTheSameAgent(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(file, []byte("key-one-1234"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, seen := setupKeyFile(t, file, withDedupe(time.Minute))
+	if res, text := f.call(t, map[string]any{"name": "Analyst"}); res.IsError {
+		t.Fatal(text)
+	}
+	if err := os.WriteFile(file, []byte("key-two-5678"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, text := f.call(t, map[string]any{"name": "Analyst"})
+	if res.IsError || structuredOf(t, res)["already_created"] != true {
+		t.Errorf("repeat after the key file was rotated: %s", text)
+	}
+	if got := seen(); len(got) != 1 {
+		t.Errorf("the vendor got %d creates for one agent asked for (keys %q)", len(got), got)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -147,5 +148,42 @@ func TestToolCreate(t *testing.T) {
 	}
 	if e := rec.Outcomes(); len(e) != 1 || e[0].AgentID != ids[0] || e[0].Attempts != 2 || e[0].Outcome != journal.OutcomeCreated {
 		t.Errorf("journal: %+v", rec.Entries())
+	}
+}
+
+// Everruns upserts by id: with a given id, a call is an update as much as a
+// create, and one identical to a call some minutes ago (a prompt put back
+// after another) must reach Everruns, or the agent keeps the other prompt
+// while the result shows this one. No second agent can come of sending it.
+func TestToolSendsEveryUpsertOfAGivenID(t *testing.T) {
+	var mu sync.Mutex
+	agents := map[string]map[string]any{}
+	sent := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		mu.Lock()
+		sent++
+		agents[body["id"].(string)] = body
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	defer srv.Close()
+	env := map[string]string{EnvAPIKey: testKey, EnvBaseURL: srv.URL + "/api"}
+	tool, err := tools.New[Request](newProvider(t, env), tools.Deps{Client: testClient(), Env: providers.MapEnv(env), DedupeWindow: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "agent_0123456789abcdef0123456789abcdef"
+	for _, prompt := range []string{"Be brief.", "Be thorough.", "Be brief."} {
+		if res, text := callTool(t, tool, `{"id":"`+id+`","name":"Support","system_prompt":"`+prompt+`"}`); res.IsError {
+			t.Fatalf("%s: %s", prompt, text)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if got := agents[id]["system_prompt"]; sent != 3 || got != "Be brief." {
+		t.Errorf("Everruns got %d of 3 upserts, and the agent's prompt is %q, not the last one asked for", sent, got)
 	}
 }
