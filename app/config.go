@@ -43,8 +43,9 @@ type Config struct {
 	// initializes again); 0 never.
 	SessionIdleTimeout time.Duration
 	// DedupeWindow is how long an agent created by a call answers a call
-	// identical to it (same tool and arguments, and with header credentials the same keys) instead of a second
-	// create; a call identical to one in progress waits for it. 0: off.
+	// identical to it (same tool and arguments, and with header credentials
+	// the same keys) instead of a second create; a call identical to one in
+	// progress waits for it. 0: off.
 	DedupeWindow time.Duration
 	Version      string
 	// FromEnv names, by flag, the environment variable that set it, so that

@@ -72,8 +72,8 @@ func newRepeats(window time.Duration) *repeats {
 
 // keyOf is what makes two calls identical: the tool, its arguments as
 // decoded and encoded again (so that key order and spacing do not matter)
-// and the keys they would be sent with, so that callers with different
-// accounts never share an agent.
+// and creds, the keys of callers who bring their own, so that callers with
+// different accounts never share an agent.
 func keyOf(tool string, args []byte, specs []providers.CredentialSpec, creds providers.Credentials) repeatKey {
 	h := sha256.New()
 	field := func(b []byte) {

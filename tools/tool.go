@@ -231,7 +231,8 @@ type Success struct {
 	Agent     map[string]any `json:"agent"`
 	RequestID string         `json:"request_id,omitempty"`
 	// AlreadyCreated marks the answer to a repeat of the call that created
-	// the agent: no second agent was made (set by repeatCreated).
+	// the agent: no second agent was made (repeatCreated writes it into the
+	// encoded result).
 	AlreadyCreated bool `json:"already_created,omitempty"`
 }
 
@@ -325,10 +326,10 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 }
 
 // send makes the vendor call of a checked request, journaled, and returns
-// its result, whether that is also the outcome of an identical call waiting
-// for it, and the agent it created (nil when none). A failure is not when
-// this call's own client cancelled it: a call waiting for it was not
-// cancelled, and is sent. One that may have created the agent always is.
+// its result, whether that is also the outcome of the identical calls
+// waiting for it, and the agent it created (nil when none). A failure is
+// theirs too unless this call's own client cancelled it (they were not
+// cancelled, and are sent), or the agent may exist: then it always is.
 func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start time.Time, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
 	timeout := a.deps.Timeout
 	if timeout <= 0 {
