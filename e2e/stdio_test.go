@@ -167,12 +167,35 @@ func TestStdioProgressOnRetry(t *testing.T) {
 // vendor already has (a stop button, a client's own timeout) stops the call,
 // and the journal still gets the new agent's id.
 func TestStdioCancelDuringCreate(t *testing.T) {
+	v, s, journalFile := slowVendorStdio(t)
+	cancelMidCreate(t, s.client, v, journalFile)
+}
+
+// slowVendorStdio starts agentmcp over stdio with its journal, initialized,
+// in front of a vendor that takes a second to answer.
+func slowVendorStdio(t *testing.T) (*vendor, *stdioServer, string) {
+	t.Helper()
 	v := newVendor(t)
 	v.delay = time.Second
 	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
 	s := startStdio(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"), "--journal", journalFile)
 	initialize(t, s.client, mcp.ProtocolVersion20250618)
+	return v, s, journalFile
+}
+
+// TestStdioRetryAfterCancelGetsTheSameAgent: a desktop client's own timeout
+// cancels a create the vendor already has; the model then calls again with
+// the same arguments, and gets the agent the first call made.
+func TestStdioRetryAfterCancelGetsTheSameAgent(t *testing.T) {
+	v, s, journalFile := slowVendorStdio(t)
 	cancelMidCreate(t, s.client, v, journalFile)
+	res := callTool(t, s.client, "create_agent_datagrid", map[string]any{"name": "abandoned"})
+	if got := structured(t, res); res.IsError || got["agent_id"] != "agt_0001" || got["already_created"] != true {
+		t.Fatalf("retry: %v\n%s", got, textOf(res))
+	}
+	if n := v.count(); n != 1 {
+		t.Errorf("the vendor got %d creates for one agent asked for", n)
+	}
 }
 
 // TestStdioNewCallBesideCancelledOnes: calls the client cancelled while the
