@@ -365,6 +365,10 @@ func salvageID(parse func(*Incoming) (*Created, error), in *Incoming) string {
 	return c.AgentID
 }
 
+// maxClosedDepth is the deepest nesting closeJSON keeps: encoding/json
+// refuses a document nested deeper.
+const maxClosedDepth = 10000
+
 // closeJSON keeps the complete tokens at the start of b, drops a key left
 // without its value and a number that may have been cut, and closes the
 // open objects and arrays. It returns nil when b starts with no object or
@@ -386,6 +390,9 @@ func closeJSON(b []byte) []byte {
 		}
 		if _, isNum := tok.(json.Number); isNum && dec.InputOffset() == int64(len(b)) {
 			break // digits at the very end may be a number cut short
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '{' || d == '[') && len(stack) == maxClosedDepth {
+			break // no parse reads deeper, and each level costs memory
 		}
 		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
 			out.WriteByte(byte(d))

@@ -769,3 +769,16 @@ func TestCloseJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestSalvageIDOfADeepAnswer: an answer cut short inside nesting deeper than
+// any parse reads still gives the id before it, and closing it costs memory
+// in proportion to what a parse can read, not to the answer's size.
+func TestSalvageIDOfADeepAnswer(t *testing.T) {
+	body := []byte(`{"id":"agt_1","x":` + strings.Repeat("[", DefaultMaxResponseBytes))
+	if doc := closeJSON(body); len(doc) > 4*maxClosedDepth {
+		t.Errorf("closeJSON kept %d bytes of nesting", len(doc))
+	}
+	if id := salvageID(testCall("", false).Parse, &Incoming{Status: 201, Body: body}); id != "agt_1" {
+		t.Errorf("id = %q, want agt_1", id)
+	}
+}
