@@ -22,7 +22,7 @@ import (
 // agent less than window ago gets that agent. Failures are shared only with
 // calls that waited for them: a call made after a failure is sent, as the
 // failure's advice expects, and so is one that waited for a call its own
-// client cancelled.
+// client cancelled before the vendor could act on it.
 type repeats struct {
 	window time.Duration
 	now    func() time.Time

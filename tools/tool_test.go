@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -903,7 +904,7 @@ func TestWaiterOfACallItsClientCancelledIsSent(t *testing.T) {
 		}
 		waiter <- "created " + fmt.Sprint(structuredOf(t, res)["agent_id"])
 	}()
-	time.Sleep(200 * time.Millisecond) // the waiter joins the call waiting out its 429
+	waitForIdenticalCall(t) // the waiter joins the call waiting out its 429
 	cancel()
 	<-gaveUp
 	if got := <-waiter; got != "created agt_9" {
@@ -933,4 +934,59 @@ func TestRepeatAcrossAKeyRotationGetsTheSameAgent(t *testing.T) {
 	if got := seen(); len(got) != 1 {
 		t.Errorf("the vendor got %d creates for one agent asked for (keys %q)", len(got), got)
 	}
+}
+
+// A call whose client gives up after the vendor has its request, and whose
+// outcome is then unknown, may have made the agent: an identical call
+// waiting for it gets that outcome, and is not sent as a second create.
+func TestWaiterOfACancelledCallWithAnUnknownOutcomeIsNotSent(t *testing.T) {
+	f := setup(t, withDedupe(time.Minute))
+	got, release := make(chan struct{}), make(chan struct{})
+	var n atomic.Int32
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			close(got)
+			<-release
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"status_code":500,"error":"internal_error","message":"boom"}`))
+	}
+	f.vendor.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": "Analyst"}
+		_, _ = f.client.CallTool(ctx, req)
+	}()
+	<-got
+	waiter := make(chan string, 1)
+	go func() {
+		_, text := f.call(t, map[string]any{"name": "Analyst"})
+		waiter <- text
+	}()
+	waitForIdenticalCall(t)
+	cancel()
+	close(release)
+	if text := <-waiter; !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, "outcome unknown") || n.Load() != 1 {
+		t.Errorf("the vendor got %d creates; the waiter got: %s", n.Load(), text)
+	}
+}
+
+// waitForIdenticalCall waits until a call waits for an identical one in
+// progress (its goroutine is blocked in repeats.do).
+func waitForIdenticalCall(t *testing.T) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for range 5000 {
+		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
+			if lines := strings.SplitN(g, "\n", 3); len(lines) > 1 && strings.Contains(lines[0], "[select") &&
+				strings.HasPrefix(lines[1], "github.com/agentmcp/agentmcp/tools.(*repeats).do(") {
+				return
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("no call waited for an identical one")
 }
