@@ -886,14 +886,7 @@ func TestWaiterOfACallItsClientCancelledIsSent(t *testing.T) {
 	}
 	f.vendor.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
-	gaveUp := make(chan struct{})
-	go func() {
-		defer close(gaveUp)
-		req := mcp.CallToolRequest{}
-		req.Params.Name = "create_agent_datagrid"
-		req.Params.Arguments = map[string]any{"name": "Analyst"}
-		_, _ = f.client.CallTool(ctx, req)
-	}()
+	gaveUp := f.callInBackground(ctx, "Analyst")
 	<-first
 	waiter := make(chan string, 1)
 	go func() {
@@ -954,12 +947,7 @@ func TestWaiterOfACancelledCallWithAnUnknownOutcomeIsNotSent(t *testing.T) {
 	}
 	f.vendor.mu.Unlock()
 	ctx, cancel := context.WithCancel(context.Background())
-	go func() {
-		req := mcp.CallToolRequest{}
-		req.Params.Name = "create_agent_datagrid"
-		req.Params.Arguments = map[string]any{"name": "Analyst"}
-		_, _ = f.client.CallTool(ctx, req)
-	}()
+	f.callInBackground(ctx, "Analyst")
 	<-got
 	waiter := make(chan string, 1)
 	go func() {
@@ -989,4 +977,18 @@ func waitForIdenticalCall(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	t.Fatal("no call waited for an identical one")
+}
+
+// callInBackground creates an agent named name under ctx, and closes the
+// channel it returns when the call returns.
+func (f *fixture) callInBackground(ctx context.Context, name string) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": name}
+		_, _ = f.client.CallTool(ctx, req)
+	}()
+	return done
 }
