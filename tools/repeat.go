@@ -42,8 +42,6 @@ type repeatCall struct {
 	shared bool     // res is the outcome of the calls waiting for it too
 	made   *created // the agent it created; nil otherwise
 	at     time.Time
-	// waiting counts the identical calls that joined it while in progress.
-	waiting int
 }
 
 // created is a create's result, kept to answer a repeat of its call: as
@@ -134,7 +132,6 @@ func (r *repeats) begin(key repeatKey) (c *repeatCall, lead, ended bool) {
 		case <-c.done:
 			return c, false, true
 		default:
-			c.waiting++
 			return c, false, false
 		}
 	}

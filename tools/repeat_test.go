@@ -61,22 +61,6 @@ func (s *sender) send() (*mcp.CallToolResult, bool, *created) {
 	return res, true, &created{result: res.StructuredContent.(json.RawMessage), summary: summary}
 }
 
-// waitJoined waits until n calls wait for the call in progress under key.
-func waitJoined(t *testing.T, r *repeats, key repeatKey, n int) {
-	t.Helper()
-	for range 2000 {
-		r.mu.Lock()
-		c := r.calls[key]
-		joined := c != nil && c.waiting >= n
-		r.mu.Unlock()
-		if joined {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatalf("no %d identical calls joined the one in progress", n)
-}
-
 func resultText(res *mcp.CallToolResult) string {
 	var parts []string
 	for _, c := range res.Content {
@@ -121,7 +105,7 @@ func join(t *testing.T, r *repeats, ctx context.Context, key repeatKey, send fun
 		res, _ := r.do(ctx, key, "create_agent_x", send)
 		out <- res
 	}()
-	waitJoined(t, r, key, 1)
+	WaitForIdenticalCall(t)
 	return out
 }
 

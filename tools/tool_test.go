@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -897,7 +896,7 @@ func TestWaiterOfACallItsClientCancelledIsSent(t *testing.T) {
 		}
 		waiter <- "created " + fmt.Sprint(structuredOf(t, res)["agent_id"])
 	}()
-	waitForIdenticalCall(t) // the waiter joins the call waiting out its 429
+	tools.WaitForIdenticalCall(t) // the waiter joins the call waiting out its 429
 	cancel()
 	<-gaveUp
 	if got := <-waiter; got != "created agt_9" {
@@ -935,6 +934,9 @@ func TestRepeatAcrossAKeyRotationGetsTheSameAgent(t *testing.T) {
 func TestWaiterOfACancelledCallWithAnUnknownOutcomeIsNotSent(t *testing.T) {
 	f := setup(t, withDedupe(time.Minute))
 	got, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // a test that fails early must not leave the vendor waiting
 	var n atomic.Int32
 	f.vendor.mu.Lock()
 	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
@@ -954,29 +956,12 @@ func TestWaiterOfACancelledCallWithAnUnknownOutcomeIsNotSent(t *testing.T) {
 		_, text := f.call(t, map[string]any{"name": "Analyst"})
 		waiter <- text
 	}()
-	waitForIdenticalCall(t)
+	tools.WaitForIdenticalCall(t)
 	cancel()
-	close(release)
+	free()
 	if text := <-waiter; !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, "outcome unknown") || n.Load() != 1 {
 		t.Errorf("the vendor got %d creates; the waiter got: %s", n.Load(), text)
 	}
-}
-
-// waitForIdenticalCall waits until a call waits for an identical one in
-// progress (its goroutine is blocked in repeats.do).
-func waitForIdenticalCall(t *testing.T) {
-	t.Helper()
-	buf := make([]byte, 1<<20)
-	for range 5000 {
-		for _, g := range strings.Split(string(buf[:runtime.Stack(buf, true)]), "\n\n") {
-			if lines := strings.SplitN(g, "\n", 3); len(lines) > 1 && strings.Contains(lines[0], "[select") &&
-				strings.HasPrefix(lines[1], "github.com/agentmcp/agentmcp/tools.(*repeats).do(") {
-				return
-			}
-		}
-		time.Sleep(time.Millisecond)
-	}
-	t.Fatal("no call waited for an identical one")
 }
 
 // callInBackground creates an agent named name under ctx, and closes the
