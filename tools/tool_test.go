@@ -631,16 +631,22 @@ func TestManyProblemsAreCapped(t *testing.T) {
 	}
 }
 
-// A create whose "sending" entry cannot be journaled is not sent: if the
-// process then died, nothing would say the agent may exist.
-func TestUnjournaledCreateIsNotSent(t *testing.T) {
-	f := setup(t)
-	f.journal.Fail = func(e journal.Entry) error {
-		if e.Outcome == journal.OutcomeSending {
+// diskFullOn fails the journal's writes of entries with outcome, as a full
+// disk would.
+func diskFullOn(outcome string) func(journal.Entry) error {
+	return func(e journal.Entry) error {
+		if e.Outcome == outcome {
 			return errors.New("journal: write: no space left on device")
 		}
 		return nil
 	}
+}
+
+// A create whose "sending" entry cannot be journaled is not sent: if the
+// process then died, nothing would say the agent may exist.
+func TestUnjournaledCreateIsNotSent(t *testing.T) {
+	f := setup(t)
+	f.journal.Fail = diskFullOn(journal.OutcomeSending)
 	res, text := f.call(t, map[string]any{"name": "x"})
 	if !res.IsError || !strings.Contains(text, "no space left on device), so nothing was sent") {
 		t.Errorf("want the call refused for the journal: %s", text)
@@ -657,12 +663,7 @@ func TestUnjournaledCreateIsNotSent(t *testing.T) {
 // says the result is now the only record of its id.
 func TestUnjournaledOutcomeSaysKeepThisID(t *testing.T) {
 	f := setup(t)
-	f.journal.Fail = func(e journal.Entry) error {
-		if e.Outcome == journal.OutcomeCreated {
-			return errors.New("journal: write: no space left on device")
-		}
-		return nil
-	}
+	f.journal.Fail = diskFullOn(journal.OutcomeCreated)
 	res, text := f.call(t, map[string]any{"name": "Analyst"})
 	if res.IsError || structuredOf(t, res)["agent_id"] != "agt_9" {
 		t.Fatalf("want the created agent: %s", text)
