@@ -1,7 +1,9 @@
 package providers
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -13,6 +15,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -237,7 +240,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	}
 	defer resp.Body.Close()
 	limit := c.readLimit(out)
-	body, readErr := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	body, readErr := io.ReadAll(io.LimitReader(decoded(resp), limit+1))
 	truncated := int64(len(body)) > limit
 	success := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if readErr != nil || truncated {
@@ -256,18 +259,19 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 			if id := salvageID(call.Parse, cut); id != "" {
 				return nil, MaybeProcessed, 0, namedButUnread(call, resp.StatusCode, why, id)
 			}
-			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but %s", call.Provider, resp.StatusCode, why)
+			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but %s%s", call.Provider, resp.StatusCode, why, location(call, resp.Header, "; its Location header points to "))
 		}
 		body = body[:min(int64(len(body)), limit)]
 	}
 	if resp.StatusCode == http.StatusSeeOther {
 		// The answer to a POST that was processed, pointing at the result.
 		return nil, MaybeProcessed, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode, Retry: MaybeProcessed,
-			Message: "redirect to the result (not followed): the request may have been processed"}
+			Message: "redirect to the result" + location(call, resp.Header, " at ") + " (not followed): the request may have been processed"}
 	}
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		// Where it points tells a move to https from a login page.
 		return nil, Final, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode,
-			Message: "unexpected redirect (not followed): check the base URL setting"}
+			Message: "unexpected redirect" + location(call, resp.Header, " to ") + " (not followed): check the base URL setting"}
 	}
 	// Secrets are masked in the answer before an error text is taken from
 	// it (texts are clipped later, and a clipped secret no longer matches),
@@ -290,7 +294,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	}
 	if err == nil {
 		if created == nil || created.AgentID == "" {
-			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but the response carries no agent id", call.Provider, resp.StatusCode)
+			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but the response carries no agent id%s", call.Provider, resp.StatusCode, location(call, resp.Header, "; its Location header points to "))
 		}
 		if call.Redact != nil {
 			// The agent shown is masked, its id kept; this also catches a
@@ -310,7 +314,8 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 			// Masked again once decoded, before the text is clipped: a key
 			// echoed with JSON escapes (sk\/live) passed the raw masking,
 			// and a clipped key no longer matches later masking.
-			ve.Code, ve.Message, ve.Hint = call.Redact(ve.Code), call.Redact(ve.Message), call.Redact(ve.Hint)
+			// The request id too: it is journaled on its own.
+			ve.Code, ve.Message, ve.Hint, ve.RequestID = call.Redact(ve.Code), call.Redact(ve.Message), call.Redact(ve.Hint), call.Redact(ve.RequestID)
 		}
 		return nil, ve.Retry, ve.RetryAfter, err
 	}
@@ -319,10 +324,45 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		if id := salvageID(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}); id != "" {
 			return nil, MaybeProcessed, 0, namedButUnread(call, resp.StatusCode, "its response could not be read: "+err.Error(), id)
 		}
-		return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but its response could not be read: %w", call.Provider, resp.StatusCode, err)
+		return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but its response could not be read: %w%s", call.Provider, resp.StatusCode, err, location(call, resp.Header, "; its Location header points to "))
 	}
 	ve := NewStatusError(call.Provider, in, "", "")
 	return nil, ve.Retry, ve.RetryAfter, ve
+}
+
+// decoded is the body of resp, gunzipped when it is gzip although none was
+// asked for (a proxy may compress anyway): an agent's id must not be lost to
+// an encoding. Read through the same cap, a small bomb stays small.
+func decoded(resp *http.Response) io.Reader {
+	if !strings.EqualFold(strings.TrimSpace(resp.Header.Get("Content-Encoding")), "gzip") {
+		return resp.Body
+	}
+	br := bufio.NewReader(resp.Body)
+	if magic, _ := br.Peek(2); !bytes.Equal(magic, []byte{0x1f, 0x8b}) {
+		return br // labelled gzip, but plain
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return br
+	}
+	return zr
+}
+
+// location is the Location header of an answer, after prefix, as scheme,
+// host and path (no credentials, query or fragment), masked; "" when none.
+// A 201 may name its agent only there. The body of an answer that could not
+// be read is not shown: it may echo secrets of the request (tokens in MCP
+// server URLs) that only the provider's own parse knows to mask.
+func location(call Call, h http.Header, prefix string) string {
+	u, err := url.Parse(h.Get("Location"))
+	if err != nil || (u.Host == "" && u.Path == "") {
+		return ""
+	}
+	s := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
+	if call.Redact != nil {
+		s = call.Redact(s)
+	}
+	return prefix + Clip(s, maxSnippetRunes)
 }
 
 // namesAgent reports whether in parses as a created agent with an id, or as

@@ -1,6 +1,8 @@
 package providers
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -54,6 +56,19 @@ func created(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write([]byte(`{"id":"agt_1","name":"n"}`))
 }
 
+// gzipped answers code with body gzipped, as a proxy might without being asked.
+func gzipped(code int, body string) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, _ *http.Request) {
+		var b bytes.Buffer
+		zw := gzip.NewWriter(&b)
+		_, _ = zw.Write([]byte(body))
+		_ = zw.Close()
+		w.Header().Set("Content-Encoding", "gzip")
+		w.WriteHeader(code)
+		_, _ = w.Write(b.Bytes())
+	}
+}
+
 // testCall builds a call against url with a JSON parser of {"id"} and {"message"}.
 func testCall(url string, idempotent bool) Call {
 	return Call{
@@ -101,6 +116,7 @@ func TestDoRetryPolicy(t *testing.T) {
 		wantReqs   int32
 		wantErr    string // "" = success
 		wantErrAs  any
+		wantNot    []string        // what the error must not show
 		wantWaits  []time.Duration // nil = don't check
 	}{
 		{name: "success first time", steps: []func(http.ResponseWriter, *http.Request){created}, wantReqs: 1},
@@ -142,9 +158,20 @@ func TestDoRetryPolicy(t *testing.T) {
 		{name: "2xx without an id",
 			steps:    []func(http.ResponseWriter, *http.Request){status(201, nil, `{"name":"x"}`)},
 			wantReqs: 1, wantErr: "carries no agent id", wantErrAs: new(*UnknownOutcomeError)},
-		{name: "redirect is reported, not followed",
-			steps:    []func(http.ResponseWriter, *http.Request){status(307, map[string]string{"Location": "http://127.0.0.1:1/elsewhere"}, ``), created},
-			wantReqs: 1, wantErr: "unexpected redirect"},
+		{name: "redirect is reported, not followed, with where it points but not its query",
+			steps:    []func(http.ResponseWriter, *http.Request){status(307, map[string]string{"Location": "https://user:pw@127.0.0.1:1/elsewhere?token=t0ken#f"}, ``), created},
+			wantReqs: 1, wantErr: "unexpected redirect to https://127.0.0.1:1/elsewhere (not followed)", wantNot: []string{"t0ken", "user", "pw"}},
+		{name: "2xx with an unreadable body to an idempotent create: sent again, to read the agent",
+			steps: []func(http.ResponseWriter, *http.Request){status(200, nil, `<html>ok</html>`), created}, idempotent: true,
+			wantReqs: 2},
+		{name: "201 that names its agent only in Location",
+			steps:    []func(http.ResponseWriter, *http.Request){status(201, map[string]string{"Location": "/v1/agents/agt_loc?sig=s1gnature"}, ``)},
+			wantReqs: 1, wantErr: "its Location header points to /v1/agents/agt_loc", wantErrAs: new(*UnknownOutcomeError), wantNot: []string{"s1gnature"}},
+		{name: "gzip answer although none was asked for",
+			steps: []func(http.ResponseWriter, *http.Request){gzipped(http.StatusCreated, `{"id":"agt_1","name":"n"}`)}, wantReqs: 1},
+		{name: "gzip answer over the cap once unpacked",
+			steps:    []func(http.ResponseWriter, *http.Request){gzipped(http.StatusCreated, `{"id":"agt_z","pad":"`+strings.Repeat("a", 3<<20)+`"}`)},
+			wantReqs: 1, wantErr: "response larger than", wantErrAs: new(*UnknownOutcomeError)},
 		{name: "303 answers a processed POST: unknown, not retried",
 			steps:    []func(http.ResponseWriter, *http.Request){status(303, map[string]string{"Location": "http://127.0.0.1:1/agents/7"}, ``), created},
 			wantReqs: 1, wantErr: "outcome unknown", wantErrAs: new(*UnknownOutcomeError)},
@@ -176,6 +203,11 @@ func TestDoRetryPolicy(t *testing.T) {
 				}
 				if tc.wantErrAs != nil && !errors.As(err, tc.wantErrAs) {
 					t.Errorf("err %T is not %T", err, tc.wantErrAs)
+				}
+				for _, not := range tc.wantNot {
+					if strings.Contains(err.Error(), not) {
+						t.Errorf("err shows %q: %v", not, err)
+					}
 				}
 			}
 			if tc.wantWaits != nil && fmt.Sprint(waits) != fmt.Sprint(tc.wantWaits) {

@@ -394,11 +394,13 @@ func TestVendorErrors(t *testing.T) {
 		{"500 is an unknown outcome, not retried", 500, `{"message":"db down"}`, []string{"outcome unknown", `"x"`, "GET", "/v1/agents"}, 1},
 		{"non-JSON success", 201, `<html>created</html>`, []string{"could not be read", "outcome unknown"}, 1},
 		{"HTML error page", 404, `<html><h1>Not Found</h1></html>`, []string{"HTTP 404", "<html><h1>Not Found</h1></html>"}, 1},
+		{"request id quoting the key", 403, `{"message":"forbidden"}`, []string{"HTTP 403", "request id rid-[REDACTED]"}, 1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := setup(t)
 			f.vendor.answer = func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("X-Request-Id", "rid-"+canary)
 				w.WriteHeader(c.status)
 				_, _ = w.Write([]byte(c.body))
 			}
@@ -416,8 +418,8 @@ func TestVendorErrors(t *testing.T) {
 			}
 			if e := f.journal.Outcomes(); len(e) != 1 || e[0].Error == "" || e[0].Outcome == journal.OutcomeCreated {
 				t.Errorf("journal = %+v", e)
-			} else if strings.Contains(e[0].Error, canary) {
-				t.Error("the journal entry shows the API key")
+			} else if b, _ := json.Marshal(e[0]); strings.Contains(string(b), canary) {
+				t.Errorf("the journal entry shows the API key: %s", b)
 			}
 		})
 	}
