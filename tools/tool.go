@@ -838,7 +838,11 @@ func (a *adapter[T]) missingMessage(missing []providers.CredentialSpec) string {
 		// The files are read on every call: writing the key is enough.
 		return fmt.Sprintf("missing credentials: %s is empty or unset; write the key into its <VAR>_FILE (read on every call) or set it in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
 	}
-	return fmt.Sprintf("missing credentials: set %s (or %s_FILE) in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "), missing[0].Env)
+	files := make([]string, 0, len(missing))
+	for _, m := range missing {
+		files = append(files, m.Env+"_FILE")
+	}
+	return fmt.Sprintf("missing credentials: set %s (or %s) in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "), strings.Join(files, " and "))
 }
 
 // explain renders a call error for the model, adding what to check on auth failures.

@@ -55,3 +55,25 @@ func TestFlattenedParametersSayWhereTheyBelong(t *testing.T) {
 		}
 	}
 }
+
+// Both keys unset: the advice names the <VAR>_FILE of each, as either may be
+// kept in a file.
+func TestMissingKeysNameEachKeyFile(t *testing.T) {
+	tool, err := tools.New[Request](mustNew(t, nil), tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: providers.MapEnv(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name = tool.Tool.Name
+	req.Params.Arguments = map[string]any{"Name": "a"}
+	res, err := tool.Handler(context.Background(), req)
+	if err != nil || !res.IsError {
+		t.Fatalf("not refused: %v", err)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	for _, want := range []string{EnvAccessKeyID + "_FILE", EnvAccessKeySecret + "_FILE", "Nothing was sent"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q: %s", want, text)
+		}
+	}
+}
