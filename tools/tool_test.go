@@ -262,7 +262,7 @@ func TestRefusedBeforeSending(t *testing.T) {
 		{"temperature below 0", map[string]any{"temperature": -0.1}, []string{"/temperature: minimum"}},
 		{"name too long", map[string]any{"name": strings.Repeat("n", 256)}, []string{"/name: maxLength: got 256, want 255"}},
 		{"description too long", map[string]any{"description": strings.Repeat("d", 1001)}, []string{"/description: maxLength"}},
-		{"server_id missing", map[string]any{"mcp_servers": []any{map[string]any{}}}, []string{"/mcp_servers/0: missing property 'server_id'"}},
+		{"server_id missing", map[string]any{"mcp_servers": []any{map[string]any{}}}, []string{"/mcp_servers/0/server_id: missing (required)"}},
 		{"corpus type outside the enum", map[string]any{"corpus": []any{map[string]any{"type": "file"}}}, []string{"/corpus/0/type: value must be one of 'knowledge', 'page'"}},
 		{"flash with other tools", map[string]any{"agent_model": "magpie-1.1-flash", "tools": []any{map[string]any{"name": "charts"}}},
 			[]string{"/tools/0/name: agent_model magpie-1.1-flash supports only the semantic_search tool"}},

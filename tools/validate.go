@@ -150,6 +150,14 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		}
 		return
 	}
+	if req, ok := e.ErrorKind.(*kind.Required); ok {
+		// At each missing field, as every other problem is: a provider's
+		// own word on that field then replaces this line, not repeats it.
+		for _, p := range req.Missing {
+			c.add(pointer(append(slices.Clone(e.InstanceLocation), p)), "missing (required)")
+		}
+		return
+	}
 	if _, ok := e.ErrorKind.(*kind.Type); ok {
 		c.refuse(e.InstanceLocation)
 		if loc := e.InstanceLocation; len(loc) > 1 && len(c.refused.holders) < maxRefused {

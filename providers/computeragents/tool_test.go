@@ -267,3 +267,13 @@ func callJournaled(t *testing.T, baseURL string, jr *journal.Journal, args strin
 	req.Params.RawArguments = []byte(args)
 	return tool.Handler(context.Background(), req)
 }
+
+// A missing required field is one line, at the field: the schema's "missing"
+// and the provider's advice on it are not both listed.
+func TestToolMissingFieldIsListedOnce(t *testing.T) {
+	res := callTool(t, "http://127.0.0.1:1", map[string]string{EnvAPIKey: testKey}, []byte(`{"name":"a"}`))
+	text := resultText(res)
+	if !res.IsError || strings.Count(text, "model") == 0 || strings.Count(text, "\n- ") != 1 || !strings.Contains(text, "- /model: ") {
+		t.Errorf("want one problem, at /model, got: %s", text)
+	}
+}
