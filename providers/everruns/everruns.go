@@ -90,6 +90,14 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 			errs.Add(field, "is %d bytes (UTF-8); Everruns allows at most %d bytes (%s)", n, max, human)
 		}
 	}
+	// Empty ones are the schema's to report; spaces alone pass its minLength.
+	blank := func(field, v string) {
+		if v != "" && strings.TrimSpace(v) == "" {
+			errs.Add(field, "must not be blank")
+		}
+	}
+	blank("/name", r.Name)
+	blank("/system_prompt", r.SystemPrompt)
 	limit("/name", r.Name, MaxNameBytes, "2 KiB")
 	limit("/description", r.Description, MaxDescriptionBytes, "10 KiB")
 	limit("/system_prompt", r.SystemPrompt, MaxSystemPromptBytes, "1 MiB")
@@ -97,7 +105,7 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 		errs.Add("/capabilities", "has %d items; Everruns allows at most %d", n, MaxCapabilities)
 	}
 	for i, c := range r.Capabilities {
-		if c.Ref == "" {
+		if strings.TrimSpace(c.Ref) == "" {
 			errs.Add(fmt.Sprintf("/capabilities/%d/ref", i), "required: a capability id such as current_time")
 		}
 	}
