@@ -81,17 +81,29 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 		}
 	}
 	if r.Tools != nil {
-		switch r.AgentModel {
-		case "magpie-1.1-flash":
-			for i, t := range *r.Tools {
-				if t.Name != "semantic_search" {
-					errs.Add(fmt.Sprintf("/tools/%d/name", i), "agent_model magpie-1.1-flash supports only the semantic_search tool, got %q", t.Name)
-				}
+		names := make([]string, len(*r.Tools))
+		for i, t := range *r.Tools {
+			names[i] = t.Name
+		}
+		errs = append(errs, modelToolRules(r.AgentModel, names, "/name")...)
+	}
+	return errs
+}
+
+// modelToolRules are the tools agent_model allows, for tools named names;
+// an item's problem is at /tools/<i> followed by suffix.
+func modelToolRules(model string, names []string, suffix string) providers.FieldErrors {
+	var errs providers.FieldErrors
+	switch model {
+	case "magpie-1.1-flash":
+		for i, name := range names {
+			if name != "semantic_search" {
+				errs.Add(fmt.Sprintf("/tools/%d%s", i, suffix), "agent_model magpie-1.1-flash supports only the semantic_search tool, got %q", name)
 			}
-		case "llm-only":
-			if len(*r.Tools) > 0 {
-				errs.Add("/tools", "agent_model llm-only runs no tools: omit tools or pass []")
-			}
+		}
+	case "llm-only":
+		if len(names) > 0 {
+			errs.Add("/tools", "agent_model llm-only runs no tools: omit tools or pass []")
 		}
 	}
 	return errs

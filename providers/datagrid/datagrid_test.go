@@ -282,6 +282,11 @@ func TestPrecheckBareToolNames(t *testing.T) {
 		{"bare names", `{"tools":[{"name":"charts"}, "data_analysis" ],"disabled_tools":[ "web_search"]}`,
 			[]string{`/tools/1: write the tool as {"name":"data_analysis"}`, `/disabled_tools/0: write the tool as {"name":"web_search"}`}},
 		{"other wrong types are the schema's", `{"tools":[1, null, ["x"], ""]}`, nil},
+		{"a wrong type elsewhere", `{"tools":["web_search"],"disabled_tools":"charts"}`, []string{`/tools/0: write the tool as {"name":"web_search"}`}},
+		{"llm-only runs none", `{"agent_model":"llm-only","tools":["web_search",{"name":"charts"}]}`, []string{`/tools: agent_model llm-only runs no tools`}},
+		{"flash runs semantic_search only", `{"agent_model":"magpie-1.1-flash","tools":["web_search","semantic_search",{"name":"charts"}]}`,
+			[]string{`/tools/0: agent_model magpie-1.1-flash supports only the semantic_search tool, got "web_search"`,
+				`/tools/2: agent_model magpie-1.1-flash supports only`, `/tools/1: write the tool as {"name":"semantic_search"}`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
