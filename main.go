@@ -61,6 +61,10 @@ func run(ctx context.Context, args []string, lookup func(string) (string, bool),
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
+	if err == nil && !showVersion {
+		// Every bad flag or AGENTMCP_* value exits 2, whichever check finds it.
+		err = cfg.Validate()
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "agentmcp:", withSources(err, cfg.FromEnv))
 		return 2

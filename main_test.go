@@ -120,12 +120,14 @@ func TestBadInputIsAStartupError(t *testing.T) {
 		"bad timeout":                 {"--timeout", "soon"},
 		"positional argument":         {"serve"},
 		"header credentials on stdio": {"--header-credentials"},
+		"unknown transport":           {"--transport", "sse"},
+		"unknown log level":           {"--log-level", "loud"},
 	}
 	for name, args := range cases {
 		var stderr bytes.Buffer
 		code := run(context.Background(), args, lookup(nil), strings.NewReader(""), &bytes.Buffer{}, &stderr)
-		if code == 0 || stderr.Len() == 0 {
-			t.Errorf("%s: exit %d, stderr %q", name, code, stderr.String())
+		if code != 2 || stderr.Len() == 0 {
+			t.Errorf("%s: exit %d, want 2 (a bad setting), stderr %q", name, code, stderr.String())
 		}
 	}
 }

@@ -81,6 +81,9 @@ func (c *Config) Validate() error {
 	if c.Timeout <= 0 {
 		errs = append(errs, fmt.Errorf("--timeout %s: must be positive", c.Timeout))
 	}
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		errs = append(errs, err)
+	}
 	if c.Transport == TransportHTTP {
 		host, _, err := net.SplitHostPort(c.Addr)
 		if err != nil {

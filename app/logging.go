@@ -10,16 +10,25 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// parseLevel reads --log-level; blank is info.
+func parseLevel(level string) (zerolog.Level, error) {
+	if strings.TrimSpace(level) == "" {
+		return zerolog.InfoLevel, nil
+	}
+	lvl, err := zerolog.ParseLevel(strings.ToLower(strings.TrimSpace(level)))
+	if err != nil {
+		return lvl, fmt.Errorf("--log-level %q: want trace, debug, info, warn, error or disabled", level)
+	}
+	return lvl, nil
+}
+
 // NewLogger writes to logFile when set, else to stderr: human-readable on a
 // terminal, JSON otherwise. Never stdout: in stdio mode it carries JSON-RPC.
 // The returned closer closes the log file, if any.
 func NewLogger(level, logFile string, stderr io.Writer) (zerolog.Logger, io.Closer, error) {
-	lvl := zerolog.InfoLevel
-	if strings.TrimSpace(level) != "" {
-		var err error
-		if lvl, err = zerolog.ParseLevel(strings.ToLower(strings.TrimSpace(level))); err != nil {
-			return zerolog.Nop(), nil, fmt.Errorf("--log-level %q: want trace, debug, info, warn, error or disabled", level)
-		}
+	lvl, err := parseLevel(level)
+	if err != nil {
+		return zerolog.Nop(), nil, err
 	}
 	var w io.Writer = stderr
 	var closer io.Closer = io.NopCloser(nil)
