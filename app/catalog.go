@@ -23,7 +23,8 @@ type entry struct {
 }
 
 // catalog lists every provider, in the order tools are listed. Adding a
-// vendor is one line here plus its package under providers/.
+// vendor is one line here plus its package under providers/ (the README's
+// Development section lists the other steps).
 func catalog() []entry {
 	return []entry{
 		provider[alibabadms.Request]("alibaba_dms", alibabadms.New),
