@@ -42,11 +42,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("client", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
-		serverBin = fs.String("server", "", "agentmcp binary to start; empty: `go run` the module in -root")
-		root      = fs.String("root", ".", "module root, for `go run` when -server is empty")
+		serverBin = fs.String("server", "", "agentmcp binary to start; empty: go run the module in -root")
+		root      = fs.String("root", ".", "module root, for go run when -server is empty")
 		argsDir   = fs.String("arguments", filepath.Join("examples", "arguments"), "folder of <provider>.json argument objects")
 		legacy    = fs.Bool("legacy", false, "use the initialize handshake (protocol 2025-11-25 and older) instead of negotiating the newest revision")
-		timeout   = fs.Duration("timeout", 2*time.Minute, "limit for the whole run (a first `go run` compiles the server)")
+		timeout   = fs.Duration("timeout", 2*time.Minute, "limit for the whole run (a first go run compiles the server)")
 		quiet     = fs.Bool("quiet", false, "print one line per tool instead of the whole preview")
 	)
 	if err := fs.Parse(args); err != nil {
