@@ -31,40 +31,56 @@ const exampleItems = `[{"serverType":"CUSTOM","id":18,"name":"Workspace MCP","ur
 func responseShaped(raw []byte) providers.FieldErrors {
 	var args struct {
 		Configs struct {
-			MCPConfigs []json.RawMessage `json:"mcpConfigs"`
+			MCPConfigs json.RawMessage `json:"mcpConfigs"`
 		} `json:"configs"`
 	}
 	if json.Unmarshal(raw, &args) != nil {
 		return nil
 	}
 	var errs providers.FieldErrors
-	for i, item := range args.Configs.MCPConfigs {
-		var fields map[string]json.RawMessage
-		if json.Unmarshal(item, &fields) != nil {
-			continue
+	var items []json.RawMessage
+	if json.Unmarshal(args.Configs.MCPConfigs, &items) != nil {
+		// One keyed object in place of the list: the response's shape too.
+		if msg := keyedItem(args.Configs.MCPConfigs, "a list of flat items"); msg != "" {
+			errs.Add("/configs/mcpConfigs", "%s", msg)
 		}
-		var keyed []string
-		for _, t := range []string{ServerCustom, ServerWorkbook} {
-			if _, ok := fields[t]; ok {
-				keyed = append(keyed, t)
-			}
+		return errs
+	}
+	for i, item := range items {
+		if msg := keyedItem(item, "in place of this item"); msg != "" {
+			errs.Add(fmt.Sprintf("/configs/mcpConfigs/%d", i), "%s", msg)
 		}
-		if len(keyed) == 0 {
-			continue
-		}
-		shape := make([]string, len(keyed))
-		for j, t := range keyed {
-			shape[j] = fmt.Sprintf("%q: {...}", t)
-		}
-		items, masked := flatten(fields, keyed)
-		msg := fmt.Sprintf("servers keyed by type ({%s}) is the shape DataGOL returns, not the one it accepts. "+
-			"Send each server as its own flat item with serverType; in place of this item send: %s", strings.Join(shape, ", "), items)
-		if masked {
-			msg += " (secrets in url are masked here: send your original url)"
-		}
-		errs.Add(fmt.Sprintf("/configs/mcpConfigs/%d", i), "%s", msg)
 	}
 	return errs
+}
+
+// keyedItem says what to send instead of item, an object of servers keyed by
+// type, and "" when item is not one; instead names where the answer goes.
+func keyedItem(item json.RawMessage, instead string) string {
+	var fields map[string]json.RawMessage
+	if json.Unmarshal(item, &fields) != nil {
+		return ""
+	}
+	var keyed []string
+	for _, t := range []string{ServerCustom, ServerWorkbook} {
+		if _, ok := fields[t]; ok {
+			keyed = append(keyed, t)
+		}
+	}
+	if len(keyed) == 0 {
+		return ""
+	}
+	shape := make([]string, len(keyed))
+	for j, t := range keyed {
+		shape[j] = fmt.Sprintf("%q: {...}", t)
+	}
+	list, masked := flatten(fields, keyed)
+	msg := fmt.Sprintf("servers keyed by type ({%s}) is the shape DataGOL returns, not the one it accepts. "+
+		"Send each server as its own flat item with serverType; %s send: %s", strings.Join(shape, ", "), instead, list)
+	if masked {
+		msg += " (secrets in url are masked here: send your original url)"
+	}
+	return msg
 }
 
 // flatten rewrites the keyed servers of one response item as request items,

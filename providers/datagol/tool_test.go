@@ -97,6 +97,17 @@ func TestToolRefusesResponseShape(t *testing.T) {
 	}
 }
 
+// The keyed servers sent as the object itself, not in a list, get the same
+// word in place of the schema's "want array".
+func TestToolRefusesResponseShapeUnlisted(t *testing.T) {
+	args := []byte(`{"name":"n","description":"d","prompt":"p","isPublished":false,"uiMetadata":{},` +
+		`"configs":{"mcpConfigs":{"CUSTOM":{"url":"https://h/mcp"}}},"dry_run":true}`)
+	text, isErr := callTool(t, args)
+	if !isErr || !strings.Contains(text, "- /configs/mcpConfigs: servers keyed by type") || strings.Contains(text, "want array") {
+		t.Fatalf("got:\n%s", text)
+	}
+}
+
 // TestToolAcceptsDocumentExample: the document's request example, nulls and
 // all, previews; a null optional field means the same as an absent one.
 func TestToolAcceptsDocumentExample(t *testing.T) {
