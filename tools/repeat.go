@@ -19,10 +19,11 @@ import (
 // from making a second agent. A call identical to one in progress (same
 // tool and arguments, and the same keys where callers bring their own) waits
 // for it and gets its outcome; one identical to a call that created an
-// agent less than window ago gets that agent. Failures are shared only with
-// calls that waited for them: a call made after a failure is sent, as the
-// failure's advice expects, and so is one that waited for a call its own
-// client cancelled before the vendor could act on it.
+// agent, or may have (an unknown outcome), less than window ago gets that
+// agent or outcome. Failures that created nothing are shared only with calls
+// that waited for them: a call made after one is sent, as the failure's
+// advice expects, and so is one that waited for a call its own client
+// cancelled before the vendor could act on it.
 type repeats struct {
 	window time.Duration
 	now    func() time.Time
@@ -46,10 +47,13 @@ type repeatCall struct {
 
 // created is a create's result, kept to answer a repeat of its call: as
 // text, which the garbage collector does not scan through, unlike the agent
-// object.
+// object. A create whose outcome is unknown may have made the agent: it is
+// kept too (maybe, with its text as summary), so that a repeat is told so
+// rather than sent to make a second one.
 type created struct {
-	result  json.RawMessage // the structured result, a Success
+	result  json.RawMessage // the structured result, a Success; nil when maybe
 	summary string
+	maybe   bool
 }
 
 func (c *created) size() int { return len(c.result) + len(c.summary) }
@@ -106,6 +110,12 @@ func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func(
 		case <-ctx.Done():
 			return mcp.NewToolResultError(name + ": the request was cancelled while an identical call (same arguments) was in progress; this one sent nothing, and that call's outcome goes to the journal"), true
 		}
+		if c.made != nil && c.made.maybe {
+			if !ended {
+				return repeatFailed(c.res), true
+			}
+			return repeatUnknown(c.made, max(r.now().Sub(c.at).Round(time.Second), time.Second), c.at.Add(r.window)), true
+		}
 		if c.made != nil {
 			when := "in progress when this one arrived, created this agent"
 			if ended {
@@ -156,12 +166,12 @@ func (r *repeats) lead(key repeatKey, c *repeatCall, name string, send func() (*
 }
 
 // end publishes a call's outcome, and remembers it for the window when it
-// created an agent.
+// created an agent or may have.
 func (r *repeats) end(key repeatKey, c *repeatCall, res *mcp.CallToolResult, shared bool, made *created) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c.shared, c.made, c.at = shared, made, r.now()
-	if made == nil {
+	if made == nil || made.maybe {
 		c.res = res // a failure, for the calls waiting for it
 	}
 	close(c.done)
@@ -200,6 +210,16 @@ func repeatCreated(c *created, when string) *mcp.CallToolResult {
 		Content:           []mcp.Content{mcp.NewTextContent(summary), mcp.NewTextContent(string(result))},
 		StructuredContent: json.RawMessage(result),
 	}
+}
+
+// repeatUnknown answers a repeat of a call whose outcome is unknown, made ago
+// and remembered until forgotten, with that outcome: sent again, it could
+// make a second agent.
+func repeatUnknown(c *created, ago time.Duration, forgotten time.Time) *mcp.CallToolResult {
+	note := fmt.Sprintf("Not sent again: an identical call (same arguments), made %s ago, ended with the outcome below, and the agent may exist, "+
+		"so sending it again could make a second one. Check as it says first. If no agent was made, call again after %s (when this outcome is forgotten), "+
+		"or change an argument, such as the name. ", ago, forgotten.UTC().Format(time.RFC3339))
+	return mcp.NewToolResultError(note + c.summary)
 }
 
 // repeatFailed answers a call that waited for an identical one with that

@@ -45,6 +45,7 @@ type sender struct {
 	release chan struct{} // when set, send waits for it
 	sent    bool
 	made    bool
+	unknown bool // the outcome is unknown: the agent may exist
 	id      string
 }
 
@@ -52,6 +53,10 @@ func (s *sender) send() (*mcp.CallToolResult, bool, *created) {
 	s.calls.Add(1)
 	if s.release != nil {
 		<-s.release
+	}
+	if s.unknown {
+		const text = "create_agent_x: outcome unknown: boom"
+		return mcp.NewToolResultError(text), true, &created{summary: text, maybe: true}
 	}
 	if !s.made {
 		return mcp.NewToolResultError("create_agent_x: boom"), s.sent, nil
@@ -191,6 +196,33 @@ func TestRepeatOfAFailure(t *testing.T) {
 			t.Errorf("waiter: id %q, already_created %v, sent %d times; want its own create", id, again, own.calls.Load())
 		}
 	})
+}
+
+// A create whose outcome is unknown may have made the agent: a repeat
+// within the window is told so, and told how to send anyway, rather than
+// sent to make a second one.
+func TestRepeatOfAnUnknownOutcome(t *testing.T) {
+	r, clk := testRepeats(10 * time.Minute)
+	key := repeatKey{8}
+	s := &sender{unknown: true}
+	if res, joined := r.do(context.Background(), key, "create_agent_x", s.send); joined || !res.IsError {
+		t.Fatalf("first: joined %v, %s", joined, resultText(res))
+	}
+	clk.add(2 * time.Minute)
+	res, joined := r.do(context.Background(), key, "create_agent_x", s.send)
+	text := resultText(res)
+	if !joined || !res.IsError || s.calls.Load() != 1 {
+		t.Fatalf("within the window: joined %v, isError %v, sent %d times", joined, res.IsError, s.calls.Load())
+	}
+	for _, want := range []string{"Not sent again", "made 2m0s ago", "may exist", "call again after 2026-12-02T10:10:00Z", "change an argument", "outcome unknown: boom"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q: %s", want, text)
+		}
+	}
+	clk.add(8 * time.Minute)
+	if _, joined := r.do(context.Background(), key, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
+		t.Errorf("a call past the window was not sent")
+	}
 }
 
 func TestRepeatCancelledWhileWaiting(t *testing.T) {

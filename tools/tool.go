@@ -327,9 +327,10 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 
 // send makes the vendor call of a checked request, journaled, and returns
 // its result, whether that is also the outcome of the identical calls
-// waiting for it, and the agent it created (nil when none). A failure is
-// theirs too unless this call's own client cancelled it (they were not
-// cancelled, and are sent), or the agent may exist: then it always is.
+// waiting for it, and the agent it created or may have (nil when none). A
+// failure is theirs too unless this call's own client cancelled it (they
+// were not cancelled, and are sent), or the agent may exist: then it always
+// is.
 func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start time.Time, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
 	timeout := a.deps.Timeout
 	if timeout <= 0 {
@@ -404,7 +405,11 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		}
 		a.record(entry, start, log)
 		log.Warn().Str("outcome", entry.Outcome).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("create failed")
-		return mcp.NewToolResultError(a.name + ": " + msg), entry.Outcome == journal.OutcomeUnknown || ctx.Err() == nil, nil
+		text := a.name + ": " + msg
+		if entry.Outcome == journal.OutcomeUnknown {
+			return mcp.NewToolResultError(text), true, &created{summary: text, maybe: true}
+		}
+		return mcp.NewToolResultError(text), ctx.Err() == nil, nil
 	}
 	c := res.Created
 	entry.Outcome, entry.AgentID, entry.RequestID = journal.OutcomeCreated, c.AgentID, c.RequestID

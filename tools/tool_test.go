@@ -819,6 +819,35 @@ func TestIdenticalCreateIsNotSentTwice(t *testing.T) {
 	}
 }
 
+// After an unknown outcome (a 500: the agent may exist), a model that calls
+// again anyway is told so, not sent to make a second agent; a failure that
+// created nothing is sent again.
+func TestRepeatAfterAnUnknownOutcomeIsNotSent(t *testing.T) {
+	f := setup(t, withDedupe(time.Minute))
+	f.vendor.answer = func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(`{"message":"db down"}`))
+	}
+	args := map[string]any{"name": "Analyst"}
+	if res, text := f.call(t, args); !res.IsError || !strings.Contains(text, "outcome unknown") {
+		t.Fatalf("first: %s", text)
+	}
+	res, text := f.call(t, args)
+	if !res.IsError || f.vendor.count() != 1 || !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, "outcome unknown") {
+		t.Fatalf("repeat: isError %v, vendor requests %d, %s", res.IsError, f.vendor.count(), text)
+	}
+	f.vendor.answer = func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"message":"bad name"}`))
+	}
+	for range 2 {
+		f.call(t, map[string]any{"name": "Other"})
+	}
+	if n := f.vendor.count(); n != 3 {
+		t.Errorf("a refused create was not sent again: %d requests, want 3", n)
+	}
+}
+
 func TestEveryCreateIsSentWithoutDedupe(t *testing.T) {
 	f := setup(t)
 	for range 2 {
