@@ -62,7 +62,7 @@ var vendorCases = map[string]vendorCase{
 		errBody: func(msg string) string {
 			return `{"RequestId":"REQ-ERR-1","Code":"InvalidParameter","Message":"` + msg + `","Recommend":"https://api.aliyun.com/troubleshoot?q=InvalidParameter"}`
 		},
-		wrongTypes: `{"RequestId":"REQ-OK-2","Success":true,"Data":{"CustomAgentId":12345}}`,
+		wrongTypes: `{"RequestId":"REQ-OK-2","Success":true,"Data":{"CustomAgentId":["ca-1"]}}`,
 	},
 	"datagol": {
 		slug: "datagol", baseEnv: datagol.EnvBaseURL, basePath: "/datagol", wantPath: "/datagol/customAgents/api/v1",
@@ -85,7 +85,7 @@ var vendorCases = map[string]vendorCase{
 		errBody: func(msg string) string {
 			return `{"error":"invalid_request","message":"` + msg + `"}`
 		},
-		wrongTypes: `{"object":"agent","id":123}`,
+		wrongTypes: `{"object":"agent","id":{"value":"agt_1"}}`,
 	},
 	"everruns": {
 		slug: "everruns", baseEnv: everruns.EnvBaseURL, basePath: "/everruns/api", wantPath: "/everruns/api/v1/agents",
@@ -111,7 +111,7 @@ var vendorCases = map[string]vendorCase{
 		errBody: func(msg string) string {
 			return `{"error":"Bad Request","message":"` + msg + `","code":"VALIDATION_ERROR"}`
 		},
-		wrongTypes: `{"agent":{"id":123,"name":"probe-computer-agents"}}`,
+		wrongTypes: `{"agent":{"id":true,"name":"probe-computer-agents"}}`,
 	},
 }
 

@@ -185,6 +185,19 @@ func DecodeObject(b []byte, m *map[string]any) error {
 	return dec.Decode(m)
 }
 
+// AgentIDOf is the agent id v holds: a string, or a number as written (a
+// vendor that documents string ids may still send a number, and the id of an
+// agent it made must not be lost for that). "" for anything else.
+func AgentIDOf(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case json.Number:
+		return x.String()
+	}
+	return ""
+}
+
 // EmptyString reports whether the arguments raw give key as "": models send
 // that for an optional field they mean to leave out, and a field whose
 // value is then refused should say to leave it out.

@@ -346,7 +346,7 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if reqID == "" {
 		reqID = resp.Header.Get("x-acs-request-id")
 	}
-	id, _ := body.Data["CustomAgentId"].(string)
+	id := providers.AgentIDOf(body.Data["CustomAgentId"])
 	if body.Success.set && !body.Success.ok {
 		code, msg := firstOf(string(body.ErrorCode), string(body.Code)), firstOf(string(body.ErrorMessage), string(body.Message))
 		ve := &providers.VendorError{Provider: name, Code: code, Message: msg, RequestID: reqID, Retry: providers.Final}
@@ -394,7 +394,7 @@ func (p *Provider) gatewayError(resp *providers.Incoming) *providers.VendorError
 		// The vendor's text, clipped like its message.
 		ve.Hint += "Diagnosis: " + providers.Clip(recommend, maxRecommendRunes)
 	}
-	id, _ := jb.Data["CustomAgentId"].(string)
+	id := providers.AgentIDOf(jb.Data["CustomAgentId"])
 	namesAgent(ve, id)
 	return ve
 }

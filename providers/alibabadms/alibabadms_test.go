@@ -938,6 +938,11 @@ func TestParseKeepsTheIDDespiteOddTypes(t *testing.T) {
 			t.Errorf("%s: %+v, %v", body, c, err)
 		}
 	}
+	// A number where the document shows a string is the id all the same,
+	// digit for digit.
+	if c, err := p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(`{"Success":true,"Data":{"CustomAgentId":12345678901234567890}}`)}); err != nil || c.AgentID != "12345678901234567890" {
+		t.Errorf("numeric id: %+v, %v", c, err)
+	}
 	_, err := p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(`{"Success":"false","ErrorCode":"X","ErrorMessage":"y"}`)})
 	if ve, ok := providers.IsVendorError(err); !ok || ve.Code != "X" {
 		t.Errorf(`Success "false": %v`, err)

@@ -114,16 +114,17 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, p.statusError(resp)
 	}
-	var body struct {
-		Agent map[string]any `json:"agent"`
-	}
-	if err := json.Unmarshal(resp.Body, &body); err != nil {
+	// Numbers as written: an id sent as a number is kept, digit for digit.
+	var whole map[string]any
+	if err := providers.DecodeObject(resp.Body, &whole); err != nil {
 		return nil, fmt.Errorf("computeragents: decode agent: %w", err)
 	}
+	var body struct{ Agent map[string]any }
+	body.Agent, _ = whole["agent"].(map[string]any)
 	if body.Agent == nil {
 		return nil, errors.New(`computeragents: response has no "agent" object`)
 	}
-	id, _ := body.Agent["id"].(string)
+	id := providers.AgentIDOf(body.Agent["id"])
 	if id == "" {
 		return nil, errors.New("computeragents: response agent has no id")
 	}

@@ -234,7 +234,7 @@ func TestParseResponseFixture(t *testing.T) {
 		t.Errorf("AgentID = %q", c.AgentID)
 	}
 	ps, _ := c.Agent["permissionSet"].(map[string]any)
-	if ps["version"] != float64(1) {
+	if ps["version"] != json.Number("1") {
 		t.Errorf("agent object not passed through: %v", c.Agent)
 	}
 }
@@ -254,9 +254,10 @@ func TestParseSuccessShapes(t *testing.T) {
 		{"empty", ``, "", "", "decode agent"},
 		{"unwrapped", `{"id":"agent_1","name":"a"}`, "", "", `no "agent" object`},
 		{"agent null", `{"agent":null}`, "", "", `no "agent" object`},
-		{"agent not object", `{"agent":"agent_1"}`, "", "", "decode agent"},
+		{"agent not object", `{"agent":"agent_1"}`, "", "", `no "agent" object`},
 		{"no id", `{"agent":{"name":"a"}}`, "", "", "no id"},
-		{"id not string", `{"agent":{"id":7}}`, "", "", "no id"},
+		{"id a number, kept as written", `{"agent":{"id":12345678901234567890}}`, "12345678901234567890", "", ""},
+		{"id neither string nor number", `{"agent":{"id":true}}`, "", "", "no id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

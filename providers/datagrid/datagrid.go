@@ -168,11 +168,12 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 		}
 		return nil, ve
 	}
+	// Numbers as written: an id sent as a number is kept, digit for digit.
 	var agent map[string]any
-	if err := json.Unmarshal(resp.Body, &agent); err != nil {
+	if err := providers.DecodeObject(resp.Body, &agent); err != nil {
 		return nil, fmt.Errorf("datagrid: decode agent: %w", err)
 	}
-	id, _ := agent["id"].(string)
+	id := providers.AgentIDOf(agent["id"])
 	if id == "" {
 		return nil, fmt.Errorf("datagrid: response has no agent id")
 	}

@@ -178,6 +178,23 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// A number where the document shows a string is the id all the same, digit
+// for digit; a value of another type is no id.
+func TestParseIDTypes(t *testing.T) {
+	p := newProvider(t, nil)
+	for body, want := range map[string]string{`{"id":"agt_1"}`: "agt_1", `{"id":12345678901234567890}`: "12345678901234567890", `{"id":true}`: "", `{"id":{"v":"agt_1"}}`: ""} {
+		c, err := p.Parse(&providers.Incoming{Status: 201, Header: http.Header{}, Body: []byte(body)})
+		if got := ""; err == nil {
+			got = c.AgentID
+			if got != want {
+				t.Errorf("%s: id %q, want %q", body, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("%s: %v", body, err)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	p := newProvider(t, nil)
 	cases := []struct {
