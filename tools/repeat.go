@@ -28,10 +28,18 @@ type repeats struct {
 	window time.Duration
 	now    func() time.Time
 
-	mu      sync.Mutex
-	calls   map[repeatKey]*repeatCall
-	created []repeatKey // remembered creates, oldest first
-	bytes   int         // what the remembered creates hold
+	mu    sync.Mutex
+	calls map[repeatKey]*repeatCall
+	// The remembered creates, and apart from them the unknown outcomes: a
+	// vendor outage's many must not push out the creates.
+	created, unknown remembered
+}
+
+// remembered are the keys of ended calls kept for the window, oldest first,
+// and what their outcomes hold.
+type remembered struct {
+	keys  []repeatKey
+	bytes int
 }
 
 type repeatKey [sha256.Size]byte
@@ -58,8 +66,8 @@ type created struct {
 
 func (c *created) size() int { return len(c.result) + len(c.summary) }
 
-// Bounds on the remembered creates: a busy shared server must not hold an
-// answer per agent for the whole window.
+// Bounds on the remembered creates, and on the unknown outcomes: a busy
+// shared server must not hold an answer per agent for the whole window.
 const (
 	maxRemembered      = 256
 	maxRememberedBytes = 8 << 20
@@ -114,7 +122,7 @@ func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func(
 			if !ended {
 				return repeatFailed(c.res), true
 			}
-			return repeatUnknown(c.made, max(r.now().Sub(c.at).Round(time.Second), time.Second), c.at.Add(r.window)), true
+			return repeatUnknown(c.made, max(r.now().Sub(c.at).Round(time.Second), time.Second), c.at.Add(r.window).Sub(r.now())), true
 		}
 		if c.made != nil {
 			when := "in progress when this one arrived, created this agent"
@@ -179,23 +187,29 @@ func (r *repeats) end(key repeatKey, c *repeatCall, res *mcp.CallToolResult, sha
 		delete(r.calls, key)
 		return
 	}
-	r.created = append(r.created, key)
-	r.bytes += made.size()
+	list := &r.created
+	if made.maybe {
+		list = &r.unknown
+	}
+	list.keys = append(list.keys, key)
+	list.bytes += made.size()
 	r.expire()
 }
 
-// expire forgets creates past the window, and the oldest past the bounds.
+// expire forgets outcomes past the window, and the oldest past the bounds.
 func (r *repeats) expire() {
 	now := r.now()
-	for len(r.created) > 0 {
-		c := r.calls[r.created[0]]
-		if now.Sub(c.at) < r.window && len(r.created) <= maxRemembered && r.bytes <= maxRememberedBytes {
-			return
+	for _, list := range []*remembered{&r.created, &r.unknown} {
+		for len(list.keys) > 0 {
+			c := r.calls[list.keys[0]]
+			if now.Sub(c.at) < r.window && len(list.keys) <= maxRemembered && list.bytes <= maxRememberedBytes {
+				break
+			}
+			delete(r.calls, list.keys[0])
+			list.bytes -= c.made.size()
+			list.keys[0] = repeatKey{}
+			list.keys = list.keys[1:]
 		}
-		delete(r.calls, r.created[0])
-		r.bytes -= c.made.size()
-		r.created[0] = repeatKey{}
-		r.created = r.created[1:]
 	}
 }
 
@@ -213,12 +227,14 @@ func repeatCreated(c *created, when string) *mcp.CallToolResult {
 }
 
 // repeatUnknown answers a repeat of a call whose outcome is unknown, made ago
-// and remembered until forgotten, with that outcome: sent again, it could
-// make a second agent.
-func repeatUnknown(c *created, ago time.Duration, forgotten time.Time) *mcp.CallToolResult {
+// and remembered for left yet, with that outcome: sent again, it could make
+// a second agent.
+func repeatUnknown(c *created, ago, left time.Duration) *mcp.CallToolResult {
+	// Rounded up: a call made at the time stated is not refused.
+	left = max(left.Truncate(time.Second)+time.Second, time.Second)
 	note := fmt.Sprintf("Not sent again: an identical call (same arguments), made %s ago, ended with the outcome below, and the agent may exist, "+
-		"so sending it again could make a second one. Check as it says first. If no agent was made, call again after %s (when this outcome is forgotten), "+
-		"or change an argument, such as the name. ", ago, forgotten.UTC().Format(time.RFC3339))
+		"so sending it again could make a second one. Check as it says first. If no agent was made, call again in %s (when this outcome is forgotten), "+
+		"or change an argument, such as the name. ", ago, left)
 	return mcp.NewToolResultError(note + c.summary)
 }
 
