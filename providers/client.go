@@ -240,8 +240,11 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	}
 	defer resp.Body.Close()
 	limit := c.readLimit(out)
-	body, readErr := io.ReadAll(io.LimitReader(decoded(resp), limit+1))
-	truncated := int64(len(body)) > limit
+	// The cap holds on the wire too: a compressed answer that never ends
+	// (empty gzip members, say) is not read past it.
+	wire := &io.LimitedReader{R: resp.Body, N: limit + 1}
+	body, readErr := io.ReadAll(io.LimitReader(decoded(resp.Header, wire), limit+1))
+	truncated := int64(len(body)) > limit || wire.N <= 0
 	success := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if readErr != nil || truncated {
 		why := "response truncated"
@@ -330,14 +333,14 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	return nil, ve.Retry, ve.RetryAfter, ve
 }
 
-// decoded is the body of resp, gunzipped when it is gzip although none was
-// asked for (a proxy may compress anyway): an agent's id must not be lost to
-// an encoding. Read through the same cap, a small bomb stays small.
-func decoded(resp *http.Response) io.Reader {
-	if !strings.EqualFold(strings.TrimSpace(resp.Header.Get("Content-Encoding")), "gzip") {
-		return resp.Body
+// decoded is body, gunzipped when h says it is gzip although none was asked
+// for (a proxy may compress anyway): an agent's id must not be lost to an
+// encoding. Read through the same cap, a small bomb stays small.
+func decoded(h http.Header, body io.Reader) io.Reader {
+	if !strings.EqualFold(strings.TrimSpace(h.Get("Content-Encoding")), "gzip") {
+		return body
 	}
-	br := bufio.NewReader(resp.Body)
+	br := bufio.NewReader(body)
 	if magic, _ := br.Peek(2); !bytes.Equal(magic, []byte{0x1f, 0x8b}) {
 		return br // labelled gzip, but plain
 	}

@@ -69,6 +69,23 @@ func gzipped(code int, body string) func(http.ResponseWriter, *http.Request) {
 	}
 }
 
+// endlessGzip answers 201 with gzip members holding nothing: 32 MiB of them,
+// as good as endless to a client whose cap is 2 MiB, and short enough that a
+// client without one fails the test rather than hangs it.
+func endlessGzip(w http.ResponseWriter, r *http.Request) {
+	var b bytes.Buffer
+	zw := gzip.NewWriter(&b)
+	_ = zw.Close()
+	members := bytes.Repeat(b.Bytes(), 1<<16/b.Len())
+	w.Header().Set("Content-Encoding", "gzip")
+	w.WriteHeader(http.StatusCreated)
+	for sent := 0; sent < 32<<20 && r.Context().Err() == nil; sent += len(members) {
+		if _, err := w.Write(members); err != nil {
+			return
+		}
+	}
+}
+
 // testCall builds a call against url with a JSON parser of {"id"} and {"message"}.
 func testCall(url string, idempotent bool) Call {
 	return Call{
@@ -169,6 +186,9 @@ func TestDoRetryPolicy(t *testing.T) {
 			wantReqs: 1, wantErr: "its Location header points to /v1/agents/agt_loc", wantErrAs: new(*UnknownOutcomeError), wantNot: []string{"s1gnature"}},
 		{name: "gzip answer although none was asked for",
 			steps: []func(http.ResponseWriter, *http.Request){gzipped(http.StatusCreated, `{"id":"agt_1","name":"n"}`)}, wantReqs: 1},
+		{name: "gzip answer that never ends, of empty members",
+			steps:    []func(http.ResponseWriter, *http.Request){endlessGzip},
+			wantReqs: 1, wantErr: "response larger than", wantErrAs: new(*UnknownOutcomeError)},
 		{name: "gzip answer over the cap once unpacked",
 			steps:    []func(http.ResponseWriter, *http.Request){gzipped(http.StatusCreated, `{"id":"agt_z","pad":"`+strings.Repeat("a", 3<<20)+`"}`)},
 			wantReqs: 1, wantErr: "response larger than", wantErrAs: new(*UnknownOutcomeError)},
