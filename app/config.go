@@ -42,10 +42,10 @@ type Config struct {
 	// progress, for this long (its id then gets 404, and the client
 	// initializes again); 0 never.
 	SessionIdleTimeout time.Duration
-	// DedupeWindow is how long an agent created by a call answers a call
-	// identical to it (same tool and arguments, and with header credentials
-	// the same keys) instead of a second create; a call identical to one in
-	// progress waits for it. 0: off.
+	// DedupeWindow is how long an agent created by a call, or an unknown
+	// outcome, answers a call identical to it (same tool and arguments, and
+	// with header credentials the same keys) instead of a second create; a
+	// call identical to one in progress waits for it. 0: off.
 	DedupeWindow time.Duration
 	Version      string
 	// FromEnv names, by flag, the environment variable that set it, so that

@@ -26,7 +26,7 @@ const instructions = "agentmcp creates AI agents on vendor platforms, one create
 	"Each call creates a new agent: call once per agent wanted, and use dry_run to preview first."
 
 // dedupeInstructions are added when --dedupe-window is on.
-const dedupeInstructions = " A call identical to a recent create returns that agent, marked already_created, not a second one; to make another on purpose, change an argument such as the name."
+const dedupeInstructions = " A call identical to a recent create returns that agent, marked already_created, not a second one (after an unknown outcome, that outcome); to make another on purpose, change an argument such as the name."
 
 // journalInstructions are added when the journal resource exists.
 const journalInstructions = " If a result was lost or said the outcome is unknown, read the resource " + JournalURI + " before calling again."

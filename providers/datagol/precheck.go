@@ -41,13 +41,13 @@ func responseShaped(raw []byte) providers.FieldErrors {
 	var items []json.RawMessage
 	if json.Unmarshal(args.Configs.MCPConfigs, &items) != nil {
 		// One keyed object in place of the list: the response's shape too.
-		if msg := keyedItem(args.Configs.MCPConfigs, "a list of flat items"); msg != "" {
+		if msg := keyedItem(args.Configs.MCPConfigs, "in place of this object send a list"); msg != "" {
 			errs.Add("/configs/mcpConfigs", "%s", msg)
 		}
 		return errs
 	}
 	for i, item := range items {
-		if msg := keyedItem(item, "in place of this item"); msg != "" {
+		if msg := keyedItem(item, "in place of this item send"); msg != "" {
 			errs.Add(fmt.Sprintf("/configs/mcpConfigs/%d", i), "%s", msg)
 		}
 	}
@@ -76,7 +76,7 @@ func keyedItem(item json.RawMessage, instead string) string {
 	}
 	list, masked := flatten(fields, keyed)
 	msg := fmt.Sprintf("servers keyed by type ({%s}) is the shape DataGOL returns, not the one it accepts. "+
-		"Send each server as its own flat item with serverType; %s send: %s", strings.Join(shape, ", "), instead, list)
+		"Send each server as its own flat item with serverType; %s: %s", strings.Join(shape, ", "), instead, list)
 	if masked {
 		msg += " (secrets in url are masked here: send your original url)"
 	}

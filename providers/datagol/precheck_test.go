@@ -101,7 +101,7 @@ func TestPrecheckCases(t *testing.T) {
 		{"empty inner object", `{"configs":{"mcpConfigs":[{"CUSTOM":{}}]}}`,
 			"/configs/mcpConfigs/0", `send: [{"serverType":"CUSTOM"}]`},
 		{"keyed object in place of the list", `{"configs":{"mcpConfigs":{"CUSTOM":{"url":"https://h/mcp"}}}}`,
-			"/configs/mcpConfigs", `a list of flat items send: [{"serverType":"CUSTOM","url":"https://h/mcp"}]`},
+			"/configs/mcpConfigs", `in place of this object send a list: [{"serverType":"CUSTOM","url":"https://h/mcp"}]`},
 		{"mcpConfigs neither list nor keyed", `{"configs":{"mcpConfigs":{"url":"u"}}}`, "", ""},
 		{"a large id is copied as written", `{"configs":{"mcpConfigs":[{"CUSTOM":{"id":9007199254740993}}]}}`,
 			"/configs/mcpConfigs/0", `send: [{"serverType":"CUSTOM","id":9007199254740993}]`},
