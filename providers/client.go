@@ -299,6 +299,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		if created == nil || created.AgentID == "" {
 			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but the response carries no agent id%s", call.Provider, resp.StatusCode, location(call, resp.Header, "; its Location header points to "))
 		}
+		clientSafeNumbers(created.Agent)
 		if call.Redact != nil {
 			// The agent shown is masked, its id kept; this also catches a
 			// secret echoed in an escaped form (sk\/live for sk/live).

@@ -834,3 +834,36 @@ func TestSalvageIDOfADeepAnswer(t *testing.T) {
 		t.Errorf("id = %q, want agt_1", id)
 	}
 }
+
+// A number no float64 holds reaches the client as its text: kept as a
+// number, it would make the whole result unreadable to clients that decode
+// numbers as float64, the agent's id with it.
+func TestDoKeepsHugeNumbersReadable(t *testing.T) {
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(201, nil, `{"id":"agt_h","v":1e400,"list":[2e999,1.5],"ok":12345678901234567890}`)}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	call := testCall(srv.URL, false)
+	call.Parse = func(in *Incoming) (*Created, error) {
+		var a map[string]any
+		if err := DecodeObject(in.Body, &a); err != nil {
+			return nil, err
+		}
+		return &Created{AgentID: AgentIDOf(a["id"]), Agent: a}, nil
+	}
+	res, err := testClient(new([]time.Duration)).Do(context.Background(), call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(res.Created.Agent)
+	var back struct {
+		V    string
+		List []any
+		OK   float64
+	}
+	if err := json.Unmarshal(b, &back); err != nil || back.V != "1e400" || back.List[0] != "2e999" || back.List[1] != 1.5 {
+		t.Errorf("agent %s reads back as %+v, %v", b, back, err)
+	}
+	if !strings.Contains(string(b), `"ok":12345678901234567890`) {
+		t.Errorf("a large integer that float64 holds (approximately) is not kept as written: %s", b)
+	}
+}

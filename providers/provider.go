@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -183,6 +184,32 @@ func DecodeObject(b []byte, m *map[string]any) error {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	return dec.Decode(m)
+}
+
+// clientSafeNumbers turns numbers in v that no float64 holds (1e400) into
+// their text: kept as written, they would make the whole result unreadable
+// to clients that decode numbers as float64 (mcp-go's, for one), the new
+// agent's id included.
+func clientSafeNumbers(v any) {
+	fix := func(child any) any {
+		if n, ok := child.(json.Number); ok {
+			if _, err := strconv.ParseFloat(string(n), 64); err != nil {
+				return string(n)
+			}
+		}
+		clientSafeNumbers(child)
+		return child
+	}
+	switch val := v.(type) {
+	case map[string]any:
+		for k, child := range val {
+			val[k] = fix(child)
+		}
+	case []any:
+		for i, child := range val {
+			val[i] = fix(child)
+		}
+	}
 }
 
 // AgentIDOf is the agent id v holds: a string, or a number as written (a
