@@ -121,6 +121,11 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	}
 	var body struct{ Agent map[string]any }
 	body.Agent, _ = whole["agent"].(map[string]any)
+	for k, v := range whole {
+		if body.Agent == nil && strings.EqualFold(k, "agent") {
+			body.Agent, _ = v.(map[string]any) // as encoding/json matches a key
+		}
+	}
 	if body.Agent == nil {
 		return nil, errors.New(`computeragents: response has no "agent" object`)
 	}

@@ -258,6 +258,7 @@ func TestParseSuccessShapes(t *testing.T) {
 		{"no id", `{"agent":{"name":"a"}}`, "", "", "no id"},
 		{"id a number, kept as written", `{"agent":{"id":12345678901234567890}}`, "12345678901234567890", "", ""},
 		{"id neither string nor number", `{"agent":{"id":true}}`, "", "", "no id"},
+		{"agent key in another case", `{"Agent":{"id":"agent_1"}}`, "agent_1", "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
