@@ -71,7 +71,7 @@ func FuzzParse(f *testing.F, parse func(*providers.Incoming) (*providers.Created
 // CheckParse holds the contract of Parse that the client relies on: an agent
 // or an error, never both; a 2xx gives an agent id or an error; anything else
 // a short, valid UTF-8 *providers.VendorError with the status; a 5xx is never
-// final and a 429 never maybe processed.
+// final and a 429 never maybe processed, unless it names an agent.
 func CheckParse(t *testing.T, status int, created *providers.Created, err error) {
 	t.Helper()
 	if created != nil && err != nil {
