@@ -228,8 +228,9 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if resp.Status < 200 || resp.Status > 299 {
 		return nil, p.statusError(resp)
 	}
+	// Numbers as written, as for the other vendors.
 	var agent map[string]any
-	if err := json.Unmarshal(resp.Body, &agent); err != nil {
+	if err := providers.DecodeObject(resp.Body, &agent); err != nil {
 		return nil, fmt.Errorf("everruns: decode agent: %w", err)
 	}
 	id, _ := agent["id"].(string)

@@ -1,6 +1,7 @@
 package everruns
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,6 +52,18 @@ func TestParseSuccess(t *testing.T) {
 		if !strings.HasPrefix(err.Error(), "everruns: ") {
 			t.Errorf("error without context: %v", err)
 		}
+	}
+}
+
+// Numbers in the agent come back as the vendor wrote them.
+func TestParseKeepsNumbersAsWritten(t *testing.T) {
+	c, err := newProvider(t, nil).Parse(incoming(201, `{"id":"agent_1","capabilities":[{"ref":"web_fetch","config":{"timeout":1e3,"big":9007199254740993}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(c.Agent)
+	if !strings.Contains(string(b), `"timeout":1e3`) || !strings.Contains(string(b), `"big":9007199254740993`) {
+		t.Errorf("agent = %s", b)
 	}
 }
 
