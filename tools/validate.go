@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"slices"
 	"sort"
 	"strconv"
@@ -168,7 +169,42 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		c.more++ // before rendering the message, which is the costly part
 		return
 	}
-	c.add(at, "%s", e.ErrorKind.LocalizedString(c.v.printer))
+	c.add(at, "%s", plainly(e.ErrorKind, c.v.printer))
+}
+
+// plainly says what a schema error asks for in words, without the keyword's
+// name or a locale's thousands separators: "at most 255 characters, got 300",
+// not "maxLength: got 300, want 255".
+func plainly(k jsonschema.ErrorKind, p *message.Printer) string {
+	num := func(r *big.Rat) string {
+		if r == nil {
+			return "?"
+		}
+		f, _ := r.Float64()
+		return strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	switch k := k.(type) {
+	case *kind.MinLength:
+		if k.Want == 1 {
+			return "must not be empty"
+		}
+		return fmt.Sprintf("at least %d characters, got %d", k.Want, k.Got)
+	case *kind.MaxLength:
+		return fmt.Sprintf("at most %d characters, got %d", k.Want, k.Got)
+	case *kind.MinItems:
+		return fmt.Sprintf("at least %d items, got %d", k.Want, k.Got)
+	case *kind.MaxItems:
+		return fmt.Sprintf("at most %d items, got %d", k.Want, k.Got)
+	case *kind.Minimum:
+		return fmt.Sprintf("at least %s, got %s", num(k.Want), num(k.Got))
+	case *kind.Maximum:
+		return fmt.Sprintf("at most %s, got %s", num(k.Want), num(k.Got))
+	case *kind.ExclusiveMinimum:
+		return fmt.Sprintf("more than %s, got %s", num(k.Want), num(k.Got))
+	case *kind.ExclusiveMaximum:
+		return fmt.Sprintf("less than %s, got %s", num(k.Want), num(k.Got))
+	}
+	return k.LocalizedString(p)
 }
 
 // allowedKeys lists the properties of the object schema at an instance location.
