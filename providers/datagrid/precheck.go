@@ -11,7 +11,8 @@ import (
 // Precheck refuses the document's bare-name tool items ("tools":
 // ["data_analysis"]) with the object to write instead. The schema takes one
 // item shape, {name, connection_id}, and its own complaint ("got string, want
-// object") does not say that the bare name is still what gets sent. The tool
+// object") does not say that the bare name is still what gets sent. Where
+// agent_model refuses those tools anyway, its rule is said instead. The tool
 // asks it when schema validation refuses the arguments; it returns nil when
 // raw is not what it looks for.
 func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
