@@ -258,11 +258,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 		// hand: its agent id is not thrown away. A cut answer does not parse.
 		if success && (truncated || !namesAgent(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body})) {
 			// The start of the answer may still name the new agent.
-			cut := &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body[:min(int64(len(body)), limit)]}
-			if id := salvageID(call.Parse, cut); id != "" {
-				return nil, MaybeProcessed, 0, namedButUnread(call, resp.StatusCode, why, id)
-			}
-			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but %s%s", call.Provider, resp.StatusCode, why, location(call, resp.Header, "; its Location header points to "))
+			return nil, MaybeProcessed, 0, unreadable(call, resp, body[:min(int64(len(body)), limit)], errors.New(why))
 		}
 		body = body[:min(int64(len(body)), limit)]
 	}
@@ -297,7 +293,8 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	}
 	if err == nil {
 		if created == nil || created.AgentID == "" {
-			return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but the response carries no agent id%s", call.Provider, resp.StatusCode, location(call, resp.Header, "; its Location header points to "))
+			// nil: the whole answer was read, and names no agent.
+			return nil, MaybeProcessed, 0, unreadable(call, resp, nil, errors.New("the response carries no agent id"))
 		}
 		clientSafeNumbers(created.Agent)
 		if call.Redact != nil {
@@ -325,13 +322,20 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	}
 	if success {
 		// The vendor said yes but we cannot read what it created.
-		if id := salvageID(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}); id != "" {
-			return nil, MaybeProcessed, 0, namedButUnread(call, resp.StatusCode, "its response could not be read: "+err.Error(), id)
-		}
-		return nil, MaybeProcessed, 0, fmt.Errorf("%s answered HTTP %d (success) but its response could not be read: %w%s", call.Provider, resp.StatusCode, err, location(call, resp.Header, "; its Location header points to "))
+		return nil, MaybeProcessed, 0, unreadable(call, resp, body, fmt.Errorf("its response could not be read: %w", err))
 	}
 	ve := NewStatusError(call.Provider, in, "", "")
 	return nil, ve.Retry, ve.RetryAfter, ve
+}
+
+// unreadable is the failure of a success answer whose agent could not be
+// read, for the reason why: the id that the readable start of body still
+// names is kept, or else where its Location header points is told.
+func unreadable(call Call, resp *http.Response, body []byte, why error) error {
+	if id := salvageID(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}); id != "" {
+		return namedButUnread(call, resp.StatusCode, why.Error(), id)
+	}
+	return fmt.Errorf("%s answered HTTP %d (success) but %w%s", call.Provider, resp.StatusCode, why, location(call, resp.Header, "; its Location header points to "))
 }
 
 // decoded is body, gunzipped when h says it is gzip although none was asked
