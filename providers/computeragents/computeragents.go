@@ -119,22 +119,21 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if err := providers.DecodeObject(resp.Body, &whole); err != nil {
 		return nil, fmt.Errorf("computeragents: decode agent: %w", err)
 	}
-	var body struct{ Agent map[string]any }
-	body.Agent, _ = whole["agent"].(map[string]any)
+	agent, _ := whole["agent"].(map[string]any)
 	for k, v := range whole {
-		if body.Agent == nil && strings.EqualFold(k, "agent") {
-			body.Agent, _ = v.(map[string]any) // as encoding/json matches a key
+		if agent == nil && strings.EqualFold(k, "agent") {
+			agent, _ = v.(map[string]any) // as encoding/json matches a key
 		}
 	}
-	if body.Agent == nil {
+	if agent == nil {
 		return nil, errors.New(`computeragents: response has no "agent" object`)
 	}
-	id := providers.AgentIDOf(body.Agent["id"])
+	id := providers.AgentIDOf(agent["id"])
 	if id == "" {
 		return nil, errors.New("computeragents: response agent has no id")
 	}
-	c := &providers.Created{AgentID: id, Agent: body.Agent, RequestID: resp.Header.Get("X-Request-Id")}
-	if active, ok := body.Agent["isActive"].(bool); ok {
+	c := &providers.Created{AgentID: id, Agent: agent, RequestID: resp.Header.Get("X-Request-Id")}
+	if active, ok := agent["isActive"].(bool); ok {
 		c.Status = "inactive"
 		if active {
 			c.Status = "active"
