@@ -118,20 +118,21 @@ func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func(
 		case <-ctx.Done():
 			return mcp.NewToolResultError(name + ": the request was cancelled while an identical call (same arguments) was in progress; this one sent nothing, and that call's outcome goes to the journal"), true
 		}
-		if c.made != nil && c.made.maybe {
+		now := r.now()
+		ago := max(now.Sub(c.at).Round(time.Second), time.Second) // when ended
+		switch {
+		case c.made != nil && c.made.maybe:
 			if !ended {
 				return repeatFailed(c.res), true
 			}
-			return repeatUnknown(c.made, max(r.now().Sub(c.at).Round(time.Second), time.Second), c.at.Add(r.window).Sub(r.now())), true
-		}
-		if c.made != nil {
+			return repeatUnknown(c.made, ago, c.at.Add(r.window).Sub(now)), true
+		case c.made != nil:
 			when := "in progress when this one arrived, created this agent"
 			if ended {
-				when = fmt.Sprintf("made %s ago, created this agent", max(r.now().Sub(c.at).Round(time.Second), time.Second))
+				when = fmt.Sprintf("made %s ago, created this agent", ago)
 			}
 			return repeatCreated(c.made, when), true
-		}
-		if c.shared {
+		case c.shared:
 			return repeatFailed(c.res), true
 		}
 		// The identical call was cancelled by its own client, and created

@@ -62,9 +62,10 @@ type Deps struct {
 	// Abort, when closed, cuts off every vendor request still running, those
 	// of calls cancelled earlier included (the server stops waiting).
 	Abort <-chan struct{}
-	// DedupeWindow is how long a created agent answers a call identical to
-	// the one that created it, instead of a second create; a call identical
-	// to one in progress waits for its outcome. 0: every call is sent.
+	// DedupeWindow is how long a created agent, or an unknown outcome,
+	// answers a call identical to the one that ended so, instead of a second
+	// create; a call identical to one in progress waits for its outcome. 0:
+	// every call is sent.
 	DedupeWindow time.Duration
 	// ProgressPause is a short wait after the last progress notification so the
 	// streamable HTTP transport delivers it before the result (mcp-go drops a
@@ -833,8 +834,10 @@ func (a *adapter[T]) credentialName(c providers.CredentialSpec) string {
 
 func (a *adapter[T]) missingMessage(missing []providers.CredentialSpec) string {
 	names := make([]string, 0, len(missing))
+	files := make([]string, 0, len(missing))
 	for _, m := range missing {
 		names = append(names, a.credentialName(m))
+		files = append(files, m.Env+"_FILE")
 	}
 	if a.deps.HeaderCredentials {
 		return fmt.Sprintf("missing credentials: send %s with the request (this server takes credentials per request only). Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
@@ -842,10 +845,6 @@ func (a *adapter[T]) missingMessage(missing []providers.CredentialSpec) string {
 	if a.keyFiles {
 		// The files are read on every call: writing the key is enough.
 		return fmt.Sprintf("missing credentials: %s is empty or unset; write the key into its <VAR>_FILE (read on every call) or set it in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
-	}
-	files := make([]string, 0, len(missing))
-	for _, m := range missing {
-		files = append(files, m.Env+"_FILE")
 	}
 	return fmt.Sprintf("missing credentials: set %s (or %s) in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "), strings.Join(files, " and "))
 }
