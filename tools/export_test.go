@@ -23,3 +23,7 @@ func WaitForIdenticalCall(t *testing.T) {
 	}
 	t.Fatal("no call waited for an identical one")
 }
+
+// ResultText joins a result's text contents, for the tests outside the
+// package.
+var ResultText = resultText

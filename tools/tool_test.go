@@ -146,13 +146,7 @@ func (f *fixture) call(t *testing.T, args any) (*mcp.CallToolResult, string) {
 	if err != nil {
 		t.Fatalf("CallTool returned a protocol error (the model would not see it): %v", err)
 	}
-	var text []string
-	for _, c := range res.Content {
-		if tc, ok := c.(mcp.TextContent); ok {
-			text = append(text, tc.Text)
-		}
-	}
-	all := strings.Join(text, "\n")
+	all := tools.ResultText(res)
 	if strings.Contains(all, canary) {
 		t.Fatalf("result leaks the API key")
 	}
