@@ -437,10 +437,11 @@ func classify(ve *providers.VendorError, h http.Header) {
 		// earlier copy of this very attempt reached the gateway (a transport
 		// or proxy resent it), and that copy may have created the agent.
 		ve.Retry = providers.MaybeProcessed
-	case c == "SignatureDoesNotMatch":
+	case c == "SignatureDoesNotMatch" || c == "IncompleteSignature":
+		// The gateway answers a wrong secret with either code.
 		ve.Hint = "The AccessKey secret is likely wrong: check " + EnvAccessKeySecret + " (or the X-Alibaba-Cloud-Access-Key-Secret header)"
-	case c == "InvalidAccessKeyId.NotFound" || c == "InvalidAccessKeyId":
-		ve.Hint = "The AccessKey ID is wrong or deleted: check " + EnvAccessKeyID + " (or the X-Alibaba-Cloud-Access-Key-Id header)"
+	case strings.HasPrefix(c, "InvalidAccessKeyId"):
+		ve.Hint = "The AccessKey ID is wrong, disabled or deleted: check " + EnvAccessKeyID + " (or the X-Alibaba-Cloud-Access-Key-Id header)"
 	case strings.HasPrefix(c, "InvalidSecurityToken"):
 		ve.Hint = "The STS security token is wrong or expired: refresh " + EnvSecurityToken + " together with the AccessKey pair it was issued with " +
 			"(files named by <VAR>_FILE are read on every call; values in the environment need a restart of the server), or send fresh X-Alibaba-Cloud-* headers"
