@@ -245,6 +245,9 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	wire := &io.LimitedReader{R: resp.Body, N: limit + 1}
 	body, readErr := io.ReadAll(io.LimitReader(decoded(resp.Header, wire), limit+1))
 	truncated := int64(len(body)) > limit || wire.N <= 0
+	// RFC 8259 lets a parser ignore a byte order mark; encoding/json does not,
+	// and a success it cannot read would lose the new agent's id.
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	success := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if readErr != nil || truncated {
 		why := "response truncated"

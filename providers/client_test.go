@@ -867,3 +867,22 @@ func TestDoKeepsHugeNumbersReadable(t *testing.T) {
 		t.Errorf("a large integer that float64 holds (approximately) is not kept as written: %s", b)
 	}
 }
+
+func TestDoReadsAnAnswerWithAByteOrderMark(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(201, nil, bom+`{"id":"agt_bom"}`)}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	res, err := testClient(new([]time.Duration)).Do(context.Background(), testCall(srv.URL, false))
+	if err != nil || res.Created.AgentID != "agt_bom" {
+		t.Fatalf("created %+v, %v; want agent agt_bom", res, err)
+	}
+
+	fv = &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(400, nil, bom+`{"message":"name too long"}`)}}
+	srv2 := httptest.NewServer(fv)
+	defer srv2.Close()
+	_, err = testClient(new([]time.Duration)).Do(context.Background(), testCall(srv2.URL, false))
+	if err == nil || !strings.Contains(err.Error(), "name too long") {
+		t.Errorf("error = %v, want the vendor's message", err)
+	}
+}
