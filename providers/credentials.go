@@ -28,6 +28,25 @@ func (e Env) Get(key, def string) string {
 	return def
 }
 
+// HeaderSetting returns the trimmed value of key, a setting sent as an HTTP
+// header value. One with a line break or another control character is refused:
+// net/http would refuse every attempt to send it.
+func (e Env) HeaderSetting(key string) (string, error) {
+	v := e.Get(key, "")
+	if err := oneLine(v); err != nil {
+		return "", fmt.Errorf("%s: %w", key, err)
+	}
+	return v, nil
+}
+
+// oneLine refuses a control character, naming where it is, never the value.
+func oneLine(v string) error {
+	if i := strings.IndexFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }); i >= 0 {
+		return fmt.Errorf("holds a line break or another control character (byte %d of %d); the value is sent in an HTTP header and must be one line", i+1, len(v))
+	}
+	return nil
+}
+
 // Source tells where a credential came from; it is logged, the value never is.
 type Source string
 
@@ -143,9 +162,15 @@ func CredentialsFromEnv(specs []CredentialSpec, env Env) (Credentials, error) {
 				return Credentials{}, fmt.Errorf("read %s_FILE: %w", s.Env, err)
 			}
 			if v := strings.TrimSpace(string(b)); v != "" {
+				if err := oneLine(v); err != nil {
+					return Credentials{}, fmt.Errorf("%s_FILE (%s): %w", s.Env, file, err)
+				}
 				c.set(s.Key, NewSecret(v), SourceFile)
 			}
 		case val != "":
+			if err := oneLine(val); err != nil {
+				return Credentials{}, fmt.Errorf("%s: %w", s.Env, err)
+			}
 			c.set(s.Key, NewSecret(val), SourceEnv)
 		}
 	}

@@ -86,6 +86,36 @@ func TestCredentialsFromEnv(t *testing.T) {
 	if m := c.Missing(specs); len(m) != 1 || m[0].Env != "V_KEY" {
 		t.Errorf("missing = %+v", m)
 	}
+
+	// A key is sent in a header: one that cannot be (two keys in one file,
+	// say) is refused here, not by every attempt to send it.
+	twoLines := filepath.Join(dir, "two")
+	if err := os.WriteFile(twoLines, []byte(canary+"\r\nother\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, env := range map[string]map[string]string{
+		"V_KEY_FILE": {"V_KEY_FILE": twoLines},
+		"V_OPT":      {"V_KEY": canary, "V_OPT": canary + "\x00"},
+	} {
+		_, err = CredentialsFromEnv(specs, MapEnv(env))
+		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "control character") || strings.Contains(err.Error(), canary) {
+			t.Errorf("%s with a control character: %v", name, err)
+		}
+	}
+}
+
+func TestHeaderSetting(t *testing.T) {
+	env := MapEnv(map[string]string{"ORG": " org_1 ", "BAD": "org_1\nX-Injected: 1", "TAB": "a\tb", "UTF8": "équipe"})
+	for key, want := range map[string]string{"ORG": "org_1", "UTF8": "équipe", "UNSET": ""} {
+		if got, err := env.HeaderSetting(key); err != nil || got != want {
+			t.Errorf("%s = %q, %v; want %q", key, got, err, want)
+		}
+	}
+	for _, key := range []string{"BAD", "TAB"} {
+		if got, err := env.HeaderSetting(key); err == nil || got != "" || !strings.HasPrefix(err.Error(), key+": ") || strings.Contains(err.Error(), "Injected") {
+			t.Errorf("%s = %q, %v; want refused without the value", key, got, err)
+		}
+	}
 }
 
 func TestCredentialsFromHeadersNeverFallBack(t *testing.T) {

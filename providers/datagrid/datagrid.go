@@ -34,7 +34,11 @@ func New(env providers.Env) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("datagrid: %w", err)
 	}
-	return &Provider{baseURL: base, teamspace: env.Get(EnvTeamspace, "")}, nil
+	teamspace, err := env.HeaderSetting(EnvTeamspace)
+	if err != nil {
+		return nil, fmt.Errorf("datagrid: %w", err)
+	}
+	return &Provider{baseURL: base, teamspace: teamspace}, nil
 }
 
 // Describe implements providers.Provider.

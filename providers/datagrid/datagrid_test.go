@@ -131,6 +131,13 @@ func TestNoTeamspaceHeaderByDefault(t *testing.T) {
 	}
 }
 
+func TestTeamspaceMustBeOneLine(t *testing.T) {
+	_, err := New(providers.MapEnv(map[string]string{EnvTeamspace: "ts_1\nX-Injected: 1"}))
+	if err == nil || !strings.Contains(err.Error(), EnvTeamspace) || strings.Contains(err.Error(), "Injected") {
+		t.Errorf("teamspace of two lines (it cannot be sent as Datagrid-Teamspace): %v", err)
+	}
+}
+
 func TestListsNullVersusEmpty(t *testing.T) {
 	p := newProvider(t, nil)
 	for _, in := range []string{`{}`, `{"tools":[]}`, `{"disabled_tools":[]}`, `{"mcp_servers":[]}`, `{"knowledge_ids":[]}`, `{"corpus":[]}`} {

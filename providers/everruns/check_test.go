@@ -252,6 +252,9 @@ func TestNew(t *testing.T) {
 	if _, err := New(providers.MapEnv(map[string]string{EnvBaseURL: "app.everruns.com"})); err == nil || !strings.Contains(err.Error(), "everruns") {
 		t.Errorf("relative base URL accepted: %v", err)
 	}
+	if _, err := New(providers.MapEnv(map[string]string{EnvOrgID: "org_1\nX-Injected: 1"})); err == nil || !strings.Contains(err.Error(), EnvOrgID) {
+		t.Errorf("org id of two lines accepted (it cannot be sent as X-Org-Id): %v", err)
+	}
 	d := p.Describe()
 	if d.Slug != "everruns" || d.Name != "Everruns" {
 		t.Errorf("descriptor %q %q", d.Slug, d.Name)

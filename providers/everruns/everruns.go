@@ -56,7 +56,11 @@ func New(env providers.Env) (*Provider, error) {
 	// Self-hosted docs give the base as https://your-domain.com/v1/: accept
 	// that form too rather than calling /v1/v1/agents.
 	base = strings.TrimSuffix(base, "/v1")
-	return &Provider{baseURL: base, orgID: env.Get(EnvOrgID, "")}, nil
+	orgID, err := env.HeaderSetting(EnvOrgID)
+	if err != nil {
+		return nil, fmt.Errorf("everruns: %w", err)
+	}
+	return &Provider{baseURL: base, orgID: orgID}, nil
 }
 
 func (p *Provider) agentsURL() string { return providers.JoinURL(p.baseURL, "v1/agents") }
