@@ -129,11 +129,37 @@ func env(t *testing.T, extra ...string) []string {
 
 // stdioServer is a running agentmcp over stdio with its raw streams captured.
 type stdioServer struct {
-	client *client.Client
-	cmd    *exec.Cmd
-	stdout *syncBuffer
-	stderr *syncBuffer
-	stdin  io.WriteCloser
+	client     *client.Client
+	cmd        *exec.Cmd
+	stdout     *syncBuffer
+	stderr     *syncBuffer
+	stdin      io.WriteCloser
+	stdoutDone chan struct{} // closed when the server's stdout reaches its end
+}
+
+// eofReader closes done when r returns an error (the end of the stream).
+type eofReader struct {
+	r    io.Reader
+	once sync.Once
+	done chan struct{}
+}
+
+func (e *eofReader) Read(p []byte) (int, error) {
+	n, err := e.r.Read(p)
+	if err != nil {
+		e.once.Do(func() { close(e.done) })
+	}
+	return n, err
+}
+
+// checkServerOutput fails t when a server's own output reports a data race
+// (the binary is built with -race) or carries a key.
+func checkServerOutput(t *testing.T, stderr string) {
+	t.Helper()
+	if strings.Contains(stderr, "WARNING: DATA RACE") {
+		t.Errorf("the server reported a data race:\n%s", stderr)
+	}
+	assertNoCanary(t, "the server's stderr", stderr)
 }
 
 func startStdio(t *testing.T, environ []string, args ...string) *stdioServer {
@@ -148,12 +174,12 @@ func startStdio(t *testing.T, environ []string, args ...string) *stdioServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &stdioServer{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, stdin: stdin}
+	s := &stdioServer{cmd: cmd, stdout: &syncBuffer{}, stderr: &syncBuffer{}, stdin: stdin, stdoutDone: make(chan struct{})}
 	cmd.Stderr = s.stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	tr := transport.NewIO(io.TeeReader(out, s.stdout), stdin, io.NopCloser(strings.NewReader("")))
+	tr := transport.NewIO(&eofReader{r: io.TeeReader(out, s.stdout), done: s.stdoutDone}, stdin, io.NopCloser(strings.NewReader("")))
 	s.client = client.NewClient(tr)
 	if err := s.client.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -168,6 +194,7 @@ func startStdio(t *testing.T, environ []string, args ...string) *stdioServer {
 			_ = cmd.Process.Kill()
 			t.Error("agentmcp did not exit when stdin closed")
 		}
+		checkServerOutput(t, s.stderr.String())
 	})
 	return s
 }
@@ -243,6 +270,7 @@ func startHTTP(t *testing.T, environ []string, args ...string) *httpServer {
 		case <-time.After(20 * time.Second):
 			_ = cmd.Process.Kill()
 		}
+		checkServerOutput(t, s.stderr.String())
 	})
 	return s
 }

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -120,6 +121,15 @@ func TestHTTP(t *testing.T) {
 			}
 			for where, text := range map[string]string{"stderr": s.stderr.String(), "log file": readFile(t, logFile),
 				"journal": readFile(t, journalFile), "results": textOf(dry) + textOf(res)} {
+				assertNoCanary(t, where, text)
+				if strings.Contains(text, httpToken) {
+					t.Errorf("the HTTP token appears in %s", where)
+				}
+			}
+			// What is logged while the server stops counts too.
+			_ = s.cmd.Process.Signal(os.Interrupt)
+			s.waitExit(t, 20*time.Second, "agentmcp did not stop on SIGINT")
+			for where, text := range map[string]string{"stderr after stop": s.stderr.String(), "log file after stop": readFile(t, logFile)} {
 				assertNoCanary(t, where, text)
 				if strings.Contains(text, httpToken) {
 					t.Errorf("the HTTP token appears in %s", where)

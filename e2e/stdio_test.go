@@ -70,7 +70,14 @@ func testStdio(t *testing.T, era string, toFile bool) {
 		t.Errorf("vendor saw %d requests", v.count())
 	}
 	s.stdin.Close()
-	time.Sleep(200 * time.Millisecond)
+	select { // everything the server writes, up to its exit
+	case <-s.stdoutDone:
+	case <-time.After(15 * time.Second):
+		t.Fatal("agentmcp did not close its stdout after stdin closed")
+	}
+	if err := s.cmd.Wait(); err != nil { // all stdout read: Wait may close the pipe now
+		t.Errorf("exit: %v\n%s", err, s.stderr)
+	}
 
 	sc := bufio.NewScanner(strings.NewReader(s.stdout.String()))
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
