@@ -70,6 +70,9 @@ func NewHTTPService(s *Server, cfg Config) *HTTPService {
 // ServeHTTP implements http.Handler.
 func (h *HTTPService) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
 
+// maxHeaderBytes caps a request's header block.
+const maxHeaderBytes = 64 << 10
+
 // Serve answers on ln until ctx is done, then shuts down gracefully: it stops
 // accepting, ends open streams, and lets in-flight tool calls finish (and be
 // journaled) for up to cfg.ShutdownTimeout.
@@ -77,7 +80,9 @@ func (h *HTTPService) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       60 * time.Second,
+		// Keys, token, session id and the like take a few KiB; Go's default is 1 MiB.
+		MaxHeaderBytes: maxHeaderBytes,
+		ReadTimeout:    60 * time.Second,
 		// Longer than the longest tool call; streams clear it themselves.
 		WriteTimeout: h.cfg.Timeout + 30*time.Second,
 		IdleTimeout:  2 * time.Minute,
@@ -167,6 +172,11 @@ func (h *HTTPService) checkOrigin(next http.Handler) http.Handler {
 		if origin == "" || allowed[canonicalOrigin(origin)] || isLoopbackOrigin(origin) {
 			next.ServeHTTP(w, r)
 			return
+		}
+		// Clipped: a caller without the token must not write a header's
+		// worth of log per request.
+		if len(origin) > 200 {
+			origin = strings.ToValidUTF8(origin[:200], "") + "…"
 		}
 		h.log.Warn().Str("origin", origin).Msg("refused request from a foreign origin")
 		http.Error(w, "forbidden: origin not allowed (see --allowed-origins)", http.StatusForbidden)

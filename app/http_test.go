@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
 
@@ -127,6 +130,65 @@ func TestHTTPGuards(t *testing.T) {
 				t.Errorf("401 without WWW-Authenticate: %v", resp.Header)
 			}
 		})
+	}
+}
+
+func TestForeignOriginLogIsClipped(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "log.jsonl")
+	f, err := os.Create(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 5 * time.Second, Journal: JournalOff, Version: "test",
+		HTTPToken: providers.NewSecret("tok-123456")}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), zerolog.New(f))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(NewHTTPService(s, cfg))
+	defer ts.Close()
+	origin := "https://" + strings.Repeat("é", 30_000) + ".example"
+	for range 5 {
+		if resp := post(t, ts.URL+MCPPath, map[string]string{"Origin": origin}, initBody); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("status %d, want 403", resp.StatusCode)
+		}
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Count(string(b), "foreign origin"); lines != 5 || len(b) > 5*1024 || !utf8.Valid(b) {
+		t.Errorf("5 refused requests without the token logged %d lines, %d bytes (valid UTF-8: %v)", lines, len(b), utf8.Valid(b))
+	}
+}
+
+func TestServeCapsHeaderBytes(t *testing.T) {
+	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 5 * time.Second, ShutdownTimeout: time.Second, Journal: JournalOff, Version: "test"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- NewHTTPService(s, cfg).Serve(ctx, ln) }()
+	defer func() { cancel(); <-served }()
+	url := "http://" + ln.Addr().String()
+	if resp := post(t, url+MCPPath, map[string]string{"X-Padding": strings.Repeat("a", maxHeaderBytes/2)}, initBody); resp.StatusCode != http.StatusOK {
+		t.Errorf("header of %d bytes: status %d, want 200", maxHeaderBytes/2, resp.StatusCode)
+	}
+	if resp := post(t, url+MCPPath, map[string]string{"X-Padding": strings.Repeat("a", 2*maxHeaderBytes)}, initBody); resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("header of %d bytes: status %d, want 431", 2*maxHeaderBytes, resp.StatusCode)
 	}
 }
 
