@@ -138,7 +138,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	fs.BoolVar(&cfg.Stateless, "stateless", false, "HTTP only: no sessions, so replicas can run behind any load balancer")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", app.DefaultMaxBodyBytes, "largest HTTP request body accepted (413 above; 0 or less: the default)")
 	fs.DurationVar(&cfg.SessionIdleTimeout, "session-idle-timeout", app.DefaultSessionIdleTimeout, "HTTP only: end a session after this long without a request, and none in progress (0 keeps it until the client ends it)")
-	fs.DurationVar(&cfg.DedupeWindow, "dedupe-window", app.DefaultDedupeWindow, "a create identical to one that made an agent this recently (same tool and arguments; with --header-credentials, same keys) returns that agent instead of making a second, and one identical to a create whose outcome was unknown returns that outcome; one identical to a create in progress waits for it (0: off)")
+	fs.DurationVar(&cfg.DedupeWindow, "dedupe-window", app.DefaultDedupeWindow, "a create identical to one that made an agent this recently (same tool and arguments; with --header-credentials, same keys) returns that agent instead of making a second, and one identical to a create whose outcome was unknown returns that outcome; one identical to a create in progress waits for it; a restarted server reads the window's creates back from the journal (0: off)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", 0, "how long in-flight calls may finish after SIGTERM, or over stdio after stdin closes (default, and for 0 or less: --timeout + 5s)")
 	fs.BoolVar(&showVer, "version", false, "print the version and exit")
 	fs.Usage = func() {

@@ -126,7 +126,9 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 	}
 	if serveJournal {
 		s.AddResource(mcp.NewResource(JournalURI, "Recent agent creations",
-			mcp.WithResourceDescription(fmt.Sprintf("The last %d create attempts (previews left out) with outcome and agent id; no secrets, no prompts. Read it to find an agent whose tool result was lost.", journalRecent)),
+			mcp.WithResourceDescription(fmt.Sprintf("The last %d create attempts (previews left out) with outcome and agent id; no secrets, no prompts. Read it to find an agent whose tool result was lost. "+
+				"Outcomes: created; failed and not_sent (no agent); unknown (the agent may exist: look before creating again); "+
+				"sending (sent, no outcome recorded yet: still running in this or another agentmcp on the same journal, or that process stopped; the agent may exist).", journalRecent)),
 			mcp.WithMIMEType("application/json")),
 			func(ctx context.Context, _ mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 				// Previews created nothing; they would crowd out the creates
@@ -136,9 +138,13 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 					return nil, fmt.Errorf("read journal: %w", err)
 				}
 				// A call's "sending" entry is replaced by its outcome; one left
-				// alone is a call cut short before its outcome was known.
+				// alone is a call still running, or cut short before its
+				// outcome was known.
 				entries = journal.Settled(entries)
 				entries = entries[max(0, len(entries)-journalRecent):]
+				for i := range entries {
+					entries[i].Repeat = "" // the dedupe key tells a reader nothing
+				}
 				if entries == nil {
 					entries = []journal.Entry{}
 				}

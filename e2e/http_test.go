@@ -118,6 +118,12 @@ func TestHTTP(t *testing.T) {
 				if strings.Contains(text, `"agent_name":"Preview"`) {
 					t.Errorf("journal resource lists a preview: %s", text)
 				}
+				if strings.Contains(text, `"repeat"`) {
+					t.Errorf("journal resource shows the dedupe key: %s", text)
+				}
+				if !strings.Contains(readFile(t, journalFile), `"repeat":"`) {
+					t.Errorf("the journal lacks the dedupe key a restarted server needs")
+				}
 			}
 			for where, text := range map[string]string{"stderr": s.stderr.String(), "log file": readFile(t, logFile),
 				"journal": readFile(t, journalFile), "results": textOf(dry) + textOf(res)} {
@@ -456,5 +462,38 @@ func TestHTTPShutdownGraceOver(t *testing.T) {
 	e := journalEntries(t, journalFile)
 	if len(e) != 1 || e[0].Outcome != journal.OutcomeUnknown || e[0].AgentName != "cut short" {
 		t.Errorf("journal = %+v, want one unknown outcome for %q", e, "cut short")
+	}
+}
+
+// TestHTTPRetryAfterARestartGetsTheSameAgent: a client gives up on a create,
+// the server is restarted (gracefully: the create finishes and is journaled),
+// and the client sends the create again within --dedupe-window: it gets the
+// agent the first made, read back from the journal, not a second one.
+func TestHTTPRetryAfterARestartGetsTheSameAgent(t *testing.T) {
+	v := newVendor(t)
+	v.delay = time.Second
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	environ := env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1")
+	s := startHTTP(t, environ, "--journal", journalFile)
+	c := httpClient(t, s.url, nil)
+	initialize(t, c, mcp.ProtocolVersion20251125)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-v.started; cancel() }() // the client gives up once the vendor has it
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "create_agent_datagrid"
+	req.Params.Arguments = map[string]any{"name": "Nightly report bot"}
+	_, _ = c.CallTool(ctx, req)
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	s.waitExit(t, 15*time.Second, "agentmcp did not stop on SIGTERM")
+
+	s2 := startHTTP(t, environ, "--journal", journalFile)
+	c2 := httpClient(t, s2.url, nil)
+	initialize(t, c2, mcp.ProtocolVersion20251125)
+	res := callTool(t, c2, "create_agent_datagrid", map[string]any{"name": "Nightly report bot"})
+	if got := structured(t, res); res.IsError || got["agent_id"] != "agt_0001" || got["already_created"] != true {
+		t.Fatalf("retry after the restart: %v\n%s", got, textOf(res))
+	}
+	if n := v.count(); n != 1 {
+		t.Errorf("the vendor got %d creates for one agent asked for", n)
 	}
 }

@@ -45,6 +45,10 @@ type Entry struct {
 	DryRun     bool      `json:"dry_run"`
 	Attempts   int       `json:"attempts,omitempty"`
 	DurationMS int64     `json:"duration_ms"`
+	// Repeat identifies the call's tool, arguments and keys (a hash), so
+	// that a server started later still answers an identical call within
+	// its dedupe window with this call's agent, not a second one.
+	Repeat string `json:"repeat,omitempty"`
 }
 
 // Journal appends entries to one file. It is safe for concurrent use.

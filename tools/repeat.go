@@ -33,6 +33,14 @@ type repeats struct {
 	// The remembered creates, and apart from them the unknown outcomes: a
 	// vendor outage's many must not push out the creates.
 	created, unknown remembered
+
+	// restore reads back, once, the outcomes the journal holds from before
+	// this process started (nil: none are). They are kept apart, by their
+	// journal key, which counts the server's own keys too: another server
+	// on the same journal may use another account.
+	restore     func() map[repeatKey]*repeatCall
+	restoreOnce sync.Once
+	restored    map[repeatKey]*repeatCall
 }
 
 // remembered are the keys of ended calls kept for the window, oldest first,
@@ -59,9 +67,10 @@ type repeatCall struct {
 // kept too (maybe, with its text as summary), so that a repeat is told so
 // rather than sent to make a second one.
 type created struct {
-	result  json.RawMessage // the structured result, a Success; nil when maybe
-	summary string
-	maybe   bool
+	result   json.RawMessage // the structured result, a Success; nil when maybe
+	summary  string
+	maybe    bool
+	restored bool // read back from the journal, made before this process started
 }
 
 func (c *created) size() int { return len(c.result) + len(c.summary) }
@@ -107,9 +116,14 @@ func keyOf(tool string, args []byte, specs []providers.CredentialSpec, creds pro
 // agent within the window, and answers with that call's outcome then
 // (joined). send reports whether its outcome is also that of the calls
 // waiting for it, and what it created.
-func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult, joined bool) {
+func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult, joined bool) {
+	r.restoreOnce.Do(func() {
+		if r.restore != nil {
+			r.restored = r.restore()
+		}
+	})
 	for {
-		c, lead, ended := r.begin(key)
+		c, lead, ended := r.begin(key, journaled)
 		if lead {
 			return r.lead(key, c, name, send), false
 		}
@@ -131,6 +145,9 @@ func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func(
 			if ended {
 				when = fmt.Sprintf("made %s ago, created this agent", ago)
 			}
+			if c.made.restored {
+				when = fmt.Sprintf("made %s ago by a server that ran before this one, created this agent (as the journal records)", ago)
+			}
 			return repeatCreated(c.made, when), true
 		case c.shared:
 			return repeatFailed(c.res), true
@@ -140,9 +157,10 @@ func (r *repeats) do(ctx context.Context, key repeatKey, name string, send func(
 	}
 }
 
-// begin returns the call identical to key that this one waits for, and
-// whether it had ended already, or a new call that this one leads.
-func (r *repeats) begin(key repeatKey) (c *repeatCall, lead, ended bool) {
+// begin returns the call identical to key (or, made before this process
+// started, to journaled) that this one waits for, and whether it had ended
+// already, or a new call that this one leads.
+func (r *repeats) begin(key, journaled repeatKey) (c *repeatCall, lead, ended bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.expire()
@@ -153,6 +171,12 @@ func (r *repeats) begin(key repeatKey) (c *repeatCall, lead, ended bool) {
 		default:
 			return c, false, false
 		}
+	}
+	if c, ok := r.restored[journaled]; ok {
+		if r.now().Sub(c.at) < r.window {
+			return c, false, true
+		}
+		delete(r.restored, journaled)
 	}
 	c = &repeatCall{done: make(chan struct{})}
 	r.calls[key] = c

@@ -9,6 +9,7 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,6 +122,9 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 	}
 	a := &adapter[T]{p: p, desc: desc, name: name, deps: deps, validator: newValidator(name, in),
 		repeats: newRepeats(deps.DedupeWindow), log: deps.Logger.With().Str("tool", name).Logger()}
+	if jr, ok := deps.Journal.(JournalReader); ok && a.repeats != nil {
+		a.repeats.restore = func() map[repeatKey]*repeatCall { return a.restoredCalls(jr, a.repeats.window, a.repeats.now()) }
+	}
 	if deps.Client == nil {
 		return nil, fmt.Errorf("%s: no HTTP client", name)
 	}
@@ -319,7 +323,15 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if !a.deps.HeaderCredentials {
 		keyCreds = providers.Credentials{}
 	}
-	res, joined := a.repeats.do(ctx, keyOf(a.name, args, a.desc.Credentials, keyCreds), a.name, send)
+	key := keyOf(a.name, args, a.desc.Credentials, keyCreds)
+	journaled := key
+	if a.deps.Journal != nil {
+		// In the journal, the key counts the server's own keys too: a
+		// server started later on the same journal may use another account.
+		journaled = keyOf(a.name, args, a.desc.Credentials, creds)
+		entry.Repeat = hex.EncodeToString(journaled[:])
+	}
+	res, joined := a.repeats.do(ctx, key, journaled, a.name, send)
 	if joined {
 		log.Info().Bool("error", res.IsError).Msg("identical call: answered with the outcome of the one before it, nothing sent")
 	}

@@ -1,0 +1,90 @@
+package tools
+
+import (
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/agentmcp/agentmcp/journal"
+)
+
+// JournalReader is a journal that can be read back, as package journal's
+// can. A server whose Recorder is one still knows, after a restart, the
+// creates of the dedupe window that came before it.
+type JournalReader interface {
+	RecentWhere(n int, keep func(journal.Entry) bool) ([]journal.Entry, error)
+}
+
+// restoredCalls reads back from jr this tool's creates that made an agent, or
+// may have, less than window before now, by their journal key. The newest
+// entry of a key speaks for it; failures, which made nothing, are left out.
+func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time) map[repeatKey]*repeatCall {
+	entries, err := jr.RecentWhere(0, func(e journal.Entry) bool {
+		return e.Tool == a.name && e.Repeat != "" && !e.DryRun && now.Sub(e.Time) < window
+	})
+	if err != nil {
+		a.log.Warn().Err(err).Msg("journal unreadable: identical calls made before this start are not recognised")
+		return nil
+	}
+	done := make(chan struct{})
+	close(done)
+	out := map[repeatKey]*repeatCall{}
+	for _, e := range journal.Settled(entries) {
+		var key repeatKey
+		b, err := hex.DecodeString(e.Repeat)
+		if err != nil || len(b) != len(key) {
+			continue
+		}
+		copy(key[:], b)
+		var made *created
+		switch e.Outcome {
+		case journal.OutcomeCreated:
+			made = a.restoredCreate(e)
+		case journal.OutcomeUnknown, journal.OutcomeSending:
+			made = a.restoredUnknown(e)
+		}
+		if made != nil {
+			ended := e.Time.Add(time.Duration(e.DurationMS) * time.Millisecond)
+			out[key] = &repeatCall{done: done, shared: true, made: made, at: ended}
+		}
+	}
+	return out
+}
+
+// restoredCreate is the answer to a repeat of a create the journal records.
+// The agent object was not journaled: the result names the agent, and how
+// to look it up.
+func (a *adapter[T]) restoredCreate(e journal.Entry) *created {
+	if e.AgentID == "" {
+		return nil
+	}
+	summary := fmt.Sprintf("Created %s agent %q with id %s.", a.desc.Name, e.AgentName, e.AgentID)
+	if e.AgentName == "" {
+		summary = fmt.Sprintf("Created %s agent with id %s.", a.desc.Name, e.AgentID)
+	}
+	if e.RequestID != "" {
+		summary += " Request id: " + e.RequestID + "."
+	}
+	summary += " Its details were not kept across the server's restart; to see them, " + a.desc.VerifyHint + "."
+	b, err := json.Marshal(Success{Provider: a.desc.Slug, AgentID: e.AgentID, RequestID: e.RequestID})
+	if err != nil {
+		return nil
+	}
+	return &created{result: b, summary: summary, restored: true}
+}
+
+// restoredUnknown is the answer to a repeat of a create whose outcome the
+// journal records as unknown, or does not record at all.
+func (a *adapter[T]) restoredUnknown(e journal.Entry) *created {
+	text := a.name + ": " + e.Error
+	if e.Outcome == journal.OutcomeSending {
+		text = fmt.Sprintf("%s: the call was sent to %s and no outcome was recorded: the server that sent it stopped mid-call, or is still running it. "+
+			"%s may have created the agent %q", a.name, a.desc.Name, a.desc.Name, e.AgentName)
+		if e.AgentID != "" {
+			text += " with id " + e.AgentID
+		}
+		text += ". Do not simply call the tool again: that could create a second agent. First check whether it exists: " + a.desc.VerifyHint
+	}
+	return &created{summary: text, maybe: true, restored: true}
+}
