@@ -149,6 +149,9 @@ func (j *Journal) Record(e Entry) error {
 	if j.f == nil {
 		return errors.New("journal: closed")
 	}
+	if err := j.reopenIfMoved(); err != nil {
+		return err
+	}
 	if j.torn {
 		line = append([]byte{'\n'}, line...)
 	}
@@ -163,7 +166,8 @@ func (j *Journal) Record(e Entry) error {
 	return nil
 }
 
-// tailBytes bounds how much of a long journal Recent reads.
+// tailBytes is how much of a long journal Recent reads at a time, from the
+// end back.
 const tailBytes = 1 << 20
 
 // Recent returns up to n of the newest entries, oldest first. Lines that do
@@ -180,25 +184,43 @@ func (j *Journal) RecentWhere(n int, keep func(Entry) bool) ([]Entry, error) {
 	return readRecent(f, n, keep)
 }
 
+// maxScanBytes bounds how far back Recent looks for n kept entries.
+const maxScanBytes = 16 << 20
+
 func readRecent(f *os.File, n int, keep func(Entry) bool) ([]Entry, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	start := fi.Size() - tailBytes
-	if start < 0 {
-		start = 0
-	}
-	data, err := io.ReadAll(io.NewSectionReader(f, start, fi.Size()-start))
-	if err != nil {
-		return nil, fmt.Errorf("journal: read: %w", err)
-	}
-	if start > 0 { // the first line is probably cut
-		if i := bytes.IndexByte(data, '\n'); i >= 0 {
-			data = data[i+1:]
+	size, end := fi.Size(), fi.Size()
+	var out []Entry
+	var carry []byte // the start of a line cut by the chunk read after it
+	for end > 0 && size-end < maxScanBytes {
+		start := max(0, end-tailBytes)
+		data := make([]byte, end-start, end-start+int64(len(carry)))
+		if _, err := f.ReadAt(data, start); err != nil && err != io.EOF {
+			return nil, fmt.Errorf("journal: read: %w", err)
+		}
+		data = append(data, carry...)
+		carry = nil
+		if start > 0 { // the first line is probably cut: read it whole with the chunk before
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				carry, end = data, start
+				continue
+			}
+			carry, data = data[:i], data[i+1:]
+		}
+		out = append(parse(data, 0, keep), out...)
+		end = start
+		if n <= 0 || len(out) >= n {
+			break
 		}
 	}
-	return parse(data, n, keep), nil
+	if n > 0 && len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out, nil
 }
 
 func parse(data []byte, n int, keep func(Entry) bool) []Entry {
@@ -265,4 +287,24 @@ func clip(s string, max int) string {
 		cut--
 	}
 	return s[:cut] + "…"
+}
+
+// reopenIfMoved opens j.path again when the open file is no longer the one
+// at that path (deleted, or moved aside): entries written to it would be in
+// no file the journal resource, or a person, reads.
+func (j *Journal) reopenIfMoved() error {
+	open, err := j.f.Stat()
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
+	}
+	if at, err := os.Stat(j.path); err == nil && os.SameFile(open, at) {
+		return nil
+	}
+	nj, err := Open(j.path)
+	if err != nil {
+		return err
+	}
+	j.f.Close()
+	j.f, j.torn = nj.f, false
+	return nil
 }

@@ -116,8 +116,8 @@ func TestClosedJournalRefuses(t *testing.T) {
 }
 
 // TestLongFields: a vendor message of megabytes is clipped on write, and a
-// line too long for the tail read (written by hand, or by an older build) does
-// not hide the entries around it.
+// line longer than one read of the tail (written by hand, or by an older
+// build) is read whole, hiding none of the entries around it.
 func TestLongFields(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
 	huge := strings.Repeat("é", tailBytes)
@@ -142,13 +142,13 @@ func TestLongFields(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 2 || got[1].AgentID != "agent_after" {
-		t.Fatalf("Recent = %d entries, want the 2 written after the long line", len(got))
+	if len(got) != 3 || got[0].Provider != "datagol" || got[2].AgentID != "agent_after" {
+		t.Fatalf("Recent = %d entries, want the long line and the 2 written after it", len(got))
 	}
-	if n := len(got[0].Error); n > maxErrorBytes || !strings.HasSuffix(got[0].Error, "…") {
+	if n := len(got[1].Error); n > maxErrorBytes || !strings.HasSuffix(got[1].Error, "…") {
 		t.Errorf("error field is %d bytes, want at most %d and marked as cut", n, maxErrorBytes)
 	}
-	if n := len(got[0].RequestID); n > maxFieldBytes {
+	if n := len(got[1].RequestID); n > maxFieldBytes {
 		t.Errorf("request_id is %d bytes, want at most %d", n, maxFieldBytes)
 	}
 }
@@ -265,5 +265,92 @@ func TestNonRegularFileRefused(t *testing.T) {
 		if _, err := Open("/dev/null"); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 			t.Errorf("/dev/null: err = %v", err)
 		}
+	}
+}
+
+func created(name, id string, dryRun bool) Entry {
+	return Entry{Provider: "datagrid", Tool: "create_agent_datagrid", AgentName: name, AgentID: id, Outcome: OutcomeCreated, DryRun: dryRun}
+}
+
+// An agent id is never clipped: one longer than a read of the tail (a vendor
+// may answer with up to 2 MiB) hides neither itself nor the entries before it.
+func TestHugeIDHidesNoEntry(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	hugeID := "agt_" + strings.Repeat("x", tailBytes+tailBytes/10)
+	for _, e := range []Entry{created("before", "agt_1", false), created("huge", hugeID, false)} {
+		if err := j.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := j.Recent(50)
+	if err != nil || len(got) != 2 || got[0].AgentID != "agt_1" || got[1].AgentID != hugeID {
+		t.Errorf("Recent(50) = %d entries, %v; want both", len(got), err)
+	}
+}
+
+// Entries left out by keep do not count: many previews after a create leave
+// it in RecentWhere(!DryRun), which the journal resource reads.
+func TestPreviewsDoNotCrowdOutCreates(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := j.Record(created("real", "agt_1", false)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2500 { // about 1.2 MiB of previews
+		if err := j.Record(created(fmt.Sprintf("preview %d %s", i, strings.Repeat("p", 300)), "", true)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := j.RecentWhere(100, func(e Entry) bool { return !e.DryRun })
+	if err != nil || len(got) != 1 || got[0].AgentID != "agt_1" {
+		t.Errorf("RecentWhere(!DryRun) = %d entries, %v; want the one create", len(got), err)
+	}
+}
+
+// A journal file deleted or replaced while the server runs (a person who
+// opened it to look for an agent and saved it) is written at its path again:
+// entries written to the old file would be in no file anyone reads.
+func TestJournalReplacedWhileOpen(t *testing.T) {
+	for name, replace := range map[string]func(path string) error{
+		"deleted": os.Remove,
+		"replaced by a copy": func(path string) error {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(path+".tmp", b, 0o600); err != nil {
+				return err
+			}
+			return os.Rename(path+".tmp", path)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			j, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer j.Close()
+			if err := j.Record(created("first", "agt_1", false)); err != nil {
+				t.Fatal(err)
+			}
+			if err := replace(path); err != nil {
+				t.Fatal(err)
+			}
+			if err := j.Record(created("second", "agt_2", false)); err != nil {
+				t.Fatal(err)
+			}
+			got, err := j.Recent(10)
+			if err != nil || len(got) == 0 || got[len(got)-1].AgentID != "agt_2" {
+				t.Errorf("Recent after the file was %s = %+v, %v; want agt_2 last", name, got, err)
+			}
+		})
 	}
 }
