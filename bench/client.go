@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -234,6 +235,9 @@ type stdioConn struct {
 	stdin *os.File // its write deadline bounds a write the server does not read
 	lines chan []byte
 	id    int64
+	// tag makes this process's call names its own: a server started later
+	// on the same journal knows the creates made before it.
+	tag string
 }
 
 func (s server) startStdio(extra ...string) (*stdioConn, error) {
@@ -255,7 +259,7 @@ func (s server) startStdio(extra ...string) (*stdioConn, error) {
 		stdin.Close()
 		return nil, err
 	}
-	c := &stdioConn{proc: p, stdin: stdin, lines: make(chan []byte, 16)}
+	c := &stdioConn{proc: p, stdin: stdin, lines: make(chan []byte, 16), tag: rand.Text()[:8]}
 	go func() {
 		defer close(c.lines)
 		r := bufio.NewReaderSize(stdout, 64<<10)
@@ -322,7 +326,7 @@ func (c *stdioConn) write(line []byte) error {
 }
 
 func (c *stdioConn) callTool(params []byte) error {
-	r, err := c.call("tools/call", numbered(params, "", c.id+1))
+	r, err := c.call("tools/call", numbered(params, c.tag, c.id+1))
 	if err != nil {
 		return err
 	}
