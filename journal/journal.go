@@ -5,6 +5,7 @@ package journal
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +61,10 @@ type Journal struct {
 	// next line then starts on a line of its own, or it would be fused to
 	// the fragment and unreadable.
 	torn bool
+
+	secretOnce sync.Once
+	secret     []byte
+	secretErr  error
 }
 
 // DefaultPath is $XDG_STATE_HOME/agentmcp/journal.jsonl, else
@@ -176,24 +181,40 @@ func (j *Journal) Recent(n int) ([]Entry, error) { return j.RecentWhere(n, nil) 
 
 // RecentWhere is Recent over the entries keep accepts (all when keep is nil).
 func (j *Journal) RecentWhere(n int, keep func(Entry) bool) ([]Entry, error) {
+	out, err := j.readBack(keep, func(kept int, _ time.Time) bool { return n > 0 && kept < n })
+	if n > 0 && len(out) > n {
+		out = out[len(out)-n:]
+	}
+	return out, err
+}
+
+// Since returns the entries keep accepts (all when keep is nil) dated t or
+// later, oldest first, read back from the end until entries older than t.
+func (j *Journal) Since(t time.Time, keep func(Entry) bool) ([]Entry, error) {
+	return j.readBack(func(e Entry) bool { return !e.Time.Before(t) && (keep == nil || keep(e)) },
+		func(_ int, oldest time.Time) bool { return oldest.IsZero() || !oldest.Before(t) })
+}
+
+// maxScanBytes bounds how far back the journal is read.
+const maxScanBytes = 16 << 20
+
+// readBack reads the journal from its end back, a chunk at a time, while
+// more says to go on, given how many entries keep accepted so far and the
+// oldest time read (zero while none). Lines that do not parse (a torn
+// write) are skipped.
+func (j *Journal) readBack(keep func(Entry) bool, more func(kept int, oldest time.Time) bool) ([]Entry, error) {
 	f, err := os.Open(j.path)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	defer f.Close()
-	return readRecent(f, n, keep)
-}
-
-// maxScanBytes bounds how far back Recent looks for n kept entries.
-const maxScanBytes = 16 << 20
-
-func readRecent(f *os.File, n int, keep func(Entry) bool) ([]Entry, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
 	size, end := fi.Size(), fi.Size()
 	var out []Entry
+	var oldest time.Time
 	var carry []byte // the start of a line cut by the chunk read after it
 	for end > 0 && size-end < maxScanBytes {
 		start := max(0, end-tailBytes)
@@ -211,20 +232,22 @@ func readRecent(f *os.File, n int, keep func(Entry) bool) ([]Entry, error) {
 			}
 			carry, data = data[:i], data[i+1:]
 		}
-		out = append(parse(data, 0, keep), out...)
+		kept, first := parse(data, keep)
+		out = append(kept, out...)
+		if !first.IsZero() && (oldest.IsZero() || first.Before(oldest)) {
+			oldest = first
+		}
 		end = start
-		if n <= 0 || len(out) >= n {
+		if !more(len(out), oldest) {
 			break
 		}
-	}
-	if n > 0 && len(out) > n {
-		out = out[len(out)-n:]
 	}
 	return out, nil
 }
 
-func parse(data []byte, n int, keep func(Entry) bool) []Entry {
-	var out []Entry
+// parse returns the entries of data that keep accepts, and the oldest time
+// of any entry in it.
+func parse(data []byte, keep func(Entry) bool) (out []Entry, oldest time.Time) {
 	for line := range bytes.SplitSeq(data, []byte{'\n'}) {
 		var e Entry
 		ok := json.Unmarshal(line, &e) == nil
@@ -234,14 +257,63 @@ func parse(data []byte, n int, keep func(Entry) bool) []Entry {
 			e = Entry{}
 			ok = json.Unmarshal(line[i:], &e) == nil
 		}
-		if ok && e.Provider != "" && (keep == nil || keep(e)) {
+		if !ok || e.Provider == "" {
+			continue
+		}
+		if oldest.IsZero() || e.Time.Before(oldest) {
+			oldest = e.Time
+		}
+		if keep == nil || keep(e) {
 			out = append(out, e)
 		}
 	}
-	if n > 0 && len(out) > n {
-		out = out[len(out)-n:]
+	return out, oldest
+}
+
+// Secret is the journal's own random key, kept in <path>.key beside it and
+// shared by every server on that journal. A hash written into the journal is
+// keyed with it (HMAC), so that the journal alone confirms no guess of what
+// the hash covers. It is made on first use.
+func (j *Journal) Secret() ([]byte, error) {
+	j.secretOnce.Do(func() { j.secret, j.secretErr = loadSecret(j.path + ".key") })
+	return j.secret, j.secretErr
+}
+
+const secretSize = 32
+
+func loadSecret(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if len(b) != secretSize {
+			return nil, fmt.Errorf("journal: %s holds %d bytes, want %d", path, len(b), secretSize)
+		}
+		return b, nil
 	}
-	return out
+	if !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	key := make([]byte, secretSize)
+	_, _ = rand.Read(key) // crypto/rand.Read never fails on supported platforms
+	// Written whole under another name, then linked into place: a server
+	// starting beside this one reads no file or all of it, and the first
+	// link wins.
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".journal-key-*")
+	if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(key)
+	serr := tmp.Sync()
+	if err := errors.Join(werr, serr, tmp.Close()); err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
+		return loadSecret(path)
+	} else if err != nil {
+		return nil, fmt.Errorf("journal: %w", err)
+	}
+	syncDir(filepath.Dir(path))
+	return key, nil
 }
 
 // Close closes the file; later Records fail.

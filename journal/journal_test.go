@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -352,5 +353,76 @@ func TestJournalReplacedWhileOpen(t *testing.T) {
 				t.Errorf("Recent after the file was %s = %+v, %v; want agt_2 last", name, got, err)
 			}
 		})
+	}
+}
+
+// Since reads back as far as its time, past any amount of newer entries.
+func TestSince(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	now := time.Now().UTC()
+	record := func(e Entry, at time.Time) {
+		t.Helper()
+		e.Time = at
+		if err := j.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(created("too old", "agt_0", false), now.Add(-20*time.Minute))
+	record(created("wanted", "agt_1", false), now.Add(-9*time.Minute))
+	long := Entry{Provider: "everruns", Tool: "create_agent_everruns", Outcome: OutcomeFailed, Error: strings.Repeat("e", maxErrorBytes)}
+	for range 3 * tailBytes / maxErrorBytes { // 3 MiB of newer failures of another tool
+		record(long, now.Add(-time.Minute))
+	}
+	got, err := j.Since(now.Add(-10*time.Minute), func(e Entry) bool { return e.Tool == "create_agent_datagrid" })
+	if err != nil || len(got) != 1 || got[0].AgentID != "agt_1" {
+		t.Errorf("Since = %d entries, %v; want the one datagrid entry of the last 10 minutes", len(got), err)
+	}
+}
+
+// Every server on a journal gets the same secret, made once, kept beside it.
+func TestSecret(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	secrets := make([][]byte, 8)
+	var wg sync.WaitGroup
+	for i := range secrets {
+		wg.Go(func() {
+			j, err := Open(path)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer j.Close()
+			if secrets[i], err = j.Secret(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	for i, s := range secrets {
+		if len(s) != secretSize || !bytes.Equal(s, secrets[0]) {
+			t.Fatalf("server %d got secret of %d bytes, not the first's", i, len(s))
+		}
+	}
+	fi, err := os.Stat(path + ".key")
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("key file: %v, %v", fi, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".journal-key-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+	if err := os.WriteFile(path+".key", []byte("short"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := j.Secret(); err == nil || !strings.Contains(err.Error(), "want 32") {
+		t.Errorf("a key file of the wrong size: %v", err)
 	}
 }

@@ -2,10 +2,12 @@ package tools
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"sync"
 	"time"
 
@@ -94,7 +96,18 @@ func newRepeats(window time.Duration) *repeats {
 // and creds, the keys of callers who bring their own, so that callers with
 // different accounts never share an agent.
 func keyOf(tool string, args []byte, specs []providers.CredentialSpec, creds providers.Credentials) repeatKey {
-	h := sha256.New()
+	return sumKey(sha256.New(), tool, args, specs, creds)
+}
+
+// journalKeyOf is keyOf as the journal keeps it: keyed (HMAC) with the
+// journal's secret, so that the journal alone confirms no guess of a key, and
+// over scope, the tool and its provider's settings (base URL, region,
+// teamspace), as a server on the same journal may use other ones.
+func journalKeyOf(secret []byte, scope string, args []byte, specs []providers.CredentialSpec, creds providers.Credentials) repeatKey {
+	return sumKey(hmac.New(sha256.New, secret), scope, args, specs, creds)
+}
+
+func sumKey(h hash.Hash, tool string, args []byte, specs []providers.CredentialSpec, creds providers.Credentials) repeatKey {
 	field := func(b []byte) {
 		var n [8]byte
 		binary.BigEndian.PutUint64(n[:], uint64(len(b)))

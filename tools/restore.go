@@ -9,19 +9,23 @@ import (
 	"github.com/agentmcp/agentmcp/journal"
 )
 
-// JournalReader is a journal that can be read back, as package journal's
-// can. A server whose Recorder is one still knows, after a restart, the
-// creates of the dedupe window that came before it.
+// JournalReader is a journal that can be read back, with a secret of its own
+// for the hashes it keeps, as package journal's is. A server whose Recorder
+// is one still knows, after a restart, the creates of the dedupe window that
+// came before it.
 type JournalReader interface {
-	RecentWhere(n int, keep func(journal.Entry) bool) ([]journal.Entry, error)
+	Since(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, error)
+	Secret() ([]byte, error)
 }
 
 // restoredCalls reads back from jr this tool's creates that made an agent, or
 // may have, less than window before now, by their journal key. The newest
 // entry of a key speaks for it; failures, which made nothing, are left out.
 func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time) map[repeatKey]*repeatCall {
-	entries, err := jr.RecentWhere(0, func(e journal.Entry) bool {
-		return e.Tool == a.name && e.Repeat != "" && !e.DryRun && now.Sub(e.Time) < window
+	// An entry dated after now (a clock since set back) would hold its
+	// outcome until the clock caught up: it is left out.
+	entries, err := jr.Since(now.Add(-window), func(e journal.Entry) bool {
+		return e.Tool == a.name && e.Repeat != "" && !e.DryRun && !e.Time.After(now)
 	})
 	if err != nil {
 		a.log.Warn().Err(err).Msg("journal unreadable: identical calls made before this start are not recognised")

@@ -25,6 +25,17 @@ func withJournal(t *testing.T, path string) option {
 	return func(d *tools.Deps, _ map[string]string) { d.Journal = j }
 }
 
+// captureURL stores the fixture's vendor base URL in url; useURL points a
+// fixture at url instead of its own vendor: the vendor's base URL is one of
+// the settings the journal's keys count.
+func captureURL(url *string) option {
+	return func(_ *tools.Deps, env map[string]string) { *url = env[datagrid.EnvBaseURL] }
+}
+
+func useURL(url string) option {
+	return func(_ *tools.Deps, env map[string]string) { env[datagrid.EnvBaseURL] = url }
+}
+
 // rewriteJournal keeps the entries of the file at path that keep accepts,
 // changed by it.
 func rewriteJournal(t *testing.T, path string, keep func(*journal.Entry) bool) {
@@ -55,16 +66,20 @@ func rewriteJournal(t *testing.T, path string, keep func(*journal.Entry) bool) {
 func TestRepeatAfterARestartGetsTheJournaledAgent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
 	args := map[string]any{"name": "Nightly report bot"}
-	first := setup(t, withDedupe(10*time.Minute), withJournal(t, path))
+	var url string
+	first := setup(t, withDedupe(10*time.Minute), withJournal(t, path), captureURL(&url))
 	if res, text := first.call(t, args); res.IsError {
 		t.Fatalf("first: %s", text)
 	}
+	if fi, err := os.Stat(path + ".key"); err != nil || fi.Size() != 32 || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("the journal's key file: %v, %v", fi, err)
+	}
 
-	restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path))
+	restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
 	res, text := restarted.call(t, args)
 	s := structuredOf(t, res)
-	if res.IsError || s["agent_id"] != "agt_9" || s["already_created"] != true || restarted.vendor.count() != 0 {
-		t.Fatalf("repeat after a restart: isError %v, structured %v, vendor requests %d\n%s", res.IsError, s, restarted.vendor.count(), text)
+	if res.IsError || s["agent_id"] != "agt_9" || s["already_created"] != true || first.vendor.count() != 1 {
+		t.Fatalf("repeat after a restart: isError %v, structured %v, vendor requests %d\n%s", res.IsError, s, first.vendor.count(), text)
 	}
 	for _, want := range []string{"Not sent again", "by a server that ran before this one", `Created Datagrid agent "Nightly report bot" with id agt_9.`, "GET "} {
 		if !strings.Contains(text, want) {
@@ -72,15 +87,28 @@ func TestRepeatAfterARestartGetsTheJournaledAgent(t *testing.T) {
 		}
 	}
 
-	// A server with another account's key on the same journal sends it.
-	other := setup(t, withDedupe(10*time.Minute), withJournal(t, path), func(_ *tools.Deps, env map[string]string) { env[datagrid.EnvAPIKey] = "another-account-key" })
-	if res, text := other.call(t, args); res.IsError || other.vendor.count() != 1 {
-		t.Errorf("another account: isError %v, vendor requests %d\n%s", res.IsError, other.vendor.count(), text)
+	// A server on the same journal with another account's key, or another
+	// teamspace, makes its agents elsewhere: it sends the create.
+	sent := 1
+	for name, o := range map[string]option{
+		"another account":   func(_ *tools.Deps, env map[string]string) { env[datagrid.EnvAPIKey] = "another-account-key" },
+		"another teamspace": func(_ *tools.Deps, env map[string]string) { env[datagrid.EnvTeamspace] = "ts_other" },
+		"no dedupe window":  func(d *tools.Deps, _ map[string]string) { d.DedupeWindow = 0 },
+	} {
+		other := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url), o)
+		res, text := other.call(t, args)
+		if sent++; res.IsError || first.vendor.count() != sent {
+			t.Errorf("%s: isError %v, vendor requests %d, want %d\n%s", name, res.IsError, first.vendor.count(), sent, text)
+		}
 	}
-	// Without the window, nothing is remembered.
-	off := setup(t, withJournal(t, path))
-	if res, text := off.call(t, args); res.IsError || off.vendor.count() != 1 {
-		t.Errorf("no window: isError %v, vendor requests %d\n%s", res.IsError, off.vendor.count(), text)
+	// The journal's hashes are keyed: without its key file, a server started
+	// later knows none of them.
+	if err := os.Remove(path + ".key"); err != nil {
+		t.Fatal(err)
+	}
+	rekeyed := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+	if res, text := rekeyed.call(t, args); res.IsError || first.vendor.count() != sent+1 {
+		t.Errorf("new journal key: isError %v, vendor requests %d, want %d\n%s", res.IsError, first.vendor.count(), sent+1, text)
 	}
 }
 
@@ -95,21 +123,27 @@ func TestRepeatAfterARestartOfAnUnknownOutcome(t *testing.T) {
 		{"no outcome recorded (the server was killed mid-call)", func(e *journal.Entry) bool { return e.Outcome == journal.OutcomeSending },
 			"no outcome was recorded", 0},
 		{"past the window", func(e *journal.Entry) bool { e.Time = e.Time.Add(-11 * time.Minute); return true }, "", 1},
+		{"dated after now (a clock set back since)", func(e *journal.Entry) bool { e.Time = e.Time.Add(3 * time.Hour); return true }, "", 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "journal.jsonl")
 			args := map[string]any{"name": "Analyst"}
-			first := setup(t, withDedupe(10*time.Minute), withJournal(t, path))
+			var url string
+			first := setup(t, withDedupe(10*time.Minute), withJournal(t, path), captureURL(&url))
 			first.vendor.answer = func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusBadGateway) }
 			if res, text := first.call(t, args); !res.IsError || !strings.Contains(text, "outcome unknown") {
 				t.Fatalf("first: %s", text)
 			}
 			rewriteJournal(t, path, c.edit)
 
-			restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path))
+			first.vendor.answer = func(w http.ResponseWriter, _ *http.Request) {
+				w.WriteHeader(http.StatusCreated)
+				_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9"}`))
+			}
+			restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
 			res, text := restarted.call(t, args)
-			if restarted.vendor.count() != c.calls {
-				t.Fatalf("vendor requests %d, want %d\n%s", restarted.vendor.count(), c.calls, text)
+			if first.vendor.count() != 1+c.calls {
+				t.Fatalf("vendor requests after the restart %d, want %d\n%s", first.vendor.count()-1, c.calls, text)
 			}
 			if c.calls == 0 && (!res.IsError || !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, c.want) || !strings.Contains(text, "GET ")) {
 				t.Errorf("repeat: isError %v\n%s", res.IsError, text)

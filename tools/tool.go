@@ -105,8 +105,12 @@ type adapter[T any] struct {
 	lastCreds   atomic.Pointer[providers.Credentials] // the keys read last, when keyFiles
 	envRedactor providers.Redactor                    // masks envCreds, built once: they never change without keyFiles
 	validator   *validator
-	repeats     *repeats       // nil: every call is sent
-	log         zerolog.Logger // deps.Logger with the tool's name
+	repeats     *repeats // nil: every call is sent
+	// journalSecret keys the repeat hashes the journal keeps (nil: none
+	// are kept), over journalScope, the tool and its provider's settings.
+	journalSecret func() []byte
+	journalScope  string
+	log           zerolog.Logger // deps.Logger with the tool's name
 }
 
 // New builds the MCP tool for p.
@@ -123,7 +127,23 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 	a := &adapter[T]{p: p, desc: desc, name: name, deps: deps, validator: newValidator(name, in),
 		repeats: newRepeats(deps.DedupeWindow), log: deps.Logger.With().Str("tool", name).Logger()}
 	if jr, ok := deps.Journal.(JournalReader); ok && a.repeats != nil {
-		a.repeats.restore = func() map[repeatKey]*repeatCall { return a.restoredCalls(jr, a.repeats.window, a.repeats.now()) }
+		a.journalScope = name
+		for _, st := range desc.Settings {
+			a.journalScope += "\x00" + st.Env + "=" + deps.Env.Get(st.Env, st.Default)
+		}
+		a.journalSecret = sync.OnceValue(func() []byte {
+			secret, err := jr.Secret()
+			if err != nil {
+				a.log.Warn().Err(err).Msg("journal key unusable: a server started later will not know this one's creates")
+			}
+			return secret
+		})
+		a.repeats.restore = func() map[repeatKey]*repeatCall {
+			if a.journalSecret() == nil {
+				return nil
+			}
+			return a.restoredCalls(jr, a.repeats.window, a.repeats.now())
+		}
 	}
 	if deps.Client == nil {
 		return nil, fmt.Errorf("%s: no HTTP client", name)
@@ -325,11 +345,14 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	key := keyOf(a.name, args, a.desc.Credentials, keyCreds)
 	journaled := key
-	if a.deps.Journal != nil {
-		// In the journal, the key counts the server's own keys too: a
-		// server started later on the same journal may use another account.
-		journaled = keyOf(a.name, args, a.desc.Credentials, creds)
-		entry.Repeat = hex.EncodeToString(journaled[:])
+	if a.journalSecret != nil {
+		if secret := a.journalSecret(); secret != nil {
+			// In the journal, the key counts the server's own keys too: a
+			// server started later on the same journal may use another
+			// account.
+			journaled = journalKeyOf(secret, a.journalScope, args, a.desc.Credentials, creds)
+			entry.Repeat = hex.EncodeToString(journaled[:])
+		}
 	}
 	res, joined := a.repeats.do(ctx, key, journaled, a.name, send)
 	if joined {
