@@ -188,10 +188,12 @@ func (j *Journal) RecentWhere(n int, keep func(Entry) bool) ([]Entry, error) {
 	return out, err
 }
 
-// Since returns the entries keep accepts (all when keep is nil) dated t or
-// later, oldest first, read back from the end until entries older than t.
+// Since returns the entries keep accepts (all when keep is nil) that ended
+// (Time+DurationMS) at t or later, oldest first, read back from the end until
+// entries that ended before t. An entry is written when its call ends, so
+// the file is in order of End, not of Time.
 func (j *Journal) Since(t time.Time, keep func(Entry) bool) ([]Entry, error) {
-	return j.readBack(func(e Entry) bool { return !e.Time.Before(t) && (keep == nil || keep(e)) },
+	return j.readBack(func(e Entry) bool { return !e.End().Before(t) && (keep == nil || keep(e)) },
 		func(_ int, oldest time.Time) bool { return oldest.IsZero() || !oldest.Before(t) })
 }
 
@@ -260,8 +262,8 @@ func parse(data []byte, keep func(Entry) bool) (out []Entry, oldest time.Time) {
 		if !ok || e.Provider == "" {
 			continue
 		}
-		if oldest.IsZero() || e.Time.Before(oldest) {
-			oldest = e.Time
+		if end := e.End(); oldest.IsZero() || end.Before(oldest) {
+			oldest = end
 		}
 		if keep == nil || keep(e) {
 			out = append(out, e)
@@ -275,44 +277,87 @@ func parse(data []byte, keep func(Entry) bool) (out []Entry, oldest time.Time) {
 // keyed with it (HMAC), so that the journal alone confirms no guess of what
 // the hash covers. It is made on first use.
 func (j *Journal) Secret() ([]byte, error) {
-	j.secretOnce.Do(func() { j.secret, j.secretErr = loadSecret(j.path + ".key") })
+	j.secretOnce.Do(func() { j.secret, j.secretErr = loadSecret(secretPath(j.path)) })
 	return j.secret, j.secretErr
 }
 
 const secretSize = 32
 
+// secretPath is where the secret of the journal at path lives: beside its
+// real file, so that a journal reached through a symlink shares it.
+func secretPath(path string) string {
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
+	return path + ".key"
+}
+
 func loadSecret(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		if len(b) != secretSize {
+	for attempt := 0; ; attempt++ {
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil && len(b) == secretSize:
+			return b, nil
+		case err == nil && attempt < 20:
+			// Being written in place by another server (see makeSecret).
+			time.Sleep(10 * time.Millisecond)
+			continue
+		case err == nil:
 			return nil, fmt.Errorf("journal: %s holds %d bytes, want %d", path, len(b), secretSize)
+		case !errors.Is(err, fs.ErrNotExist):
+			return nil, fmt.Errorf("journal: %w", err)
+		case attempt > 0:
+			// Made by another server, yet missing: a name that exists but
+			// leads nowhere.
+			return nil, fmt.Errorf("journal: %s exists but cannot be read (a dangling symlink?): remove it", path)
 		}
-		return b, nil
+		key, err := makeSecret(path)
+		if key != nil || err != nil {
+			return key, err
+		}
+		// Another server made it first: read that one.
 	}
-	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
+}
+
+// makeSecret writes a new secret at path and returns it, or nil when path
+// exists already.
+func makeSecret(path string) ([]byte, error) {
 	key := make([]byte, secretSize)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails on supported platforms
+	dir := filepath.Dir(path)
 	// Written whole under another name, then linked into place: a server
 	// starting beside this one reads no file or all of it, and the first
 	// link wins.
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".journal-key-*")
+	if tmp, err := os.CreateTemp(dir, ".journal-key-*"); err == nil {
+		defer os.Remove(tmp.Name())
+		_, werr := tmp.Write(key)
+		serr := tmp.Sync()
+		if errors.Join(werr, serr, tmp.Close()) == nil {
+			switch err := os.Link(tmp.Name(), path); {
+			case err == nil:
+				syncDir(dir)
+				return key, nil
+			case errors.Is(err, fs.ErrExist):
+				return nil, nil
+			}
+		}
+	}
+	// No hard links here: written in place, where a reader may find it
+	// short for a moment (loadSecret reads again).
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, nil
+	}
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	defer os.Remove(tmp.Name())
-	_, werr := tmp.Write(key)
-	serr := tmp.Sync()
-	if err := errors.Join(werr, serr, tmp.Close()); err != nil {
+	_, werr := f.Write(key)
+	serr := f.Sync()
+	if err := errors.Join(werr, serr, f.Close()); err != nil {
+		os.Remove(path)
 		return nil, fmt.Errorf("journal: %w", err)
 	}
-	if err := os.Link(tmp.Name(), path); errors.Is(err, fs.ErrExist) {
-		return loadSecret(path)
-	} else if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
-	}
-	syncDir(filepath.Dir(path))
+	syncDir(dir)
 	return key, nil
 }
 
@@ -380,3 +425,6 @@ func (j *Journal) reopenIfMoved() error {
 	j.f, j.torn = nj.f, false
 	return nil
 }
+
+// End is when the entry's call ended, as far as it had when written.
+func (e Entry) End() time.Time { return e.Time.Add(time.Duration(e.DurationMS) * time.Millisecond) }

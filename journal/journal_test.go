@@ -426,3 +426,65 @@ func TestSecret(t *testing.T) {
 		t.Errorf("a key file of the wrong size: %v", err)
 	}
 }
+
+// Since goes by when an entry's call ended, the order entries are written
+// in: a long call that started before t and ended after it is read.
+func TestSinceGoesByTheEnd(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	now := time.Now().UTC()
+	e := created("long", "agt_1", false)
+	e.Time, e.DurationMS = now.Add(-10*time.Minute-30*time.Second), 60_000
+	if err := j.Record(e); err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Since(now.Add(-10*time.Minute), nil)
+	if err != nil || len(got) != 1 {
+		t.Errorf("Since = %d entries, %v; want the call that ended 9m30s ago", len(got), err)
+	}
+}
+
+// A journal reached through a symlink shares its real file's secret; a
+// dangling symlink where the secret goes is an error, not a loop.
+func TestSecretPaths(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real", "journal.jsonl")
+	link := filepath.Join(dir, "journal.jsonl")
+	viaReal, err := Open(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viaReal.Close()
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	viaLink, err := Open(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer viaLink.Close()
+	a, errA := viaLink.Secret()
+	b, errB := viaReal.Secret()
+	if errA != nil || errB != nil || !bytes.Equal(a, b) {
+		t.Errorf("secrets through the link and the real path differ: %v, %v", errA, errB)
+	}
+
+	dangling := filepath.Join(dir, "other.jsonl")
+	if err := os.Symlink(filepath.Join(dir, "gone", "key"), dangling+".key"); err != nil {
+		t.Fatal(err)
+	}
+	j, err := Open(dangling)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := j.Secret(); err == nil || !strings.Contains(err.Error(), "dangling symlink") {
+		t.Errorf("Secret with a dangling symlink for its file: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".journal-key-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}

@@ -75,7 +75,8 @@ func TestRepeatAfterARestartGetsTheJournaledAgent(t *testing.T) {
 		t.Fatalf("the journal's key file: %v, %v", fi, err)
 	}
 
-	restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+	// The same vendor URL, written with a trailing slash.
+	restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url+"/"))
 	res, text := restarted.call(t, args)
 	s := structuredOf(t, res)
 	if res.IsError || s["agent_id"] != "agt_9" || s["already_created"] != true || first.vendor.count() != 1 {
@@ -123,6 +124,10 @@ func TestRepeatAfterARestartOfAnUnknownOutcome(t *testing.T) {
 		{"no outcome recorded (the server was killed mid-call)", func(e *journal.Entry) bool { return e.Outcome == journal.OutcomeSending },
 			"no outcome was recorded", 0},
 		{"past the window", func(e *journal.Entry) bool { e.Time = e.Time.Add(-11 * time.Minute); return true }, "", 1},
+		{"a long call that ended within the window", func(e *journal.Entry) bool {
+			e.Time, e.DurationMS = e.Time.Add(-10*time.Minute-30*time.Second), 60_000
+			return true
+		}, "may have created the agent", 0},
 		{"dated after now (a clock set back since)", func(e *journal.Entry) bool { e.Time = e.Time.Add(3 * time.Hour); return true }, "", 1},
 	} {
 		t.Run(c.name, func(t *testing.T) {

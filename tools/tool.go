@@ -129,7 +129,8 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 	if jr, ok := deps.Journal.(JournalReader); ok && a.repeats != nil {
 		a.journalScope = name
 		for _, st := range desc.Settings {
-			a.journalScope += "\x00" + st.Env + "=" + deps.Env.Get(st.Env, st.Default)
+			// As the provider reads it: a URL with a trailing slash is the same.
+			a.journalScope += "\x00" + st.Env + "=" + strings.TrimRight(deps.Env.Get(st.Env, st.Default), "/")
 		}
 		a.journalSecret = sync.OnceValue(func() []byte {
 			secret, err := jr.Secret()
