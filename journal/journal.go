@@ -62,9 +62,8 @@ type Journal struct {
 	// the fragment and unreadable.
 	torn bool
 
-	secretOnce sync.Once
-	secret     []byte
-	secretErr  error
+	secretMu sync.Mutex
+	secret   []byte // nil until read or made
 }
 
 // DefaultPath is $XDG_STATE_HOME/agentmcp/journal.jsonl, else
@@ -205,6 +204,11 @@ const maxScanBytes = 16 << 20
 // oldest time read (zero while none). Lines that do not parse (a torn
 // write) are skipped.
 func (j *Journal) readBack(keep func(Entry) bool, more func(kept int, oldest time.Time) bool) ([]Entry, error) {
+	// Open refused anything else; one put in its place since (a FIFO) could
+	// block the open.
+	if fi, err := os.Stat(j.path); err == nil && !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("journal: %s is not a regular file", j.path)
+	}
 	f, err := os.Open(j.path)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
@@ -275,10 +279,19 @@ func parse(data []byte, keep func(Entry) bool) (out []Entry, oldest time.Time) {
 // Secret is the journal's own random key, kept in <path>.key beside it and
 // shared by every server on that journal. A hash written into the journal is
 // keyed with it (HMAC), so that the journal alone confirms no guess of what
-// the hash covers. It is made on first use.
+// the hash covers. It is made on first use; a failure is tried again on the
+// next call (a full disk may be freed).
 func (j *Journal) Secret() ([]byte, error) {
-	j.secretOnce.Do(func() { j.secret, j.secretErr = loadSecret(secretPath(j.path)) })
-	return j.secret, j.secretErr
+	j.secretMu.Lock()
+	defer j.secretMu.Unlock()
+	if j.secret == nil {
+		secret, err := loadSecret(secretPath(j.path))
+		if err != nil {
+			return nil, err
+		}
+		j.secret = secret
+	}
+	return j.secret, nil
 }
 
 const secretSize = 32
@@ -298,12 +311,12 @@ func loadSecret(path string) ([]byte, error) {
 		switch {
 		case err == nil && len(b) == secretSize:
 			return b, nil
-		case err == nil && attempt < 20:
+		case err == nil && attempt < 20 && justWritten(path):
 			// Being written in place by another server (see makeSecret).
 			time.Sleep(10 * time.Millisecond)
 			continue
 		case err == nil:
-			return nil, fmt.Errorf("journal: %s holds %d bytes, want %d", path, len(b), secretSize)
+			return nil, fmt.Errorf("journal: %s holds %d bytes, want %d: remove it, and a new one is made", path, len(b), secretSize)
 		case !errors.Is(err, fs.ErrNotExist):
 			return nil, fmt.Errorf("journal: %w", err)
 		case attempt > 0:
@@ -317,6 +330,12 @@ func loadSecret(path string) ([]byte, error) {
 		}
 		// Another server made it first: read that one.
 	}
+}
+
+// justWritten reports whether the file at path changed within the last second.
+func justWritten(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && time.Since(fi.ModTime()) < time.Second
 }
 
 // makeSecret writes a new secret at path and returns it, or nil when path

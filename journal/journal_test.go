@@ -417,13 +417,24 @@ func TestSecret(t *testing.T) {
 	if err := os.WriteFile(path+".key", []byte("short"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path+".key", old, old); err != nil {
+		t.Fatal(err)
+	}
 	j, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer j.Close()
-	if _, err := j.Secret(); err == nil || !strings.Contains(err.Error(), "want 32") {
+	if _, err := j.Secret(); err == nil || !strings.Contains(err.Error(), "want 32: remove it") {
 		t.Errorf("a key file of the wrong size: %v", err)
+	}
+	// A failure is not kept: once the file is removed, a new key is made.
+	if err := os.Remove(path + ".key"); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := j.Secret(); err != nil || len(s) != secretSize {
+		t.Errorf("after the bad key file was removed: %d bytes, %v", len(s), err)
 	}
 }
 

@@ -40,9 +40,13 @@ type repeats struct {
 	// this process started (nil: none are). They are kept apart, by their
 	// journal key, which counts the server's own keys too: another server
 	// on the same journal may use another account.
-	restore     func() map[repeatKey]*repeatCall
-	restoreOnce sync.Once
-	restored    map[repeatKey]*repeatCall
+	// restore reports false when it could not read them (no journal key
+	// yet, say): it is tried again on the next call.
+	restore     func() (map[repeatKey]*repeatCall, bool)
+	restoreMu   sync.Mutex
+	restoreDone bool
+	restored    map[repeatKey]*repeatCall // by journal key; guarded by mu
+	restoredAt  time.Time                 // when read: every entry ended before it
 }
 
 // remembered are the keys of ended calls kept for the window, oldest first,
@@ -130,11 +134,7 @@ func sumKey(h hash.Hash, tool string, args []byte, specs []providers.CredentialS
 // (joined). send reports whether its outcome is also that of the calls
 // waiting for it, and what it created.
 func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult, joined bool) {
-	r.restoreOnce.Do(func() {
-		if r.restore != nil {
-			r.restored = r.restore()
-		}
-	})
+	r.restoreFromJournal()
 	for {
 		c, lead, ended := r.begin(key, journaled)
 		if lead {
@@ -170,6 +170,28 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 	}
 }
 
+// restoreFromJournal reads back, until that once works, the outcomes the
+// journal holds from before this process.
+func (r *repeats) restoreFromJournal() {
+	if r.restore == nil {
+		return
+	}
+	r.restoreMu.Lock()
+	defer r.restoreMu.Unlock()
+	if r.restoreDone {
+		return
+	}
+	at := r.now()
+	calls, ok := r.restore()
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	r.restored, r.restoredAt = calls, at
+	r.mu.Unlock()
+	r.restoreDone = true
+}
+
 // begin returns the call identical to key (or, made before this process
 // started, to journaled) that this one waits for, and whether it had ended
 // already, or a new call that this one leads.
@@ -184,6 +206,9 @@ func (r *repeats) begin(key, journaled repeatKey) (c *repeatCall, lead, ended bo
 		default:
 			return c, false, false
 		}
+	}
+	if r.restored != nil && r.now().Sub(r.restoredAt) >= r.window {
+		r.restored = nil // all of them past the window
 	}
 	if c, ok := r.restored[journaled]; ok {
 		if r.now().Sub(c.at) < r.window {

@@ -19,28 +19,35 @@ type JournalReader interface {
 }
 
 // restoredCalls reads back from jr this tool's creates that made an agent, or
-// may have, less than window before now, by their journal key. The newest
-// entry of a key speaks for it; failures, which made nothing, are left out.
-func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time) map[repeatKey]*repeatCall {
+// may have, less than window before now, by their journal key; false when
+// the journal could not be read. The newest entry of a key speaks for it;
+// failures, which made nothing, are left out. As many are kept as a running
+// server remembers, the newest.
+func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time) (map[repeatKey]*repeatCall, bool) {
 	// An entry dated after now (a clock since set back) would hold its
 	// outcome until the clock caught up: it is left out.
 	entries, err := jr.Since(now.Add(-window), func(e journal.Entry) bool {
 		return e.Tool == a.name && e.Repeat != "" && !e.DryRun && !e.Time.After(now)
 	})
 	if err != nil {
-		a.log.Warn().Err(err).Msg("journal unreadable: identical calls made before this start are not recognised")
-		return nil
+		a.log.Warn().Err(err).Msg("journal unreadable: identical calls made before this start are not recognised yet")
+		return nil, false
 	}
+	entries = journal.Settled(entries)
 	done := make(chan struct{})
 	close(done)
 	out := map[repeatKey]*repeatCall{}
-	for _, e := range journal.Settled(entries) {
+	for i := len(entries) - 1; i >= 0 && len(out) < 2*maxRemembered; i-- {
+		e := entries[i]
 		var key repeatKey
 		b, err := hex.DecodeString(e.Repeat)
 		if err != nil || len(b) != len(key) {
 			continue
 		}
 		copy(key[:], b)
+		if _, newer := out[key]; newer {
+			continue
+		}
 		var made *created
 		switch e.Outcome {
 		case journal.OutcomeCreated:
@@ -49,11 +56,10 @@ func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now t
 			made = a.restoredUnknown(e)
 		}
 		if made != nil {
-			ended := e.Time.Add(time.Duration(e.DurationMS) * time.Millisecond)
-			out[key] = &repeatCall{done: done, shared: true, made: made, at: ended}
+			out[key] = &repeatCall{done: done, shared: true, made: made, at: e.End()}
 		}
 	}
-	return out
+	return out, true
 }
 
 // restoredCreate is the answer to a repeat of a create the journal records.

@@ -132,16 +132,17 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 			// As the provider reads it: a URL with a trailing slash is the same.
 			a.journalScope += "\x00" + st.Env + "=" + strings.TrimRight(deps.Env.Get(st.Env, st.Default), "/")
 		}
-		a.journalSecret = sync.OnceValue(func() []byte {
+		var warned atomic.Bool
+		a.journalSecret = func() []byte {
 			secret, err := jr.Secret()
-			if err != nil {
-				a.log.Warn().Err(err).Msg("journal key unusable: a server started later will not know this one's creates")
+			if err != nil && !warned.Swap(true) {
+				a.log.Warn().Err(err).Msg("journal key unusable (tried again on every create): a server started later will not know this one's creates")
 			}
 			return secret
-		})
-		a.repeats.restore = func() map[repeatKey]*repeatCall {
+		}
+		a.repeats.restore = func() (map[repeatKey]*repeatCall, bool) {
 			if a.journalSecret() == nil {
-				return nil
+				return nil, false
 			}
 			return a.restoredCalls(jr, a.repeats.window, a.repeats.now())
 		}

@@ -1,0 +1,40 @@
+package journal
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// A FIFO put where the journal was is refused, not opened: opening one
+// blocks until a writer comes, and every first create would wait.
+func TestReadBackRefusesAFIFO(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Skipf("mkfifo: %v", err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := j.Since(time.Now().Add(-time.Minute), nil); done <- err }()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Error("a FIFO was read as the journal")
+		}
+	case <-time.After(10 * time.Second):
+		// Unblock the open, so that the test ends.
+		if f, err := os.OpenFile(path, os.O_WRONLY, 0); err == nil {
+			f.Close()
+		}
+		t.Fatal("reading the journal blocked on a FIFO")
+	}
+}

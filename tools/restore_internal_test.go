@@ -1,0 +1,105 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/providers"
+)
+
+// fakeJournal serves entries, or err, to a restore.
+type fakeJournal struct {
+	entries []journal.Entry
+	err     error
+	reads   int
+}
+
+func (f *fakeJournal) Since(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, error) {
+	f.reads++
+	var out []journal.Entry
+	for _, e := range f.entries {
+		if !e.End().Before(t) && keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out, f.err
+}
+
+func (f *fakeJournal) Secret() ([]byte, error) { return []byte("secret"), nil }
+
+func testAdapter() *adapter[struct{}] {
+	return &adapter[struct{}]{name: "create_agent_x", log: zerolog.Nop(),
+		desc: providers.Descriptor{Slug: "x", Name: "X", VerifyHint: "GET /agents"}}
+}
+
+func journaled(i int, at time.Time, outcome string) journal.Entry {
+	return journal.Entry{Time: at, Provider: "x", Tool: "create_agent_x", AgentName: fmt.Sprint("agent ", i),
+		AgentID: fmt.Sprint("agt_", i), Outcome: outcome, Repeat: fmt.Sprintf("%064x", i)}
+}
+
+// A busy journal is read back no further than a running server remembers:
+// the newest creates.
+func TestRestoredCallsAreBounded(t *testing.T) {
+	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	fj := &fakeJournal{}
+	for i := range 3 * maxRemembered {
+		fj.entries = append(fj.entries, journaled(i, now.Add(-time.Minute), journal.OutcomeCreated))
+	}
+	calls, ok := testAdapter().restoredCalls(fj, 10*time.Minute, now)
+	if !ok || len(calls) != 2*maxRemembered {
+		t.Fatalf("restored %d calls (%v), want the newest %d", len(calls), ok, 2*maxRemembered)
+	}
+	var newest, oldest repeatKey
+	n := 3*maxRemembered - 1
+	newest[30], newest[31] = byte(n>>8), byte(n)
+	if calls[newest] == nil || calls[oldest] != nil {
+		t.Errorf("the newest call is missing, or the oldest kept")
+	}
+
+	fj.err = errors.New("journal: read: input/output error")
+	if _, ok := testAdapter().restoredCalls(fj, 10*time.Minute, now); ok {
+		t.Errorf("an unreadable journal counts as read")
+	}
+}
+
+// A restore that failed is tried again on the next call; one that worked is
+// not; what it read is let go once the window has passed for all of it.
+func TestRestoreIsRetriedAndReleased(t *testing.T) {
+	r, clk := testRepeats(10 * time.Minute)
+	fj := &fakeJournal{err: errors.New("no key yet")}
+	var key repeatKey
+	key[31] = 1
+	fj.entries = []journal.Entry{journaled(1, clk.now().Add(-time.Minute), journal.OutcomeCreated)}
+	a := testAdapter()
+	r.restore = func() (map[repeatKey]*repeatCall, bool) { return a.restoredCalls(fj, r.window, r.now()) }
+	s := &sender{made: true, id: "agt_new"}
+
+	if _, joined := r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send); joined || fj.reads != 1 {
+		t.Fatalf("first call: joined %v, journal reads %d", joined, fj.reads)
+	}
+	fj.err = nil
+	res, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send)
+	if !joined || res.IsError || fj.reads != 2 || s.calls.Load() != 1 {
+		t.Fatalf("after the journal became readable: joined %v, journal reads %d, sent %d", joined, fj.reads, s.calls.Load())
+	}
+	r.do(context.Background(), repeatKey{7}, repeatKey{7}, "create_agent_x", s.send)
+	if fj.reads != 2 {
+		t.Errorf("the journal was read again after a restore that worked")
+	}
+
+	clk.add(10 * time.Minute)
+	if _, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send); joined {
+		t.Errorf("answered from the journal past the window")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.restored != nil {
+		t.Errorf("%d restored calls still held past the window", len(r.restored))
+	}
+}
