@@ -332,10 +332,15 @@ func loadSecret(path string) ([]byte, error) {
 	}
 }
 
-// justWritten reports whether the file at path changed within the last second.
+// justWritten reports whether the file at path changed within the last
+// second (one dated in the future, by a clock set back, did not).
 func justWritten(path string) bool {
 	fi, err := os.Stat(path)
-	return err == nil && time.Since(fi.ModTime()) < time.Second
+	if err != nil {
+		return false
+	}
+	age := time.Since(fi.ModTime())
+	return age >= 0 && age < time.Second
 }
 
 // makeSecret writes a new secret at path and returns it, or nil when path

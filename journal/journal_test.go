@@ -499,3 +499,26 @@ func TestSecretPaths(t *testing.T) {
 		t.Errorf("temporary files left: %v", left)
 	}
 }
+
+// A key file is waited for only while just written: not when old, nor when
+// dated in the future (a clock set back), or every create would wait.
+func TestJustWritten(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl.key")
+	if err := os.WriteFile(path, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !justWritten(path) {
+		t.Error("a file written now is not fresh")
+	}
+	for name, at := range map[string]time.Time{"old": time.Now().Add(-time.Hour), "future": time.Now().Add(time.Hour)} {
+		if err := os.Chtimes(path, at, at); err != nil {
+			t.Fatal(err)
+		}
+		if justWritten(path) {
+			t.Errorf("a file dated %s counts as just written", name)
+		}
+	}
+	if justWritten(path + ".missing") {
+		t.Error("a missing file counts as just written")
+	}
+}

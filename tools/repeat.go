@@ -46,7 +46,7 @@ type repeats struct {
 	restoreMu   sync.Mutex
 	restoreDone bool
 	restored    map[repeatKey]*repeatCall // by journal key; guarded by mu
-	restoredAt  time.Time                 // when read: every entry ended before it
+	restoredAt  time.Time                 // when read, or when the last of them ended if later
 }
 
 // remembered are the keys of ended calls kept for the window, oldest first,
@@ -186,6 +186,11 @@ func (r *repeats) restoreFromJournal() {
 	if !ok {
 		return
 	}
+	// Let go once every one has passed its window: some may have ended
+	// after the read began (another server's clock, a write meanwhile).
+	for _, c := range calls {
+		at = maxTime(at, c.at)
+	}
 	r.mu.Lock()
 	r.restored, r.restoredAt = calls, at
 	r.mu.Unlock()
@@ -313,4 +318,11 @@ func repeatFailed(res *mcp.CallToolResult) *mcp.CallToolResult {
 		out.Content = append(out.Content, c)
 	}
 	return out
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -18,26 +18,31 @@ type JournalReader interface {
 	Secret() ([]byte, error)
 }
 
+// maxRestored bounds the creates read back from the journal, and apart from
+// them the unknown outcomes: more than a running server remembers, as other
+// servers on the same journal write to it too.
+const maxRestored = 16 * maxRemembered
+
 // restoredCalls reads back from jr this tool's creates that made an agent, or
-// may have, less than window before now, by their journal key; false when
-// the journal could not be read. The newest entry of a key speaks for it;
-// failures, which made nothing, are left out. As many are kept as a running
-// server remembers, the newest.
-func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time) (map[repeatKey]*repeatCall, bool) {
+// may have, less than window before now, by their journal key. The newest
+// entry of a key speaks for it; failures, which made nothing, are left out.
+// At most maxRestored creates are kept, the newest, and as many unknown
+// outcomes.
+func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time) (map[repeatKey]*repeatCall, error) {
 	// An entry dated after now (a clock since set back) would hold its
 	// outcome until the clock caught up: it is left out.
 	entries, err := jr.Since(now.Add(-window), func(e journal.Entry) bool {
 		return e.Tool == a.name && e.Repeat != "" && !e.DryRun && !e.Time.After(now)
 	})
 	if err != nil {
-		a.log.Warn().Err(err).Msg("journal unreadable: identical calls made before this start are not recognised yet")
-		return nil, false
+		return nil, err
 	}
 	entries = journal.Settled(entries)
 	done := make(chan struct{})
 	close(done)
 	out := map[repeatKey]*repeatCall{}
-	for i := len(entries) - 1; i >= 0 && len(out) < 2*maxRemembered; i-- {
+	var creates, unknowns int
+	for i := len(entries) - 1; i >= 0 && (creates < maxRestored || unknowns < maxRestored); i-- {
 		e := entries[i]
 		var key repeatKey
 		b, err := hex.DecodeString(e.Repeat)
@@ -51,15 +56,25 @@ func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now t
 		var made *created
 		switch e.Outcome {
 		case journal.OutcomeCreated:
-			made = a.restoredCreate(e)
+			if creates < maxRestored {
+				made = a.restoredCreate(e)
+			}
 		case journal.OutcomeUnknown, journal.OutcomeSending:
-			made = a.restoredUnknown(e)
+			if unknowns < maxRestored {
+				made = a.restoredUnknown(e)
+			}
 		}
-		if made != nil {
-			out[key] = &repeatCall{done: done, shared: true, made: made, at: e.End()}
+		switch {
+		case made == nil:
+			continue
+		case made.maybe:
+			unknowns++
+		default:
+			creates++
 		}
+		out[key] = &repeatCall{done: done, shared: true, made: made, at: e.End()}
 	}
-	return out, true
+	return out, nil
 }
 
 // restoredCreate is the answer to a repeat of a create the journal records.

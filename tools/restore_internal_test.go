@@ -43,28 +43,57 @@ func journaled(i int, at time.Time, outcome string) journal.Entry {
 		AgentID: fmt.Sprint("agt_", i), Outcome: outcome, Repeat: fmt.Sprintf("%064x", i)}
 }
 
-// A busy journal is read back no further than a running server remembers:
-// the newest creates.
+// A busy journal is read back no further than maxRestored creates, the
+// newest, and apart from them as many unknown outcomes: an outage's many do
+// not push out the creates before it.
 func TestRestoredCallsAreBounded(t *testing.T) {
 	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
 	fj := &fakeJournal{}
-	for i := range 3 * maxRemembered {
-		fj.entries = append(fj.entries, journaled(i, now.Add(-time.Minute), journal.OutcomeCreated))
+	add := func(from, to int, outcome string) {
+		for i := from; i < to; i++ {
+			fj.entries = append(fj.entries, journaled(i, now.Add(-time.Minute), outcome))
+		}
 	}
-	calls, ok := testAdapter().restoredCalls(fj, 10*time.Minute, now)
-	if !ok || len(calls) != 2*maxRemembered {
-		t.Fatalf("restored %d calls (%v), want the newest %d", len(calls), ok, 2*maxRemembered)
+	n := maxRestored + 10
+	add(0, n, journal.OutcomeCreated)
+	add(n, n+2*maxRemembered, journal.OutcomeUnknown)
+	calls, err := testAdapter().restoredCalls(fj, 10*time.Minute, now)
+	if err != nil || len(calls) != maxRestored+2*maxRemembered {
+		t.Fatalf("restored %d calls (%v), want %d creates and %d unknown outcomes", len(calls), err, maxRestored, 2*maxRemembered)
 	}
-	var newest, oldest repeatKey
-	n := 3*maxRemembered - 1
-	newest[30], newest[31] = byte(n>>8), byte(n)
-	if calls[newest] == nil || calls[oldest] != nil {
-		t.Errorf("the newest call is missing, or the oldest kept")
+	key := func(i int) (k repeatKey) {
+		k[30], k[31] = byte(i>>8), byte(i)
+		return k
+	}
+	if calls[key(n-1)] == nil || calls[key(9)] != nil || calls[key(10)] == nil {
+		t.Errorf("want the newest %d creates, not the oldest 10", maxRestored)
 	}
 
 	fj.err = errors.New("journal: read: input/output error")
-	if _, ok := testAdapter().restoredCalls(fj, 10*time.Minute, now); ok {
+	if _, err := testAdapter().restoredCalls(fj, 10*time.Minute, now); err == nil {
 		t.Errorf("an unreadable journal counts as read")
+	}
+}
+
+// A call read back that ended after the read began (another server's clock
+// runs ahead) is kept for its own window.
+func TestRestoredCallKeepsItsOwnWindow(t *testing.T) {
+	r, clk := testRepeats(10 * time.Minute)
+	e := journaled(1, clk.now().Add(-time.Second), journal.OutcomeCreated)
+	e.DurationMS = 30_000 // ended 29 s after the read
+	fj := &fakeJournal{entries: []journal.Entry{e}}
+	a := testAdapter()
+	r.restore = func() (map[repeatKey]*repeatCall, bool) {
+		c, err := a.restoredCalls(fj, r.window, r.now())
+		return c, err == nil
+	}
+	var key repeatKey
+	key[31] = 1
+	s := &sender{made: true, id: "agt_new"}
+	r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send) // reads the journal back
+	clk.add(10*time.Minute + 20*time.Second)                                         // 9m51s after it ended
+	if _, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send); !joined || s.calls.Load() != 1 {
+		t.Errorf("a repeat within the window of a call read back was sent")
 	}
 }
 
@@ -77,7 +106,10 @@ func TestRestoreIsRetriedAndReleased(t *testing.T) {
 	key[31] = 1
 	fj.entries = []journal.Entry{journaled(1, clk.now().Add(-time.Minute), journal.OutcomeCreated)}
 	a := testAdapter()
-	r.restore = func() (map[repeatKey]*repeatCall, bool) { return a.restoredCalls(fj, r.window, r.now()) }
+	r.restore = func() (map[repeatKey]*repeatCall, bool) {
+		c, err := a.restoredCalls(fj, r.window, r.now())
+		return c, err == nil
+	}
 	s := &sender{made: true, id: "agt_new"}
 
 	if _, joined := r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send); joined || fj.reads != 1 {

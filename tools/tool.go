@@ -140,11 +140,16 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 			}
 			return secret
 		}
+		var warnedRead atomic.Bool
 		a.repeats.restore = func() (map[repeatKey]*repeatCall, bool) {
 			if a.journalSecret() == nil {
 				return nil, false
 			}
-			return a.restoredCalls(jr, a.repeats.window, a.repeats.now())
+			calls, err := a.restoredCalls(jr, a.repeats.window, a.repeats.now())
+			if err != nil && !warnedRead.Swap(true) {
+				a.log.Warn().Err(err).Msg("journal unreadable (tried again on every create): identical calls made before this start are not recognised yet")
+			}
+			return calls, err == nil
 		}
 	}
 	if deps.Client == nil {
