@@ -46,9 +46,10 @@ type Entry struct {
 	DryRun     bool      `json:"dry_run"`
 	Attempts   int       `json:"attempts,omitempty"`
 	DurationMS int64     `json:"duration_ms"`
-	// Repeat identifies the call's tool, arguments and keys (a hash), so
-	// that a server started later still answers an identical call within
-	// its dedupe window with this call's agent, not a second one.
+	// Repeat identifies the call: an HMAC, keyed with the journal's Secret,
+	// of its tool, vendor settings, arguments and keys. A server started
+	// later still answers an identical call within its dedupe window with
+	// this call's agent, not a second one.
 	Repeat string `json:"repeat,omitempty"`
 }
 

@@ -36,12 +36,12 @@ type repeats struct {
 	// vendor outage's many must not push out the creates.
 	created, unknown remembered
 
-	// restore reads back, once, the outcomes the journal holds from before
-	// this process started (nil: none are). They are kept apart, by their
-	// journal key, which counts the server's own keys too: another server
-	// on the same journal may use another account.
-	// restore reports false when it could not read them (no journal key
-	// yet, say): it is tried again on the next call.
+	// restore reads back the outcomes the journal holds from before this
+	// process started (nil: none are), on the first call, and again on the
+	// next while it reports false (it could not read them: no journal key
+	// yet, say). They are kept apart, by their journal key, which counts the
+	// server's own keys too: another server on the same journal may use
+	// another account.
 	restore     func() (map[repeatKey]*repeatCall, bool)
 	restoreMu   sync.Mutex
 	restoreDone bool
