@@ -138,7 +138,7 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 	for {
 		c, lead, ended := r.begin(key, journaled)
 		if lead {
-			return r.lead(key, c, name, send), false
+			return r.lead(key, journaled, c, name, send), false
 		}
 		select {
 		case <-c.done:
@@ -228,9 +228,14 @@ func (r *repeats) begin(key, journaled repeatKey) (c *repeatCall, lead, ended bo
 
 // lead sends the call and publishes its outcome, a panic's included: an
 // identical call must not wait forever.
-func (r *repeats) lead(key repeatKey, c *repeatCall, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult) {
+func (r *repeats) lead(key, journaled repeatKey, c *repeatCall, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult) {
 	shared, made := true, (*created)(nil)
 	defer func() {
+		// This process's own outcome is newer than anything read back
+		// (the read-back may have found this very call's "sending" entry).
+		r.mu.Lock()
+		delete(r.restored, journaled)
+		r.mu.Unlock()
 		if p := recover(); p != nil {
 			r.end(key, c, mcp.NewToolResultError(name+": internal error; the agent may or may not have been created. Check the journal before calling again."), true, nil)
 			panic(p)

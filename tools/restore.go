@@ -25,7 +25,8 @@ const maxRestored = 16 * maxRemembered
 
 // restoredCalls reads back from jr this tool's creates that made an agent, or
 // may have, less than window before now, by their journal key. The newest
-// entry of a key speaks for it; failures, which made nothing, are left out.
+// entry of a key that is not a failure speaks for it: a failure made
+// nothing, and an agent an earlier call made still exists.
 // At most maxRestored creates are kept, the newest, and as many unknown
 // outcomes.
 func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time) (map[repeatKey]*repeatCall, error) {

@@ -2,13 +2,17 @@ package tools_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/agentmcp/agentmcp/journal"
 	"github.com/agentmcp/agentmcp/providers/datagrid"
@@ -154,5 +158,52 @@ func TestRepeatAfterARestartOfAnUnknownOutcome(t *testing.T) {
 				t.Errorf("repeat: isError %v\n%s", res.IsError, text)
 			}
 		})
+	}
+}
+
+// A read-back that first failed (the journal file was deleted) and then
+// worked while one of this process's own creates was in flight finds that
+// create's "sending" entry. Once the create fails, having made nothing, a
+// repeat is sent, as the failure's advice expects: this process's own
+// outcome is newer than anything read back.
+func TestOwnCallReadBackInFlightIsNotRemembered(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	f := setup(t, withDedupe(10*time.Minute), withJournal(t, path))
+	if err := os.Remove(path); err != nil { // written at its path again by the next entry
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(b), "First") {
+			arrived <- struct{}{}
+			<-release
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			_, _ = w.Write([]byte(`{"error":"bad prompt"}`))
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_2"}`))
+	}
+	first := make(chan error, 1)
+	go func() {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": "First"}
+		_, err := f.client.CallTool(context.Background(), req)
+		first <- err
+	}()
+	<-arrived
+	if res, text := f.call(t, map[string]any{"name": "Second"}); res.IsError {
+		t.Fatalf("second: %s", text)
+	}
+	close(release)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	before := f.vendor.count()
+	if res, text := f.call(t, map[string]any{"name": "First"}); f.vendor.count() != before+1 {
+		t.Errorf("a repeat of a create that failed was not sent (isError %v):\n%s", res.IsError, text)
 	}
 }
