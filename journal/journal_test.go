@@ -71,11 +71,7 @@ func TestTornLastLine(t *testing.T) {
 }
 
 func TestConcurrentRecords(t *testing.T) {
-	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openTemp(t)
 	var wg sync.WaitGroup
 	for i := range 50 {
 		wg.Add(1)
@@ -173,11 +169,7 @@ func TestClip(t *testing.T) {
 }
 
 func TestRecentWhere(t *testing.T) {
-	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openTemp(t)
 	for i := range 6 {
 		if err := j.Record(Entry{Provider: "datagrid", Tool: "t", AgentID: fmt.Sprint("id", i), DryRun: i%2 == 1, Outcome: OutcomeCreated}); err != nil {
 			t.Fatal(err)
@@ -216,11 +208,7 @@ func TestSettled(t *testing.T) {
 
 // A long agent id is kept whole: a clipped id names no agent.
 func TestLongAgentIDKept(t *testing.T) {
-	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openTemp(t)
 	id := "projects/p/locations/l/agents/" + strings.Repeat("x", 2000)
 	if err := j.Record(Entry{Provider: "datagrid", Tool: "t", AgentID: id, Outcome: OutcomeCreated}); err != nil {
 		t.Fatal(err)
@@ -276,11 +264,7 @@ func created(name, id string, dryRun bool) Entry {
 // An agent id is never clipped: one longer than a read of the tail (a vendor
 // may answer with up to 2 MiB) hides neither itself nor the entries before it.
 func TestHugeIDHidesNoEntry(t *testing.T) {
-	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openTemp(t)
 	hugeID := "agt_" + strings.Repeat("x", tailBytes+tailBytes/10)
 	for _, e := range []Entry{created("before", "agt_1", false), created("huge", hugeID, false)} {
 		if err := j.Record(e); err != nil {
@@ -296,11 +280,7 @@ func TestHugeIDHidesNoEntry(t *testing.T) {
 // Entries left out by keep do not count: many previews after a create leave
 // it in RecentWhere(!DryRun), which the journal resource reads.
 func TestPreviewsDoNotCrowdOutCreates(t *testing.T) {
-	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openTemp(t)
 	if err := j.Record(created("real", "agt_1", false)); err != nil {
 		t.Fatal(err)
 	}
@@ -358,11 +338,7 @@ func TestJournalReplacedWhileOpen(t *testing.T) {
 
 // Since reads back as far as its time, past any amount of newer entries.
 func TestSince(t *testing.T) {
-	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openTemp(t)
 	now := time.Now().UTC()
 	record := func(e Entry, at time.Time) {
 		t.Helper()
@@ -441,11 +417,7 @@ func TestSecret(t *testing.T) {
 // Since goes by when an entry's call ended, the order entries are written
 // in: a long call that started before t and ended after it is read.
 func TestSinceGoesByTheEnd(t *testing.T) {
-	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openTemp(t)
 	now := time.Now().UTC()
 	e := created("long", "agt_1", false)
 	e.Time, e.DurationMS = now.Add(-10*time.Minute-30*time.Second), 60_000
@@ -521,4 +493,15 @@ func TestJustWritten(t *testing.T) {
 	if justWritten(path + ".missing") {
 		t.Error("a missing file counts as just written")
 	}
+}
+
+// openTemp opens a new journal for the rest of t.
+func openTemp(t *testing.T) *Journal {
+	t.Helper()
+	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	return j
 }
