@@ -3,10 +3,11 @@ package tools
 import (
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"errors"
 	"time"
 
 	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/providers"
 )
 
 // JournalReader is a journal that can be read back, with a secret of its own
@@ -85,14 +86,7 @@ func (a *adapter[T]) restoredCreate(e journal.Entry) *created {
 	if e.AgentID == "" {
 		return nil
 	}
-	summary := fmt.Sprintf("Created %s agent %q with id %s.", a.desc.Name, e.AgentName, e.AgentID)
-	if e.AgentName == "" {
-		summary = fmt.Sprintf("Created %s agent with id %s.", a.desc.Name, e.AgentID)
-	}
-	if e.RequestID != "" {
-		summary += " Request id: " + e.RequestID + "."
-	}
-	summary += " Its details were not kept across the server's restart; to see them, " + a.desc.VerifyHint + "."
+	summary := a.createdSummary(e.AgentName, e.AgentID, "", e.RequestID) + " Its details were not kept across the server's restart; to see them, " + a.desc.VerifyHint + "."
 	b, err := json.Marshal(Success{Provider: a.desc.Slug, AgentID: e.AgentID, RequestID: e.RequestID})
 	if err != nil {
 		return nil
@@ -105,12 +99,10 @@ func (a *adapter[T]) restoredCreate(e journal.Entry) *created {
 func (a *adapter[T]) restoredUnknown(e journal.Entry) *created {
 	text := a.name + ": " + e.Error
 	if e.Outcome == journal.OutcomeSending {
-		text = fmt.Sprintf("%s: the call was sent to %s and no outcome was recorded: the server that sent it stopped mid-call, or is still running it. "+
-			"%s may have created the agent %q", a.name, a.desc.Name, a.desc.Name, e.AgentName)
-		if e.AgentID != "" {
-			text += " with id " + e.AgentID
-		}
-		text += ". Do not simply call the tool again: that could create a second agent. First check whether it exists: " + a.desc.VerifyHint
+		// Worded as the call's own unknown outcome would have been. The id
+		// a sending entry names is the one the request asked for.
+		text = a.name + ": " + (&providers.UnknownOutcomeError{Provider: a.desc.Name, AgentName: e.AgentName, GivenID: e.AgentID, VerifyHint: a.desc.VerifyHint,
+			Cause: errors.New("the call was sent and no outcome was recorded: the server that sent it stopped mid-call, or is still running it")}).Error()
 	}
 	return &created{summary: text, maybe: true, restored: true}
 }

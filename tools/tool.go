@@ -368,6 +368,22 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	return res, nil
 }
 
+// createdSummary is the first line of a create's result; status and
+// requestID are left out when empty.
+func (a *adapter[T]) createdSummary(agentName, agentID, status, requestID string) string {
+	summary := fmt.Sprintf("Created %s agent %q with id %s.", a.desc.Name, agentName, agentID)
+	if agentName == "" {
+		summary = fmt.Sprintf("Created %s agent with id %s.", a.desc.Name, agentID)
+	}
+	if status != "" {
+		summary += " Status: " + status + "."
+	}
+	if requestID != "" {
+		summary += " Request id: " + requestID + "."
+	}
+	return summary
+}
+
 // send makes the vendor call of a checked request, journaled, and returns
 // its result, whether that is also the outcome of the identical calls
 // waiting for it, and the agent it created or may have (nil when none). A
@@ -459,16 +475,7 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 	journalErr := a.record(entry, start, log)
 	log.Info().Str("agent_id", c.AgentID).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("agent created")
 
-	summary := fmt.Sprintf("Created %s agent %q with id %s.", a.desc.Name, entry.AgentName, c.AgentID)
-	if entry.AgentName == "" {
-		summary = fmt.Sprintf("Created %s agent with id %s.", a.desc.Name, c.AgentID)
-	}
-	if c.Status != "" {
-		summary += " Status: " + c.Status + "."
-	}
-	if c.RequestID != "" {
-		summary += " Request id: " + c.RequestID + "."
-	}
+	summary := a.createdSummary(entry.AgentName, c.AgentID, c.Status, c.RequestID)
 	if journalErr != nil {
 		summary += " (The journal could not record it: keep this id.)"
 	}
