@@ -26,6 +26,15 @@ const initBody = `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"proto
 
 func testService(t *testing.T, mutate func(*Config)) *httptest.Server {
 	t.Helper()
+	ts := httptest.NewServer(testHTTPService(t, mutate, zerolog.Nop()))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// testHTTPService is the HTTP service of a server with no tools, its Config
+// changed by mutate (when not nil), logging to log.
+func testHTTPService(t *testing.T, mutate func(*Config), log zerolog.Logger) *HTTPService {
+	t.Helper()
 	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 5 * time.Second, Journal: JournalOff, Version: "test"}
 	if mutate != nil {
 		mutate(&cfg)
@@ -33,13 +42,11 @@ func testService(t *testing.T, mutate func(*Config)) *httptest.Server {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
+	s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), log)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(NewHTTPService(s, cfg))
-	t.Cleanup(ts.Close)
-	return ts
+	return NewHTTPService(s, cfg)
 }
 
 func post(t *testing.T, url string, hdr map[string]string, body string) *http.Response {
@@ -140,16 +147,7 @@ func TestForeignOriginLogIsClipped(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 5 * time.Second, Journal: JournalOff, Version: "test",
-		HTTPToken: providers.NewSecret("tok-123456")}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), zerolog.New(f))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(NewHTTPService(s, cfg))
+	ts := httptest.NewServer(testHTTPService(t, func(c *Config) { c.HTTPToken = providers.NewSecret("tok-123456") }, zerolog.New(f)))
 	defer ts.Close()
 	origin := "https://" + strings.Repeat("é", 30_000) + ".example"
 	for range 5 {
@@ -167,21 +165,14 @@ func TestForeignOriginLogIsClipped(t *testing.T) {
 }
 
 func TestServeCapsHeaderBytes(t *testing.T) {
-	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 5 * time.Second, ShutdownTimeout: time.Second, Journal: JournalOff, Version: "test"}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	s, err := NewServer(cfg, providers.MapEnv(nil), nil, providers.NewClient("agentmcp/test"), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := testHTTPService(t, func(c *Config) { c.ShutdownTimeout = time.Second }, zerolog.Nop())
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- NewHTTPService(s, cfg).Serve(ctx, ln) }()
+	go func() { served <- svc.Serve(ctx, ln) }()
 	defer func() { cancel(); <-served }()
 	url := "http://" + ln.Addr().String()
 	if resp := post(t, url+MCPPath, map[string]string{"X-Padding": strings.Repeat("a", maxHeaderBytes/2)}, initBody); resp.StatusCode != http.StatusOK {
