@@ -2,7 +2,6 @@ package journal
 
 import (
 	"os"
-	"path/filepath"
 	"syscall"
 	"testing"
 	"time"
@@ -11,12 +10,8 @@ import (
 // A FIFO put where the journal was is refused, not opened: opening one
 // blocks until a writer comes, and every first create would wait.
 func TestReadBackRefusesAFIFO(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "journal.jsonl")
-	j, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openTemp(t)
+	path := j.Path()
 	if err := os.Remove(path); err != nil {
 		t.Fatal(err)
 	}
