@@ -286,7 +286,7 @@ func (j *Journal) Secret() ([]byte, error) {
 	j.secretMu.Lock()
 	defer j.secretMu.Unlock()
 	if j.secret == nil {
-		secret, err := loadSecret(secretPath(j.path))
+		secret, err := loadSecret(secretPath(j.path), os.Link)
 		if err != nil {
 			return nil, err
 		}
@@ -306,7 +306,8 @@ func secretPath(path string) string {
 	return path + ".key"
 }
 
-func loadSecret(path string) ([]byte, error) {
+// loadSecret reads the secret at path, made with makeSecret when missing.
+func loadSecret(path string, link func(oldname, newname string) error) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
 		b, err := os.ReadFile(path)
 		switch {
@@ -325,7 +326,7 @@ func loadSecret(path string) ([]byte, error) {
 			// leads nowhere.
 			return nil, fmt.Errorf("journal: %s exists but cannot be read (a dangling symlink?): remove it", path)
 		}
-		key, err := makeSecret(path)
+		key, err := makeSecret(path, link)
 		if key != nil || err != nil {
 			return key, err
 		}
@@ -345,8 +346,9 @@ func justWritten(path string) bool {
 }
 
 // makeSecret writes a new secret at path and returns it, or nil when path
-// exists already.
-func makeSecret(path string) ([]byte, error) {
+// exists already. link is os.Link; a filesystem without hard links makes it
+// fail, and tests stand in for one.
+func makeSecret(path string, link func(oldname, newname string) error) ([]byte, error) {
 	key := make([]byte, secretSize)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails on supported platforms
 	dir := filepath.Dir(path)
@@ -358,7 +360,7 @@ func makeSecret(path string) ([]byte, error) {
 		_, werr := tmp.Write(key)
 		serr := tmp.Sync()
 		if errors.Join(werr, serr, tmp.Close()) == nil {
-			switch err := os.Link(tmp.Name(), path); {
+			switch err := link(tmp.Name(), path); {
 			case err == nil:
 				syncDir(dir)
 				return key, nil

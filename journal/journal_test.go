@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -466,6 +467,46 @@ func TestSecretPaths(t *testing.T) {
 	defer j.Close()
 	if _, err := j.Secret(); err == nil || !strings.Contains(err.Error(), "dangling symlink") {
 		t.Errorf("Secret with a dangling symlink for its file: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".journal-key-*")); len(left) != 0 {
+		t.Errorf("temporary files left: %v", left)
+	}
+}
+
+// TestSecretWithoutHardLinks is a filesystem where os.Link fails (some
+// network and FAT mounts): the key is written in place, once, and servers
+// starting together still share it.
+func TestSecretWithoutHardLinks(t *testing.T) {
+	noLink := func(oldname, newname string) error {
+		return &os.LinkError{Op: "link", Old: oldname, New: newname, Err: errors.ErrUnsupported}
+	}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "journal.jsonl.key")
+	secrets := make([][]byte, 8)
+	var wg sync.WaitGroup
+	for i := range secrets {
+		wg.Go(func() {
+			var err error
+			if secrets[i], err = loadSecret(path, noLink); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	onDisk, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range secrets {
+		if len(s) != secretSize || !bytes.Equal(s, onDisk) {
+			t.Fatalf("server %d got a secret of %d bytes, not the one on disk", i, len(s))
+		}
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file: %v, %v", fi, err)
+	}
+	if key, err := makeSecret(path, noLink); key != nil || err != nil {
+		t.Errorf("makeSecret over an existing key: %d bytes, %v; want none, nil", len(key), err)
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".journal-key-*")); len(left) != 0 {
 		t.Errorf("temporary files left: %v", left)
