@@ -891,21 +891,57 @@ func (a *adapter[T]) missingMessage(missing []providers.CredentialSpec) string {
 	if a.deps.HeaderCredentials {
 		return fmt.Sprintf("missing credentials: send %s with the request (this server takes credentials per request only). Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
 	}
-	if a.keyFiles {
+	var named []string // the missing keys' files the server reads on every call
+	for _, m := range missing {
+		if a.keyFiles && a.deps.Env.Get(m.Env+"_FILE", "") != "" {
+			named = append(named, m.Env+"_FILE")
+		}
+	}
+	if len(named) > 0 {
 		// The files are read on every call: writing the key is enough.
-		return fmt.Sprintf("missing credentials: %s is empty or unset; write the key into its <VAR>_FILE (read on every call) or set it in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
+		return fmt.Sprintf("missing credentials: %s %s empty or unset; write the key into the file %s names (read on every call), or set %s in the server's environment and restart it. Nothing was sent; dry_run works without them.",
+			strings.Join(names, " and "), isAre(len(names)), strings.Join(named, " and "), strings.Join(names, " and "))
 	}
 	return fmt.Sprintf("missing credentials: set %s (or %s) in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "), strings.Join(files, " and "))
+}
+
+// isAre is the verb for n subjects.
+func isAre(n int) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
+// usedName names where this call's credential c came from: the header, the
+// variable, or the file a <VAR>_FILE names.
+func (a *adapter[T]) usedName(c providers.CredentialSpec, creds providers.Credentials) string {
+	switch creds.Source(c.Key) {
+	case providers.SourceHeader:
+		return "the " + c.Header + " header"
+	case providers.SourceFile:
+		return "the key in the file " + c.Env + "_FILE names"
+	}
+	return a.credentialName(c)
 }
 
 // explain renders a call error for the model, adding what to check on auth failures.
 func (a *adapter[T]) explain(err error, creds providers.Credentials) string {
 	if ve, ok := providers.IsVendorError(err); ok && (ve.Status == http.StatusUnauthorized || ve.Status == http.StatusForbidden) && ve.Hint == "" {
+		// Only the credentials this call sent: an unset optional one (an
+		// STS token) is not what the vendor refused.
 		var names []string
 		for _, c := range a.desc.Credentials {
-			names = append(names, a.credentialName(c))
+			if !creds.Get(c.Key).IsZero() {
+				names = append(names, a.usedName(c, creds))
+			}
 		}
-		return err.Error() + ". Check that " + strings.Join(names, " and ") + " is valid and allowed to create agents"
+		if len(names) == 0 {
+			for _, c := range a.desc.Credentials {
+				names = append(names, a.credentialName(c))
+			}
+		}
+		return err.Error() + ". Check that " + strings.Join(names, " and ") + " " + isAre(len(names)) + " valid and allowed to create agents"
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		// First, so it does not trail the advice on what to do next.

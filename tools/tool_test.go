@@ -384,7 +384,7 @@ func TestVendorErrors(t *testing.T) {
 		reqs   int
 	}{
 		{"400 with message", 400, `{"error":"invalid_request","message":"tools not supported by llm-only"}`, []string{"HTTP 400", "tools not supported by llm-only"}, 1},
-		{"401 names the credential", 401, `{"message":"Invalid API key"}`, []string{"HTTP 401", "Invalid API key", "Check that DATAGRID_API_KEY"}, 1},
+		{"401 names the credential", 401, `{"message":"Invalid API key"}`, []string{"HTTP 401", "Invalid API key", "Check that DATAGRID_API_KEY is valid"}, 1},
 		{"401 quoting the key", 401, `{"message":"Invalid API key ` + canary + `"}`, []string{"HTTP 401", "Invalid API key [REDACTED]"}, 1},
 		{"500 is an unknown outcome, not retried", 500, `{"message":"db down"}`, []string{"outcome unknown", `"x"`, "GET", "/v1/agents"}, 1},
 		{"non-JSON success", 201, `<html>created</html>`, []string{"could not be read", "outcome unknown"}, 1},
@@ -549,6 +549,26 @@ func TestKeyFileIsReadEachCall(t *testing.T) {
 	}
 }
 
+// A refused key read from a <VAR>_FILE is named by that variable: the
+// operator has no DATAGRID_API_KEY to check.
+func TestRefusedKeyFromAFileNamesTheFile(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(file, []byte("key-one-1234"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := setupKeyFile(t, file)
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"message":"Invalid API key"}`))
+	}
+	f.vendor.mu.Unlock()
+	res, text := f.call(t, map[string]any{"name": "Analyst"})
+	if want := "Check that the key in the file DATAGRID_API_KEY_FILE names is valid"; !res.IsError || !strings.Contains(text, want) {
+		t.Errorf("want %q: %s", want, text)
+	}
+}
+
 // A rotated key is masked like the key read at start: a vendor that echoes
 // the key it was sent must not show the new one.
 func TestRotatedKeyIsMasked(t *testing.T) {
@@ -586,8 +606,8 @@ func TestKeyFileEmptyAtStartOrMidRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, seen := setupKeyFile(t, file)
-	if res, text := f.call(t, map[string]any{"name": "Analyst"}); !res.IsError || !strings.Contains(text, "read on every call") {
-		t.Errorf("empty key file: want a refusal saying the file is read on every call: %s", text)
+	if res, text := f.call(t, map[string]any{"name": "Analyst"}); !res.IsError || !strings.Contains(text, "write the key into the file DATAGRID_API_KEY_FILE names (read on every call)") {
+		t.Errorf("empty key file: want a refusal naming the file variable and saying it is read on every call: %s", text)
 	}
 	if err := os.WriteFile(file, []byte("key-late-1234"), 0o600); err != nil {
 		t.Fatal(err)

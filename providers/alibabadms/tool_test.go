@@ -2,6 +2,8 @@ package alibabadms
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -75,5 +77,31 @@ func TestMissingKeysNameEachKeyFile(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("lacks %q: %s", want, text)
 		}
+	}
+}
+
+// A refusal without a code of its own names the keys that were sent, not
+// the STS token a caller without one never set.
+func TestRefusalNamesTheKeysSent(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"RequestId":"R1","Message":"denied"}`))
+	}))
+	defer srv.Close()
+	env := providers.MapEnv(map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret, EnvEndpoint: srv.URL})
+	tool, err := tools.New[Request](mustNew(t, map[string]string{EnvEndpoint: srv.URL}), tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var req mcp.CallToolRequest
+	req.Params.Name = tool.Tool.Name
+	req.Params.Arguments = map[string]any{"Name": "a"}
+	res, err := tool.Handler(context.Background(), req)
+	if err != nil || !res.IsError {
+		t.Fatalf("not refused: %v", err)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	if want := "Check that " + EnvAccessKeyID + " and " + EnvAccessKeySecret + " are valid"; !strings.Contains(text, want) || strings.Contains(text, EnvSecurityToken) {
+		t.Errorf("want %q and no %s: %s", want, EnvSecurityToken, text)
 	}
 }
