@@ -16,8 +16,13 @@ import (
 // callTool calls create_agent_alibaba_dms, keyed, with args.
 func callTool(t *testing.T, args map[string]any) (*mcp.CallToolResult, error) {
 	t.Helper()
-	env := providers.MapEnv(map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret})
-	tool, err := tools.New[Request](mustNew(t, nil), tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env})
+	return callToolWith(t, map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret}, args)
+}
+
+// callToolWith calls create_agent_alibaba_dms, served with env, with args.
+func callToolWith(t *testing.T, env map[string]string, args map[string]any) (*mcp.CallToolResult, error) {
+	t.Helper()
+	tool, err := tools.New[Request](mustNew(t, env), tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: providers.MapEnv(env)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,14 +66,7 @@ func TestFlattenedParametersSayWhereTheyBelong(t *testing.T) {
 // Both keys unset: the advice names the <VAR>_FILE of each, as either may be
 // kept in a file.
 func TestMissingKeysNameEachKeyFile(t *testing.T) {
-	tool, err := tools.New[Request](mustNew(t, nil), tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: providers.MapEnv(nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req mcp.CallToolRequest
-	req.Params.Name = tool.Tool.Name
-	req.Params.Arguments = map[string]any{"Name": "a"}
-	res, err := tool.Handler(context.Background(), req)
+	res, err := callToolWith(t, nil, map[string]any{"Name": "a"})
 	if err != nil || !res.IsError {
 		t.Fatalf("not refused: %v", err)
 	}
@@ -88,15 +86,7 @@ func TestRefusalNamesTheKeysSent(t *testing.T) {
 		_, _ = w.Write([]byte(`{"RequestId":"R1","Message":"denied"}`))
 	}))
 	defer srv.Close()
-	env := providers.MapEnv(map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret, EnvEndpoint: srv.URL})
-	tool, err := tools.New[Request](mustNew(t, map[string]string{EnvEndpoint: srv.URL}), tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var req mcp.CallToolRequest
-	req.Params.Name = tool.Tool.Name
-	req.Params.Arguments = map[string]any{"Name": "a"}
-	res, err := tool.Handler(context.Background(), req)
+	res, err := callToolWith(t, map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret, EnvEndpoint: srv.URL}, map[string]any{"Name": "a"})
 	if err != nil || !res.IsError {
 		t.Fatalf("not refused: %v", err)
 	}
