@@ -309,6 +309,9 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		log.Info().Int("problems", len(errs)).Msg("arguments refused")
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Capped(providers.MaxListed).Error())), nil
 	}
+	// A create asked of a server that only previews is told why it got a
+	// preview: a model would otherwise report an agent that was never made.
+	forcedDryRun := !dryRun && a.deps.DryRunOnly
 	dryRun = dryRun || a.deps.DryRunOnly
 	idGiven := a.clientID(&in) != ""
 	// What makes a repeat identical is what was asked, before Prepare fills
@@ -333,7 +336,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		if !idGiven {
 			generatedID = entry.AgentID
 		}
-		return a.preview(&in, creds, missing, entry, generatedID, log)
+		return a.preview(&in, creds, missing, entry, generatedID, forcedDryRun, log)
 	}
 	if len(missing) > 0 {
 		return a.notSent(entry, start, log, a.missingMessage(missing)), nil
@@ -545,7 +548,7 @@ func (a *adapter[T]) givenID(in *T) string {
 
 // preview answers a dry run. generatedID is an id the server made up for
 // this preview (a real call makes its own), "" when there is none.
-func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []providers.CredentialSpec, entry journal.Entry, generatedID string, log zerolog.Logger) (*mcp.CallToolResult, error) {
+func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []providers.CredentialSpec, entry journal.Entry, generatedID string, forced bool, log zerolog.Logger) (*mcp.CallToolResult, error) {
 	// Missing credentials are shown as ${VAR} placeholders, never as real values.
 	buildCreds := creds
 	var names []string
@@ -583,6 +586,9 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 		shown += " (parameters in the query string: see request.url)"
 	}
 	summary := fmt.Sprintf("Dry run: nothing was sent. %s %s would create the %s agent.", p.Method, shown, a.desc.Name)
+	if forced {
+		summary = fmt.Sprintf("Dry run: nothing was sent and no agent was created, because this server runs with --dry-run (AGENTMCP_DRY_RUN) and only previews; calling again will not create one. %s %s would create the %s agent.", p.Method, shown, a.desc.Name)
+	}
 	if len(names) > 0 {
 		summary += " Before a real call, set " + strings.Join(names, ", ") + "."
 	}

@@ -356,11 +356,26 @@ func TestDryRunWithHeaderCredentials(t *testing.T) {
 	}
 }
 
+// --dry-run previews every call. A create asked for is told why it got a
+// preview; a preview asked for needs no such word.
 func TestServerWideDryRun(t *testing.T) {
 	f := setup(t, func(d *tools.Deps, _ map[string]string) { d.DryRunOnly = true })
-	res, text := f.call(t, map[string]any{"name": "x"})
-	if res.IsError || structuredOf(t, res)["dry_run"] != true || f.vendor.count() != 0 {
-		t.Fatalf("--dry-run must preview every call: %s", text)
+	const why = "no agent was created, because this server runs with --dry-run (AGENTMCP_DRY_RUN)"
+	for _, c := range []struct {
+		args map[string]any
+		told bool
+	}{
+		{map[string]any{"name": "x"}, true},
+		{map[string]any{"name": "x", "dry_run": false}, true},
+		{map[string]any{"name": "x", "dry_run": true}, false},
+	} {
+		res, text := f.call(t, c.args)
+		if res.IsError || structuredOf(t, res)["dry_run"] != true || f.vendor.count() != 0 {
+			t.Fatalf("--dry-run must preview every call: %s", text)
+		}
+		if strings.Contains(text, why) != c.told {
+			t.Errorf("%v: told why = %v, want %v: %s", c.args, !c.told, c.told, text)
+		}
 	}
 }
 
