@@ -24,6 +24,8 @@ type Descriptor struct {
 	Settings    []Setting // non-secret environment settings
 	// VerifyHint tells a user how to look for an agent whose creation outcome
 	// is unknown, e.g. "list agents with GET https://api.datagrid.com/v1/agents".
+	// It says how to list, not what to look for: the outcome's message says
+	// that (the agent's name, its id, or the newest agent without a name).
 	VerifyHint string
 	// Overwrites is true when a create can replace an existing agent (the
 	// vendor upserts): the tool is then annotated as destructive.

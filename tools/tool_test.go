@@ -435,6 +435,24 @@ func TestVendorErrors(t *testing.T) {
 	}
 }
 
+// An agent created without a name cannot be looked up by one: the advice
+// on an unknown outcome says to look for the newest unnamed agent, and
+// nothing about a name.
+func TestUnknownOutcomeOfAnUnnamedAgent(t *testing.T) {
+	f := setup(t)
+	f.vendor.answer = func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = w.Write([]byte(`{"message":"bad gateway"}`))
+	}
+	res, text := f.call(t, map[string]any{})
+	if !res.IsError || !strings.Contains(text, "outcome unknown") || !strings.Contains(text, "look for a new agent without a name") {
+		t.Fatalf("want an unknown outcome advising to look for the newest unnamed agent: %s", text)
+	}
+	if _, advice, _ := strings.Cut(text, "Do not simply call the tool again"); strings.Contains(advice, "that name") {
+		t.Errorf("the advice asks for a name the agent does not have: %s", advice)
+	}
+}
+
 // The preview shows the body as sent: & < > are not escaped.
 func TestDryRunShowsTheBytesSent(t *testing.T) {
 	f := setup(t)

@@ -101,7 +101,7 @@ func (p *Provider) Describe() providers.Descriptor {
 			{Env: EnvEndpoint, Usage: "endpoint scheme://host[:port]; default https://dms.<region>.aliyuncs.com"},
 		},
 		VerifyHint: fmt.Sprintf("call ListCustomAgent (product Dms, API version 2025-04-14: POST %s/ signed like the create call, x-acs-action: ListCustomAgent) "+
-			"with SearchKey set to the name (and WorkspaceId if one was given) and look for an agent with exactly that Name; "+
+			"with SearchKey set to the agent's name if it has one (the search also matches other names: compare Name exactly) and WorkspaceId if one was given; "+
 			"DescribeCustomAgent with its CustomAgentId shows it in full", p.endpoint),
 	}
 }

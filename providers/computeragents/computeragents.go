@@ -55,7 +55,7 @@ func (p *Provider) Describe() providers.Descriptor {
 		Settings: []providers.Setting{
 			{Env: EnvBaseURL, Default: DefaultBaseURL, Usage: "API base URL, without /v1 (a trailing /v1 is dropped)"},
 		},
-		VerifyHint: fmt.Sprintf("list agents with GET %s?limit=100&offset=0 (Authorization: Bearer <key>; raise offset to page) and look for that name, or GET %s/{agentId} for a known id",
+		VerifyHint: fmt.Sprintf("list agents with GET %s?limit=100&offset=0 (Authorization: Bearer <key>; raise offset to page), or GET %s/{agentId} for a known id",
 			p.agentsURL(), p.agentsURL()),
 	}
 }

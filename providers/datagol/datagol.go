@@ -52,7 +52,7 @@ func (p *Provider) Describe() providers.Descriptor {
 		Settings: []providers.Setting{
 			{Env: EnvBaseURL, Default: DefaultBaseURL, Usage: "backend API base URL"},
 		},
-		VerifyHint: fmt.Sprintf("list agents with GET %s (header x-auth-token: <key>) and look for that name", providers.JoinURL(p.baseURL, agentPath)),
+		VerifyHint: fmt.Sprintf("list agents with GET %s (header x-auth-token: <key>)", providers.JoinURL(p.baseURL, agentPath)),
 	}
 }
 

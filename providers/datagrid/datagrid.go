@@ -54,7 +54,7 @@ func (p *Provider) Describe() providers.Descriptor {
 			{Env: EnvBaseURL, Default: DefaultBaseURL, Usage: "API base URL"},
 			{Env: EnvTeamspace, Usage: "teamspace to create the agent in (Datagrid-Teamspace header)"},
 		},
-		VerifyHint: fmt.Sprintf("list agents with GET %s (Authorization: Bearer <key>) and look for that name", providers.JoinURL(p.baseURL, "agents")),
+		VerifyHint: fmt.Sprintf("list agents with GET %s (Authorization: Bearer <key>)", providers.JoinURL(p.baseURL, "agents")),
 	}
 }
 

@@ -78,7 +78,7 @@ func (p *Provider) Describe() providers.Descriptor {
 			{Env: EnvBaseURL, Default: DefaultBaseURL, Usage: "API base URL (self-hosted deployments)"},
 			{Env: EnvOrgID, Usage: "organization (X-Org-Id header); needed when a key spans several"},
 		},
-		VerifyHint: fmt.Sprintf("get it by id with GET %s/{id}, or list agents with GET %s and look for that name (header Authorization: <API key>, no Bearer)",
+		VerifyHint: fmt.Sprintf("get it by id with GET %s/{id}, or list agents with GET %s (header Authorization: <API key>, no Bearer)",
 			p.agentsURL(), p.agentsURL()),
 		// POST /v1/agents upserts: a caller-chosen id of an existing agent
 		// replaces that agent.
