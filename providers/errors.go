@@ -52,8 +52,13 @@ type VendorError struct {
 func (e *VendorError) Error() string {
 	var b strings.Builder
 	verb := "rejected the request"
-	if e.Status >= 200 && e.Status < 300 {
+	switch {
+	case e.Status >= 200 && e.Status < 300:
 		verb = "answered" // a success that could not be read in full
+	case e.Status >= 500:
+		// Not "rejected": a server error may come after the create, and
+		// the outcome's message around it says the agent may exist.
+		verb = "answered with an error"
 	}
 	fmt.Fprintf(&b, "%s %s", e.Provider, verb)
 	if e.Status != 0 {

@@ -25,7 +25,8 @@ func TestVendorErrorClipsVendorText(t *testing.T) {
 }
 
 func TestVendorErrorStatus(t *testing.T) {
-	for status, want := range map[int]string{400: "Datagrid rejected the request (HTTP 400 Bad Request)", 499: "Datagrid rejected the request (HTTP 499)", 0: "Datagrid rejected the request"} {
+	for status, want := range map[int]string{400: "Datagrid rejected the request (HTTP 400 Bad Request)", 499: "Datagrid rejected the request (HTTP 499)", 0: "Datagrid rejected the request",
+		502: "Datagrid answered with an error (HTTP 502 Bad Gateway)", 500: "Datagrid answered with an error (HTTP 500 Internal Server Error)"} {
 		if got := (&VendorError{Provider: "Datagrid", Status: status}).Error(); got != want {
 			t.Errorf("status %d: %q, want %q", status, got, want)
 		}
