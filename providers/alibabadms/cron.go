@@ -118,6 +118,11 @@ func (f cronField) item(s string) error {
 func (f cronField) value(s string) error {
 	if n, err := strconv.Atoi(s); err == nil && s != "" && s[0] != '+' && s[0] != '-' {
 		if n < f.min || n > f.max {
+			if f.dow {
+				// Unix cron's 0 (and 7) is Sunday; Quartz's 7 is Saturday:
+				// "fixing" a 0 to 7 would move the schedule a day.
+				return fmt.Errorf("%d is outside 1-7: Quartz numbers days 1=SUN to 7=SAT (Unix cron's 0 for Sunday is 1 here), or use the names SUN-SAT", n)
+			}
 			return fmt.Errorf("%d is outside %d-%d", n, f.min, f.max)
 		}
 		return nil

@@ -45,7 +45,7 @@ func TestValidateCron(t *testing.T) {
 		{"0 0 0 ? 13 *", "month"},
 		{"0 0 0 ? FOO *", "month"},
 		{"0 0 0 ? * 8", "day-of-week"},
-		{"0 0 0 ? * 0", "day-of-week"},
+		{"0 0 0 ? * 0", "Quartz numbers days 1=SUN to 7=SAT"}, // Unix cron's Sunday
 		{"0 0 0 ? * 2#6", "day#n"},
 		{"0 0 0 ? * * 1969", "year"},
 		{"? 0 0 1 * *", "only in day-of-month and day-of-week"},
