@@ -681,6 +681,20 @@ func TestManyProblemsAreCapped(t *testing.T) {
 	}
 }
 
+// An unknown key is shown clipped: a key as long as the arguments must not
+// come back whole in the message.
+func TestLongUnknownKeyIsClipped(t *testing.T) {
+	f := setup(t)
+	key := "k" + strings.Repeat("x", 20000)
+	res, text := f.call(t, map[string]any{"name": "x", key: 1})
+	if !res.IsError || f.vendor.count() != 0 {
+		t.Fatalf("want a refusal with nothing sent: %.300s", text)
+	}
+	if !strings.Contains(text, "- /kxxx") || !strings.Contains(text, "…: unknown argument") || len(text) > 2000 {
+		t.Errorf("want the key clipped, in a short message (%d bytes): %.500s", len(text), text)
+	}
+}
+
 // diskFullOn fails the journal's writes of entries with outcome, as a full
 // disk would.
 func diskFullOn(outcome string) func(journal.Entry) error {

@@ -112,6 +112,9 @@ type collector struct {
 	refused refusals
 }
 
+// maxKeyShown is the most of an unknown key a message shows, in characters.
+const maxKeyShown = 64
+
 // maxRefused bounds collector.refused: past it, a strict decode may stop at
 // one of the values left in, which costs some provider messages, not safety.
 const maxRefused = 1000
@@ -146,7 +149,9 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		}
 		// Sorted, so the ones listed are the first in the order shown.
 		for _, p := range slices.Sorted(slices.Values(ap.Properties)) {
-			c.add(at+"/"+p, "unknown argument; allowed here: %s", allowed)
+			// Shown clipped: a key can be as long as the arguments, and the
+			// message goes back into the model's context.
+			c.add(pointer(append(slices.Clone(e.InstanceLocation), providers.Clip(p, maxKeyShown))), "unknown argument; allowed here: %s", allowed)
 			c.refuse(append(slices.Clone(e.InstanceLocation), p))
 		}
 		return
