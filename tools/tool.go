@@ -299,13 +299,15 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent: %s", a.name, problem)), nil
 	}
 	logArgs(&log, raw)
+	var nulled []string
 	if bytes.Contains(raw, []byte("null")) {
-		raw, parsed = a.validator.dropNulls(raw)
+		raw, parsed, nulled = a.validator.dropNulls(raw)
 	}
 
 	var in T
 	dryRun, errs := a.decode(raw, parsed, &in)
 	if len(errs) > 0 {
+		errs = saidNull(errs, nulled)
 		log.Info().Int("problems", len(errs)).Msg("arguments refused")
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Capped(providers.MaxListed).Error())), nil
 	}

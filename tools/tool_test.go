@@ -695,6 +695,22 @@ func TestLongUnknownKeyIsClipped(t *testing.T) {
 	}
 }
 
+// A null stands for "not given" (an optional field is then left out), so a
+// required field given as null is reported as missing, saying why.
+func TestRequiredFieldGivenAsNull(t *testing.T) {
+	f := setup(t)
+	res, text := f.call(t, json.RawMessage(`{"name":null,"tools":[{"name":null}]}`))
+	if !res.IsError || f.vendor.count() != 0 {
+		t.Fatalf("want a refusal with nothing sent: %s", text)
+	}
+	if want := "/tools/0/name: null counts as not given: missing (required)"; !strings.Contains(text, want) {
+		t.Errorf("want %q: %s", want, text)
+	}
+	if strings.Contains(text, "- /name") {
+		t.Errorf("an optional field given as null is not a problem: %s", text)
+	}
+}
+
 // diskFullOn fails the journal's writes of entries with outcome, as a full
 // disk would.
 func diskFullOn(outcome string) func(journal.Entry) error {

@@ -305,28 +305,30 @@ func childAt(v any, tok string) any {
 // dropNulls removes object members that are null where the schema declares
 // the property: models often send null for "not set", and every optional
 // field here means the same when absent. Free-form objects keep their nulls.
-// It returns the arguments and, when it could decode them, their decoded form.
-func (v *validator) dropNulls(args []byte) ([]byte, any) {
+// It returns the arguments, their decoded form when it could decode them,
+// and where it removed a null (JSON pointers, at most maxRefused of them).
+func (v *validator) dropNulls(args []byte) ([]byte, any, []string) {
 	// Numbers as written: the arguments are encoded again below, and a
 	// float64 would round a large number in a free-form object.
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(args))
 	dec.UseNumber()
 	if v.load() != nil || dec.Decode(&doc) != nil {
-		return args, nil
+		return args, nil, nil
 	}
-	if !dropNullsAt(doc, v.doc) {
-		return args, doc
+	var dropped []string
+	if !dropNullsAt(doc, v.doc, nil, &dropped) {
+		return args, doc, nil
 	}
 	out, err := json.Marshal(doc)
 	if err != nil {
-		return args, nil
+		return args, nil, nil
 	}
-	return out, doc
+	return out, doc, dropped
 }
 
-// dropNullsAt reports whether it changed anything.
-func dropNullsAt(value any, schema map[string]any) bool {
+// dropNullsAt reports whether it changed anything; value is at loc.
+func dropNullsAt(value any, schema map[string]any, loc []string, dropped *[]string) bool {
 	changed := false
 	switch val := value.(type) {
 	case map[string]any:
@@ -339,17 +341,31 @@ func dropNullsAt(value any, schema map[string]any) bool {
 			if child == nil {
 				delete(val, k)
 				changed = true
+				if len(*dropped) < maxRefused {
+					*dropped = append(*dropped, pointer(slices.Concat(loc, []string{k})))
+				}
 				continue
 			}
-			changed = dropNullsAt(child, sub) || changed
+			changed = dropNullsAt(child, sub, slices.Concat(loc, []string{k}), dropped) || changed
 		}
 	case []any:
 		items, _ := schema["items"].(map[string]any)
-		for _, child := range val {
+		for i, child := range val {
 			if items != nil {
-				changed = dropNullsAt(child, items) || changed
+				changed = dropNullsAt(child, items, slices.Concat(loc, []string{strconv.Itoa(i)}), dropped) || changed
 			}
 		}
 	}
 	return changed
+}
+
+// saidNull marks the problems at fields the call gave as null, which were
+// removed as not given: "missing" alone would puzzle a caller that sent one.
+func saidNull(errs providers.FieldErrors, nulled []string) providers.FieldErrors {
+	for i, e := range errs {
+		if e.Field != "" && slices.Contains(nulled, e.Field) {
+			errs[i].Message = "null counts as not given: " + e.Message
+		}
+	}
+	return errs
 }
