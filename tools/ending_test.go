@@ -49,6 +49,7 @@ func TestCancelledCall(t *testing.T) {
 		{"session ends, vendor hangs: aborted after the drain", endsInFlight, 200 * time.Millisecond, time.Minute, false, journal.OutcomeUnknown, true},
 		{"cancelled before sending: nothing sent", sessionOn, 10 * time.Second, 0, true, journal.OutcomeNotSent, false},
 		{"session ended before sending, request not yet cancelled: nothing sent", endedBefore, 10 * time.Second, 0, false, journal.OutcomeNotSent, false},
+		{"session ended and request cancelled before sending (stdin closed): nothing sent", endedBefore, 10 * time.Second, 0, true, journal.OutcomeNotSent, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			arrived := make(chan struct{}, 1)
@@ -119,8 +120,14 @@ func TestCancelledCall(t *testing.T) {
 			if sent := hits.Load() > 0; sent != tc.wantSent {
 				t.Errorf("sent = %v, want %v", sent, tc.wantSent)
 			}
-			if tc.cancelFirst && !strings.Contains(entries[0].Error, "before anything was sent") {
-				t.Errorf("error = %q", entries[0].Error)
+			// Over stdio, stdin closed ends the session: the caller did not
+			// cancel, and is not told it did.
+			want := "the request was cancelled before anything was sent"
+			if tc.session == endedBefore {
+				want = "the session ended before anything was sent (stdin closed"
+			}
+			if tc.cancelFirst && !strings.Contains(entries[0].Error, want) {
+				t.Errorf("error = %q, want %q", entries[0].Error, want)
 			}
 		})
 	}
