@@ -608,6 +608,40 @@ func TestHeaderKeyIsMasked(t *testing.T) {
 	}
 }
 
+// Without --header-credentials the server uses its own key: a call that
+// carries a key header of its own is refused, not sent into the server's
+// account instead of the caller's.
+func TestKeyHeaderWithoutHeaderCredentials(t *testing.T) {
+	vendor, hits := countingVendor(t)
+	ts := datagridService(t, vendor.URL, func(c *Config) { c.Stateless = true })
+	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"a"}}}`
+	resp := post(t, ts.URL+"/mcp", map[string]string{"MCP-Protocol-Version": "2025-11-25", "X-Datagrid-Api-Key": "key-of-A-1234"}, call)
+	body, _ := io.ReadAll(resp.Body)
+	if !strings.Contains(string(body), `"isError":true`) || !strings.Contains(string(body), "not started with --header-credentials") || hits.Load() != 0 {
+		t.Errorf("want a refusal naming --header-credentials, nothing sent (%d requests): %.400s", hits.Load(), body)
+	}
+	// Without the header, the server's own key is used.
+	resp = post(t, ts.URL+"/mcp", map[string]string{"MCP-Protocol-Version": "2025-11-25"}, call)
+	body, _ = io.ReadAll(resp.Body)
+	if strings.Contains(string(body), `"isError":true`) || hits.Load() != 1 {
+		t.Errorf("want a create with the server's key (%d requests): %.400s", hits.Load(), body)
+	}
+}
+
+// countingVendor is a Datagrid that creates agt_1 on every request, for the
+// rest of t, and counts the requests.
+func countingVendor(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	hits := &atomic.Int32{}
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_1","name":"a"}`)
+	}))
+	t.Cleanup(vendor.Close)
+	return vendor, hits
+}
+
 // datagridService serves agentmcp over HTTP with create_agent_datagrid
 // only, talking to vendorURL with a key from the environment, for the rest
 // of t; mutate, if not nil, changes the configuration first.

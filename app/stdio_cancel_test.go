@@ -194,13 +194,7 @@ func (c *chunks) Read(p []byte) (int, error) {
 // then finds nothing to cancel), still stops the call before anything is
 // sent.
 func TestCancelReadWhileTheCallStarts(t *testing.T) {
-	var hits atomic.Int32
-	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		hits.Add(1)
-		w.WriteHeader(http.StatusCreated)
-		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_1","name":"a"}`)
-	}))
-	defer vendor.Close()
+	vendor, hits := countingVendor(t)
 	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: "k-test-1234", datagrid.EnvBaseURL: vendor.URL + "/v1"})
 	p, err := datagrid.New(env)
 	if err != nil {

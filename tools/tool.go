@@ -321,6 +321,12 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		log.Info().Int("problems", len(errs)).Msg("arguments refused")
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Capped(providers.MaxListed).Error())), nil
 	}
+	if h := a.ignoredKeyHeader(req); h != "" {
+		// Sent with the server's own key, the agent would land in another
+		// account than the caller's.
+		return mcp.NewToolResultError(fmt.Sprintf("%s: the request carries the %s header, but this server takes no keys per request (it was not started with --header-credentials) and would use its own key instead. Nothing was sent. "+
+			"Remove the header from the client's configuration to use the server's key, or ask the server's operator to start it with --header-credentials.", a.name, h)), nil
+	}
 	// A create asked of a server that only previews is told why it got a
 	// preview: a model would otherwise report an agent that was never made.
 	forcedDryRun := !dryRun && a.deps.DryRunOnly
@@ -530,6 +536,20 @@ func (a *adapter[T]) credentials(req mcp.CallToolRequest, log zerolog.Logger) pr
 	creds := fresh.Or(*last)
 	a.lastCreds.Store(&creds)
 	return creds
+}
+
+// ignoredKeyHeader names a credential header of this tool that the request
+// carries although the server reads keys from its environment ("" when none).
+func (a *adapter[T]) ignoredKeyHeader(req mcp.CallToolRequest) string {
+	if a.deps.HeaderCredentials || req.Header == nil {
+		return ""
+	}
+	for _, c := range a.desc.Credentials {
+		if c.Header != "" && strings.TrimSpace(req.Header.Get(c.Header)) != "" {
+			return c.Header
+		}
+	}
+	return ""
 }
 
 // redactor masks creds, the keys of this call.
