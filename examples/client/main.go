@@ -118,6 +118,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := preview(ctx, c, name, *argsDir, *quiet, stdout); err != nil {
 			failed++
 			fmt.Fprintf(stdout, "FAIL %s: %v\n", name, err)
+			// No answer at all (the server exited, say) is a connection
+			// problem, not a failing tool; the other tools cannot be tried.
+			if lost := (*transport.Error)(nil); errors.As(err, &lost) {
+				fmt.Fprintf(stderr, "client: the server stopped answering: %v\n", lost.Err)
+				return 2
+			}
 		}
 	}
 	fmt.Fprintf(stdout, "\npreviewed %d tools: %d ok, %d failed\n", len(names), len(names)-failed, failed)
