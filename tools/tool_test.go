@@ -711,6 +711,16 @@ func TestRequiredFieldGivenAsNull(t *testing.T) {
 	}
 }
 
+// dry_run: null (a script's unset flag) is refused, not read as false: a
+// preview that may have been meant must not become a create.
+func TestNullDryRunIsRefused(t *testing.T) {
+	f := setup(t)
+	res, text := f.call(t, json.RawMessage(`{"name":"x","dry_run":null}`))
+	if !res.IsError || !strings.Contains(text, "/dry_run") || f.vendor.count() != 0 {
+		t.Errorf("want a refusal naming /dry_run, nothing sent (%d requests): %s", f.vendor.count(), text)
+	}
+}
+
 // diskFullOn fails the journal's writes of entries with outcome, as a full
 // disk would.
 func diskFullOn(outcome string) func(journal.Entry) error {

@@ -316,8 +316,10 @@ func (v *validator) dropNulls(args []byte) ([]byte, any, []string) {
 	if v.load() != nil || dec.Decode(&doc) != nil {
 		return args, nil, nil
 	}
+	// A null dry_run is left for the schema to refuse: read as not given,
+	// it would turn what may have been meant as a preview into a create.
 	var dropped []string
-	if !dropNullsAt(doc, v.doc, nil, &dropped) {
+	if !dropNullsAt(doc, v.doc, nil, "dry_run", &dropped) {
 		return args, doc, nil
 	}
 	out, err := json.Marshal(doc)
@@ -327,15 +329,16 @@ func (v *validator) dropNulls(args []byte) ([]byte, any, []string) {
 	return out, doc, dropped
 }
 
-// dropNullsAt reports whether it changed anything; value is at loc.
-func dropNullsAt(value any, schema map[string]any, loc []string, dropped *[]string) bool {
+// dropNullsAt reports whether it changed anything; value is at loc, and its
+// member keep, if any, is left as it is.
+func dropNullsAt(value any, schema map[string]any, loc []string, keep string, dropped *[]string) bool {
 	changed := false
 	switch val := value.(type) {
 	case map[string]any:
 		props, _ := schema["properties"].(map[string]any)
 		for k, child := range val {
 			sub, declared := props[k].(map[string]any)
-			if !declared {
+			if !declared || k == keep {
 				continue
 			}
 			if child == nil {
@@ -346,13 +349,13 @@ func dropNullsAt(value any, schema map[string]any, loc []string, dropped *[]stri
 				}
 				continue
 			}
-			changed = dropNullsAt(child, sub, slices.Concat(loc, []string{k}), dropped) || changed
+			changed = dropNullsAt(child, sub, slices.Concat(loc, []string{k}), "", dropped) || changed
 		}
 	case []any:
 		items, _ := schema["items"].(map[string]any)
 		for i, child := range val {
 			if items != nil {
-				changed = dropNullsAt(child, items, slices.Concat(loc, []string{strconv.Itoa(i)}), dropped) || changed
+				changed = dropNullsAt(child, items, slices.Concat(loc, []string{strconv.Itoa(i)}), "", dropped) || changed
 			}
 		}
 	}
