@@ -971,14 +971,24 @@ func (a *adapter[T]) usedName(c providers.CredentialSpec, creds providers.Creden
 
 // explain renders a call error for the model, adding what to check on auth failures.
 func (a *adapter[T]) explain(err error, creds providers.Credentials) string {
-	if ve, ok := providers.IsVendorError(err); ok && (ve.Status == http.StatusUnauthorized || ve.Status == http.StatusForbidden) && ve.Hint == "" {
+	if ve, ok := providers.IsVendorError(err); ok && (ve.Status == http.StatusUnauthorized || ve.Status == http.StatusForbidden) {
 		// Only the credentials this call sent: an unset optional one (an
 		// STS token) is not what the vendor refused.
 		var names []string
+		elsewhere := false // some key came from a file or a header
 		for _, c := range a.desc.Credentials {
 			if !creds.Get(c.Key).IsZero() {
 				names = append(names, a.usedName(c, creds))
+				elsewhere = elsewhere || creds.Source(c.Key) != providers.SourceEnv
 			}
+		}
+		if ve.Hint != "" {
+			// The vendor's own advice names the variables; a key read from
+			// a file or a header is named here, where it is known.
+			if elsewhere {
+				return err.Error() + ". This call's keys: " + strings.Join(names, " and ")
+			}
+			return err.Error()
 		}
 		if len(names) == 0 {
 			for _, c := range a.desc.Credentials {

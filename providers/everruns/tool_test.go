@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -185,5 +187,24 @@ func TestToolSendsEveryUpsertOfAGivenID(t *testing.T) {
 	defer mu.Unlock()
 	if got := agents[id]["system_prompt"]; sent != 3 || got != "Be brief." {
 		t.Errorf("Everruns got %d of 3 upserts, and the agent's prompt is %q, not the last one asked for", sent, got)
+	}
+}
+
+// A refused key read from EVERRUNS_API_KEY_FILE is named as that file's: the
+// vendor's advice names EVERRUNS_API_KEY, which is not set.
+func TestRefusedKeyFromAFileIsNamed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = io.WriteString(w, `{"error":"unauthorized"}`)
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(file, []byte(testKey), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tool := newTool(t, map[string]string{EnvAPIKey + "_FILE": file, EnvBaseURL: srv.URL}, nil)
+	res, text := callTool(t, tool, `{"name":"a","system_prompt":"p"}`)
+	if want := "This call's keys: the key in the file " + EnvAPIKey + "_FILE names"; !res.IsError || !strings.Contains(text, want) || !strings.Contains(text, "not a Bearer token") {
+		t.Errorf("want the vendor's advice and %q: %s", want, text)
 	}
 }
