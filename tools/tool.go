@@ -321,12 +321,6 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		log.Info().Int("problems", len(errs)).Msg("arguments refused")
 		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Capped(providers.MaxListed).Error())), nil
 	}
-	if h := a.ignoredKeyHeader(req); h != "" {
-		// Sent with the server's own key, the agent would land in another
-		// account than the caller's.
-		return mcp.NewToolResultError(fmt.Sprintf("%s: the request carries the %s header, but this server takes no keys per request (it was not started with --header-credentials) and would use its own key instead. Nothing was sent. "+
-			"Remove the header from the client's configuration to use the server's key, or ask the server's operator to start it with --header-credentials.", a.name, h)), nil
-	}
 	// A create asked of a server that only previews is told why it got a
 	// preview: a model would otherwise report an agent that was never made.
 	forcedDryRun := !dryRun && a.deps.DryRunOnly
@@ -346,6 +340,12 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	creds := a.credentials(req, log)
 	missing := creds.Missing(a.desc.Credentials)
+	if h := a.ignoredKeyHeader(req); h != "" {
+		// Sent with the server's own key, the agent would land in another
+		// account than the caller's; a preview would show a request that
+		// is never sent.
+		return mcp.NewToolResultError(a.ignoredKeyHeaderMessage(h, len(missing) > 0)), nil
+	}
 	entry := journal.Entry{Time: start.UTC(), Provider: a.desc.Slug, Tool: a.name, AgentName: a.p.AgentName(&in), DryRun: dryRun}
 	entry.AgentID = a.clientID(&in)
 
@@ -550,6 +550,17 @@ func (a *adapter[T]) ignoredKeyHeader(req mcp.CallToolRequest) string {
 		}
 	}
 	return ""
+}
+
+// ignoredKeyHeaderMessage refuses a call carrying the key header h, which
+// this server does not read; noKey: the server has no key of its own either.
+func (a *adapter[T]) ignoredKeyHeaderMessage(h string, noKey bool) string {
+	if noKey {
+		return fmt.Sprintf("%s: the request carries the %s header, but this server takes no keys per request (it was not started with --header-credentials), and has no %s key of its own. Nothing was sent. "+
+			"Ask the server's operator to start it with --header-credentials, or to give it a key.", a.name, h, a.desc.Name)
+	}
+	return fmt.Sprintf("%s: the request carries the %s header, but this server takes no keys per request (it was not started with --header-credentials) and would use its own key instead. Nothing was sent. "+
+		"Remove the header from the client's configuration to use the server's key, or ask the server's operator to start it with --header-credentials.", a.name, h)
 }
 
 // redactor masks creds, the keys of this call.
@@ -927,26 +938,36 @@ func (a *adapter[T]) credentialName(c providers.CredentialSpec) string {
 
 func (a *adapter[T]) missingMessage(missing []providers.CredentialSpec) string {
 	names := make([]string, 0, len(missing))
-	files := make([]string, 0, len(missing))
 	for _, m := range missing {
 		names = append(names, a.credentialName(m))
-		files = append(files, m.Env+"_FILE")
 	}
 	if a.deps.HeaderCredentials {
 		return fmt.Sprintf("missing credentials: send %s with the request (this server takes credentials per request only). Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
 	}
-	var named []string // the missing keys' files the server reads on every call
+	// A key named by a <VAR>_FILE is fixed by writing its file, which is
+	// read on every call; setting <VAR> beside it would stop the server
+	// from starting. Any other key needs a restart.
+	var inFiles, unset, unsetFiles []string
 	for _, m := range missing {
 		if a.keyFiles && a.deps.Env.Get(m.Env+"_FILE", "") != "" {
-			named = append(named, m.Env+"_FILE")
+			inFiles = append(inFiles, m.Env+"_FILE")
+		} else {
+			unset = append(unset, m.Env)
+			unsetFiles = append(unsetFiles, m.Env+"_FILE")
 		}
 	}
-	if len(named) > 0 {
-		// The files are read on every call: writing the key is enough.
-		return fmt.Sprintf("missing credentials: %s %s empty or unset; write the key into the file %s names (read on every call), or set %s in the server's environment and restart it. Nothing was sent; dry_run works without them.",
-			strings.Join(names, " and "), isAre(len(names)), strings.Join(named, " and "), strings.Join(names, " and "))
+	var todo []string
+	switch len(inFiles) {
+	case 0:
+	case 1:
+		todo = append(todo, "the file "+inFiles[0]+" names holds no key: write the key into it (it is read on every call, no restart needed)")
+	default:
+		todo = append(todo, "the files "+strings.Join(inFiles, " and ")+" name hold no key: write each key into its file (they are read on every call, no restart needed)")
 	}
-	return fmt.Sprintf("missing credentials: set %s (or %s) in the server's environment and restart it. Nothing was sent; dry_run works without them.", strings.Join(names, " and "), strings.Join(files, " and "))
+	if len(unset) > 0 {
+		todo = append(todo, fmt.Sprintf("set %s (or %s) in the server's environment and restart it", strings.Join(unset, " and "), strings.Join(unsetFiles, " and ")))
+	}
+	return "missing credentials: " + strings.Join(todo, "; and ") + ". Nothing was sent; dry_run works without them."
 }
 
 // isAre is the verb for n subjects.

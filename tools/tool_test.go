@@ -639,8 +639,11 @@ func TestKeyFileEmptyAtStartOrMidRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, seen := setupKeyFile(t, file)
-	if res, text := f.call(t, map[string]any{"name": "Analyst"}); !res.IsError || !strings.Contains(text, "write the key into the file DATAGRID_API_KEY_FILE names (read on every call)") {
-		t.Errorf("empty key file: want a refusal naming the file variable and saying it is read on every call: %s", text)
+	// Setting DATAGRID_API_KEY beside its _FILE would stop the server from
+	// starting: the advice is the file alone.
+	if res, text := f.call(t, map[string]any{"name": "Analyst"}); !res.IsError || !strings.Contains(text, "the file DATAGRID_API_KEY_FILE names holds no key: write the key into it (it is read on every call") ||
+		strings.Contains(text, "set DATAGRID_API_KEY") {
+		t.Errorf("empty key file: want a refusal naming the file variable, saying it is read on every call, and nothing else to set: %s", text)
 	}
 	if err := os.WriteFile(file, []byte("key-late-1234"), 0o600); err != nil {
 		t.Fatal(err)
@@ -718,6 +721,45 @@ func TestNullDryRunIsRefused(t *testing.T) {
 	res, text := f.call(t, json.RawMessage(`{"name":"x","dry_run":null}`))
 	if !res.IsError || !strings.Contains(text, "/dry_run") || f.vendor.count() != 0 {
 		t.Errorf("want a refusal naming /dry_run, nothing sent (%d requests): %s", f.vendor.count(), text)
+	}
+}
+
+// Without --header-credentials a key header is refused, a preview too (the
+// request it would show is never sent), and the advice fits a server that
+// has no key of its own.
+func TestKeyHeaderRefusalAdvice(t *testing.T) {
+	for _, c := range []struct {
+		serverKey bool
+		want      string
+	}{
+		{true, "would use its own key instead"},
+		{false, "has no Datagrid key of its own"},
+	} {
+		env := map[string]string{datagrid.EnvBaseURL: "http://127.0.0.1:9/v1"}
+		if c.serverKey {
+			env[datagrid.EnvAPIKey] = canary
+		}
+		p, err := datagrid.New(providers.MapEnv(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tool, err := tools.New(p, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: providers.MapEnv(env), Logger: zerolog.Nop()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dryRun := range []bool{false, true} {
+			var req mcp.CallToolRequest
+			req.Params.Name = tool.Tool.Name
+			req.Params.Arguments = map[string]any{"name": "a", "dry_run": dryRun}
+			req.Header = http.Header{"X-Datagrid-Api-Key": {"key-of-the-caller"}}
+			res, err := tool.Handler(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if text := tools.ResultText(res); !res.IsError || !strings.Contains(text, c.want) {
+				t.Errorf("server key %v, dry run %v: want a refusal saying %q: %s", c.serverKey, dryRun, c.want, text)
+			}
+		}
 	}
 }
 

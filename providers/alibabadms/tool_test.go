@@ -4,6 +4,8 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -93,5 +95,25 @@ func TestRefusalNamesTheKeysSent(t *testing.T) {
 	text := res.Content[0].(mcp.TextContent).Text
 	if want := "Check that " + EnvAccessKeyID + " and " + EnvAccessKeySecret + " are valid"; !strings.Contains(text, want) || strings.Contains(text, EnvSecurityToken) {
 		t.Errorf("want %q and no %s: %s", want, EnvSecurityToken, text)
+	}
+}
+
+// One key in an empty <VAR>_FILE, the other unset: the file is written
+// without a restart, the other key needs one. Each is told its own way.
+func TestMissingKeysOneInAFile(t *testing.T) {
+	empty := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	res, err := callToolWith(t, map[string]string{EnvAccessKeySecret + "_FILE": empty}, map[string]any{"Name": "a"})
+	if err != nil || !res.IsError {
+		t.Fatalf("not refused: %v", err)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	for _, want := range []string{"the file " + EnvAccessKeySecret + "_FILE names holds no key: write the key into it",
+		"set " + EnvAccessKeyID + " (or " + EnvAccessKeyID + "_FILE) in the server's environment and restart it"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q: %s", want, text)
+		}
 	}
 }
