@@ -38,15 +38,19 @@ func (r Retry) String() string {
 
 // VendorError is an error the vendor returned.
 type VendorError struct {
-	Provider   string // human name
-	Status     int    // HTTP status; 0 when the error came in a 200 body
-	Code       string // vendor error code, when it gives one
-	Message    string // the vendor's own message
-	RequestID  string
-	Hint       string // what the user can do, when we know
-	AgentID    string // an agent the failure still names, which may exist
-	Retry      Retry
-	RetryAfter time.Duration // vendor-requested wait, 0 when none
+	Provider  string // human name
+	Status    int    // HTTP status; 0 when the error came in a 200 body
+	Code      string // vendor error code, when it gives one
+	Message   string // the vendor's own message
+	RequestID string
+	Hint      string // what the user can do, when we know
+	// KeysRefused marks a refusal of the call's keys whatever its status
+	// (a vendor that answers a bad signature with 400): the tool then names
+	// where this call's keys came from, as it does for a 401 or 403.
+	KeysRefused bool
+	AgentID     string // an agent the failure still names, which may exist
+	Retry       Retry
+	RetryAfter  time.Duration // vendor-requested wait, 0 when none
 }
 
 func (e *VendorError) Error() string {

@@ -992,7 +992,7 @@ func (a *adapter[T]) usedName(c providers.CredentialSpec, creds providers.Creden
 
 // explain renders a call error for the model, adding what to check on auth failures.
 func (a *adapter[T]) explain(err error, creds providers.Credentials) string {
-	if ve, ok := providers.IsVendorError(err); ok && (ve.Status == http.StatusUnauthorized || ve.Status == http.StatusForbidden) {
+	if ve, ok := providers.IsVendorError(err); ok && (ve.Status == http.StatusUnauthorized || ve.Status == http.StatusForbidden || ve.KeysRefused) {
 		// Only the credentials this call sent: an unset optional one (an
 		// STS token) is not what the vendor refused.
 		var names []string

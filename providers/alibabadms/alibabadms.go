@@ -440,11 +440,14 @@ func classify(ve *providers.VendorError, h http.Header) {
 	case c == "SignatureDoesNotMatch" || c == "IncompleteSignature":
 		// The gateway answers a wrong secret with either code.
 		ve.Hint = "The AccessKey secret is likely wrong: check " + EnvAccessKeySecret + " (or the X-Alibaba-Cloud-Access-Key-Secret header)"
+		ve.KeysRefused = true
 	case strings.HasPrefix(c, "InvalidAccessKeyId"):
 		ve.Hint = "The AccessKey ID is wrong, disabled or deleted: check " + EnvAccessKeyID + " (or the X-Alibaba-Cloud-Access-Key-Id header)"
+		ve.KeysRefused = true
 	case strings.HasPrefix(c, "InvalidSecurityToken"):
 		ve.Hint = "The STS security token is wrong or expired: refresh " + EnvSecurityToken + " together with the AccessKey pair it was issued with " +
 			"(files named by <VAR>_FILE are read on every call; values in the environment need a restart of the server), or send fresh X-Alibaba-Cloud-* headers"
+		ve.KeysRefused = true
 	case strings.HasPrefix(c, "InvalidTimeStamp"):
 		ve.Hint = "The request time (x-acs-date) was refused: check this machine's clock"
 	case c == "Forbidden.RAM" || c == "NoPermission" || strings.HasPrefix(c, "Forbidden.AccessDenied"):

@@ -117,3 +117,30 @@ func TestMissingKeysOneInAFile(t *testing.T) {
 		}
 	}
 }
+
+// Alibaba refuses keys with a 400 or 404 and a code: the keys read from
+// <VAR>_FILE are named, as on a 401, since the advice names the variables.
+func TestRefusedKeysFromFilesAreNamed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"RequestId":"R1","Code":"SignatureDoesNotMatch","Message":"denied"}`))
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	env := map[string]string{EnvEndpoint: srv.URL}
+	for name, value := range map[string]string{EnvAccessKeyID: canaryID, EnvAccessKeySecret: canarySecret} {
+		file := filepath.Join(dir, name)
+		if err := os.WriteFile(file, []byte(value), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		env[name+"_FILE"] = file
+	}
+	res, err := callToolWith(t, env, map[string]any{"Name": "a"})
+	if err != nil || !res.IsError {
+		t.Fatalf("not refused: %v", err)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	if want := "This call's keys: the key in the file " + EnvAccessKeyID + "_FILE names and the key in the file " + EnvAccessKeySecret + "_FILE names"; !strings.Contains(text, want) {
+		t.Errorf("want %q: %s", want, text)
+	}
+}
