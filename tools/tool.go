@@ -344,7 +344,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		// Sent with the server's own key, the agent would land in another
 		// account than the caller's; a preview would show a request that
 		// is never sent.
-		return mcp.NewToolResultError(a.ignoredKeyHeaderMessage(h, len(missing) > 0)), nil
+		return mcp.NewToolResultError(a.ignoredKeyHeaderMessage(h, missing)), nil
 	}
 	entry := journal.Entry{Time: start.UTC(), Provider: a.desc.Slug, Tool: a.name, AgentName: a.p.AgentName(&in), DryRun: dryRun}
 	entry.AgentID = a.clientID(&in)
@@ -553,14 +553,30 @@ func (a *adapter[T]) ignoredKeyHeader(req mcp.CallToolRequest) string {
 }
 
 // ignoredKeyHeaderMessage refuses a call carrying the key header h, which
-// this server does not read; noKey: the server has no key of its own either.
-func (a *adapter[T]) ignoredKeyHeaderMessage(h string, noKey bool) string {
-	if noKey {
-		return fmt.Sprintf("%s: the request carries the %s header, but this server takes no keys per request (it was not started with --header-credentials), and has no %s key of its own. Nothing was sent. "+
-			"Ask the server's operator to start it with --header-credentials, or to give it a key.", a.name, h, a.desc.Name)
+// this server does not read; missing are the server's own keys it lacks.
+func (a *adapter[T]) ignoredKeyHeaderMessage(h string, missing []providers.CredentialSpec) string {
+	refused := fmt.Sprintf("%s: the request carries the %s header, but this server takes no keys per request (it was not started with --header-credentials)", a.name, h)
+	required := 0
+	for _, c := range a.desc.Credentials {
+		if c.Required {
+			required++
+		}
 	}
-	return fmt.Sprintf("%s: the request carries the %s header, but this server takes no keys per request (it was not started with --header-credentials) and would use its own key instead. Nothing was sent. "+
-		"Remove the header from the client's configuration to use the server's key, or ask the server's operator to start it with --header-credentials.", a.name, h)
+	switch {
+	case len(missing) == 0:
+		return refused + " and would use its own key instead. Nothing was sent. " +
+			"Remove the header from the client's configuration to use the server's key, or ask the server's operator to start it with --header-credentials."
+	case len(missing) == required:
+		return refused + fmt.Sprintf(", and has no %s key of its own. Nothing was sent. ", a.desc.Name) +
+			"Ask the server's operator to start it with --header-credentials, or to give it a key."
+	default:
+		names := make([]string, 0, len(missing))
+		for _, m := range missing {
+			names = append(names, m.Env)
+		}
+		return refused + ", and its own keys lack " + andList(names) + ". Nothing was sent. " +
+			"Ask the server's operator to start it with --header-credentials, or to complete its keys."
+	}
 }
 
 // redactor masks creds, the keys of this call.
@@ -614,7 +630,7 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 				placeholder = m.Header // the server reads no variable then
 			}
 			kv[m.Key] = "${" + placeholder + "}"
-			names = append(names, a.credentialName(m))
+			names = append(names, a.missingName(m))
 		}
 		buildCreds = providers.NewCredentials(providers.SourceEnv, kv)
 	}
@@ -638,8 +654,8 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 	if forced {
 		summary = fmt.Sprintf("Dry run: nothing was sent and no agent was created, because this server runs with --dry-run (AGENTMCP_DRY_RUN) and only previews; calling again will not create one. %s %s would create the %s agent.", p.Method, shown, a.desc.Name)
 	}
-	if len(names) > 0 {
-		summary += " Before a real call, set " + strings.Join(names, ", ") + "."
+	if len(missing) > 0 {
+		summary += " Before a real call, " + strings.Join(a.missingTodo(missing), "; and ") + "."
 	}
 	if generatedID != "" {
 		summary += " The id " + generatedID + " was generated for this preview; a real call generates its own unless you pass one."
@@ -937,19 +953,38 @@ func (a *adapter[T]) credentialName(c providers.CredentialSpec) string {
 }
 
 func (a *adapter[T]) missingMessage(missing []providers.CredentialSpec) string {
-	names := make([]string, 0, len(missing))
-	for _, m := range missing {
-		names = append(names, a.credentialName(m))
+	return "missing credentials: " + strings.Join(a.missingTodo(missing), "; and ") + ". Nothing was sent; dry_run works without them."
+}
+
+// inKeyFile reports whether the server reads credential c from the file a
+// <VAR>_FILE names: it is then fixed by writing that file, read on every
+// call, and setting <VAR> beside it would stop the server from starting.
+func (a *adapter[T]) inKeyFile(c providers.CredentialSpec) bool {
+	return !a.deps.HeaderCredentials && a.keyFiles && a.deps.Env.Get(c.Env+"_FILE", "") != ""
+}
+
+// missingName names what to fill in for the missing credential m: its
+// header, the <VAR>_FILE whose file is empty, or its variable.
+func (a *adapter[T]) missingName(m providers.CredentialSpec) string {
+	if a.inKeyFile(m) {
+		return m.Env + "_FILE"
 	}
+	return a.credentialName(m)
+}
+
+// missingTodo says what to do about the missing credentials, in clauses:
+// send headers, write key files (no restart), or set variables (restart).
+func (a *adapter[T]) missingTodo(missing []providers.CredentialSpec) []string {
 	if a.deps.HeaderCredentials {
-		return fmt.Sprintf("missing credentials: send %s with the request (this server takes credentials per request only). Nothing was sent; dry_run works without them.", strings.Join(names, " and "))
+		names := make([]string, 0, len(missing))
+		for _, m := range missing {
+			names = append(names, a.credentialName(m))
+		}
+		return []string{"send " + andList(names) + " with the request (this server takes credentials per request only)"}
 	}
-	// A key named by a <VAR>_FILE is fixed by writing its file, which is
-	// read on every call; setting <VAR> beside it would stop the server
-	// from starting. Any other key needs a restart.
 	var inFiles, unset, unsetFiles []string
 	for _, m := range missing {
-		if a.keyFiles && a.deps.Env.Get(m.Env+"_FILE", "") != "" {
+		if a.inKeyFile(m) {
 			inFiles = append(inFiles, m.Env+"_FILE")
 		} else {
 			unset = append(unset, m.Env)
@@ -962,12 +997,20 @@ func (a *adapter[T]) missingMessage(missing []providers.CredentialSpec) string {
 	case 1:
 		todo = append(todo, "the file "+inFiles[0]+" names holds no key: write the key into it (it is read on every call, no restart needed)")
 	default:
-		todo = append(todo, "the files "+strings.Join(inFiles, " and ")+" name hold no key: write each key into its file (they are read on every call, no restart needed)")
+		todo = append(todo, "the files "+andList(inFiles)+" name hold no key: write each key into its file (they are read on every call, no restart needed)")
 	}
 	if len(unset) > 0 {
-		todo = append(todo, fmt.Sprintf("set %s (or %s) in the server's environment and restart it", strings.Join(unset, " and "), strings.Join(unsetFiles, " and ")))
+		todo = append(todo, fmt.Sprintf("set %s (or %s) in the server's environment and restart it", andList(unset), andList(unsetFiles)))
 	}
-	return "missing credentials: " + strings.Join(todo, "; and ") + ". Nothing was sent; dry_run works without them."
+	return todo
+}
+
+// andList joins items as a sentence does: "a", "a and b", "a, b and c".
+func andList(items []string) string {
+	if len(items) < 3 {
+		return strings.Join(items, " and ")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // isAre is the verb for n subjects.
@@ -1007,7 +1050,7 @@ func (a *adapter[T]) explain(err error, creds providers.Credentials) string {
 			// The vendor's own advice names the variables; a key read from
 			// a file or a header is named here, where it is known.
 			if elsewhere {
-				return err.Error() + ". This call's keys: " + strings.Join(names, " and ")
+				return err.Error() + ". This call's keys: " + andList(names)
 			}
 			return err.Error()
 		}
@@ -1016,7 +1059,7 @@ func (a *adapter[T]) explain(err error, creds providers.Credentials) string {
 				names = append(names, a.credentialName(c))
 			}
 		}
-		return err.Error() + ". Check that " + strings.Join(names, " and ") + " " + isAre(len(names)) + " valid and allowed to create agents"
+		return err.Error() + ". Check that " + andList(names) + " " + isAre(len(names)) + " valid and allowed to create agents"
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		// First, so it does not trail the advice on what to do next.

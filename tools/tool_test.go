@@ -645,6 +645,12 @@ func TestKeyFileEmptyAtStartOrMidRotation(t *testing.T) {
 		strings.Contains(text, "set DATAGRID_API_KEY") {
 		t.Errorf("empty key file: want a refusal naming the file variable, saying it is read on every call, and nothing else to set: %s", text)
 	}
+	// A dry run gives the same advice, and lists the file's variable.
+	res, text := f.call(t, map[string]any{"name": "Analyst", "dry_run": true})
+	if m, _ := structuredOf(t, res)["missing_credentials"].([]any); res.IsError || len(m) != 1 || m[0] != "DATAGRID_API_KEY_FILE" ||
+		!strings.Contains(text, "Before a real call, the file DATAGRID_API_KEY_FILE names holds no key") {
+		t.Errorf("empty key file, dry run: want DATAGRID_API_KEY_FILE listed and the file named: %s", text)
+	}
 	if err := os.WriteFile(file, []byte("key-late-1234"), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -24,6 +24,12 @@ func callTool(t *testing.T, args map[string]any) (*mcp.CallToolResult, error) {
 // callToolWith calls create_agent_alibaba_dms, served with env, with args.
 func callToolWith(t *testing.T, env map[string]string, args map[string]any) (*mcp.CallToolResult, error) {
 	t.Helper()
+	return callToolWithHeader(t, env, nil, args)
+}
+
+// callToolWithHeader is callToolWith for a call over HTTP carrying header.
+func callToolWithHeader(t *testing.T, env map[string]string, header http.Header, args map[string]any) (*mcp.CallToolResult, error) {
+	t.Helper()
 	tool, err := tools.New[Request](mustNew(t, env), tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: providers.MapEnv(env)})
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +37,7 @@ func callToolWith(t *testing.T, env map[string]string, args map[string]any) (*mc
 	var req mcp.CallToolRequest
 	req.Params.Name = tool.Tool.Name
 	req.Params.Arguments = args
+	req.Header = header
 	return tool.Handler(context.Background(), req)
 }
 
@@ -141,6 +148,19 @@ func TestRefusedKeysFromFilesAreNamed(t *testing.T) {
 	}
 	text := res.Content[0].(mcp.TextContent).Text
 	if want := "This call's keys: the key in the file " + EnvAccessKeyID + "_FILE names and the key in the file " + EnvAccessKeySecret + "_FILE names"; !strings.Contains(text, want) {
+		t.Errorf("want %q: %s", want, text)
+	}
+}
+
+// A key header refused by a server without --header-credentials that has
+// half of its own pair: the advice names the half it lacks.
+func TestKeyHeaderRefusedWithHalfAPair(t *testing.T) {
+	res, err := callToolWithHeader(t, map[string]string{EnvAccessKeyID: canaryID}, http.Header{"X-Alibaba-Cloud-Access-Key-Secret": {canarySecret}}, map[string]any{"Name": "a"})
+	if err != nil || !res.IsError {
+		t.Fatalf("not refused: %v", err)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	if want := "its own keys lack " + EnvAccessKeySecret; !strings.Contains(text, want) || strings.Contains(text, "no Alibaba Cloud DMS key of its own") {
 		t.Errorf("want %q: %s", want, text)
 	}
 }

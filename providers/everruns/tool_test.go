@@ -38,9 +38,16 @@ func newTool(t *testing.T, env map[string]string, rec *journaltest.Recorder) *to
 
 func callTool(t *testing.T, tool *tools.Tool, args string) (*mcp.CallToolResult, string) {
 	t.Helper()
+	return callToolWithHeader(t, tool, nil, args)
+}
+
+// callToolWithHeader is callTool for a call over HTTP carrying header.
+func callToolWithHeader(t *testing.T, tool *tools.Tool, header http.Header, args string) (*mcp.CallToolResult, string) {
+	t.Helper()
 	var req mcp.CallToolRequest
 	req.Params.Name = tools.Prefix + "everruns"
 	req.Params.RawArguments = json.RawMessage(args)
+	req.Header = header
 	res, err := tool.Handler(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -206,5 +213,18 @@ func TestRefusedKeyFromAFileIsNamed(t *testing.T) {
 	res, text := callTool(t, tool, `{"name":"a","system_prompt":"p"}`)
 	if want := "This call's keys: the key in the file " + EnvAPIKey + "_FILE names"; !res.IsError || !strings.Contains(text, want) || !strings.Contains(text, "not a Bearer token") {
 		t.Errorf("want the vendor's advice and %q: %s", want, text)
+	}
+	// From the environment, the vendor's advice names the key already.
+	tool = newTool(t, map[string]string{EnvAPIKey: testKey, EnvBaseURL: srv.URL}, nil)
+	if res, text := callTool(t, tool, `{"name":"a","system_prompt":"p"}`); !res.IsError || strings.Contains(text, "This call's keys") || !strings.Contains(text, EnvAPIKey) {
+		t.Errorf("key from the environment: want the vendor's advice alone: %s", text)
+	}
+	// From a header (--header-credentials), the header is named.
+	tool, err := tools.New[Request](newProvider(t, map[string]string{EnvBaseURL: srv.URL}), tools.Deps{Client: testClient(), Env: providers.MapEnv(map[string]string{EnvBaseURL: srv.URL}), HeaderCredentials: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, text := callToolWithHeader(t, tool, http.Header{"X-Everruns-Api-Key": {testKey}}, `{"name":"a","system_prompt":"p"}`); !res.IsError || !strings.Contains(text, "This call's keys: the X-Everruns-Api-Key header") {
+		t.Errorf("key from a header: want it named: %s", text)
 	}
 }
