@@ -188,9 +188,9 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if resp.Status < 200 || resp.Status > 299 {
 		code, msg := errorOf(resp.Body)
 		ve := providers.NewStatusError(name, resp, code, msg)
-		// The vendor may quote an MCP server URL, token and all.
-		ve.Message = RedactURLsIn(ve.Message)
-		ve.RequestID = requestID
+		// The vendor may quote an MCP server URL, token and all, in any of
+		// the fields that reach the model and the journal.
+		ve.Code, ve.Message, ve.RequestID = RedactURLsIn(ve.Code), RedactURLsIn(ve.Message), RedactURLsIn(requestID)
 		return nil, ve
 	}
 	// Numbers as written: a numeric id above 2^53 would round as a float64.

@@ -249,6 +249,21 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+// An MCP server URL quoted back in any field of an error loses its token:
+// code, message and request id all reach the model and the journal.
+func TestParseErrorRedactsURLsEverywhere(t *testing.T) {
+	const url = "https://testing-mcp.datagol.ai/workspace/link-v2?workspace_id=a336&token=canary-url-token"
+	h := http.Header{"X-Request-Id": {"rid " + url}}
+	_, err := (&Provider{}).Parse(&providers.Incoming{Status: 400, Header: h, Body: []byte(`{"error":{"code":"` + url + `","message":"bad ` + url + `"}}`)})
+	ve, ok := providers.IsVendorError(err)
+	if !ok {
+		t.Fatalf("err = %v (%T), want *VendorError", err, err)
+	}
+	if text := err.Error(); strings.Contains(text, "canary-url-token") || strings.Count(text, "token=[REDACTED]") != 3 {
+		t.Errorf("code %q, message %q, request id %q: want each URL's token masked", ve.Code, ve.Message, ve.RequestID)
+	}
+}
+
 func TestParseUnreadableSuccess(t *testing.T) {
 	tests := []struct {
 		name, body, want string
