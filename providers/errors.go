@@ -59,9 +59,10 @@ func (e *VendorError) Error() string {
 	switch {
 	case e.Status >= 200 && e.Status < 300:
 		verb = "answered" // a success that could not be read in full
-	case e.Status >= 500:
-		// Not "rejected": a server error may come after the create, and
-		// the outcome's message around it says the agent may exist.
+	case e.Status >= 500 || e.Retry == MaybeProcessed || e.AgentID != "":
+		// Not "rejected": a server error may come after the create (in a
+		// 200 body too), and the outcome's message around it says the
+		// agent may exist.
 		verb = "answered with an error"
 	}
 	fmt.Fprintf(&b, "%s %s", e.Provider, verb)

@@ -31,6 +31,13 @@ func TestVendorErrorStatus(t *testing.T) {
 			t.Errorf("status %d: %q, want %q", status, got, want)
 		}
 	}
+	// An error in a 200 body that may have created the agent, or still
+	// names one, is not a refusal either.
+	for _, e := range []*VendorError{{Provider: "DMS", Retry: MaybeProcessed}, {Provider: "DMS", AgentID: "ca-1"}} {
+		if got := e.Error(); got != "DMS answered with an error" {
+			t.Errorf("%+v: %q, want \"DMS answered with an error\"", e, got)
+		}
+	}
 }
 
 func TestClip(t *testing.T) {
