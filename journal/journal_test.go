@@ -14,11 +14,7 @@ import (
 
 func TestRecordAndRecent(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state", "agentmcp", "journal.jsonl")
-	j, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openAt(t, path)
 	for i := range 5 {
 		if err := j.Record(Entry{Time: time.Unix(int64(i), 0).UTC(), Provider: "datagrid", Tool: "create_agent_datagrid",
 			AgentName: fmt.Sprint("a", i), AgentID: fmt.Sprint("id", i), Outcome: OutcomeCreated}); err != nil {
@@ -49,11 +45,7 @@ func TestTornLastLine(t *testing.T) {
 	if err := os.WriteFile(path, []byte(good+"\n"+`{"time":"2026-01-01T00:00:01Z","provider":"every`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	j, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openAt(t, path)
 	got, err := j.Recent(10)
 	if err != nil || len(got) != 1 || got[0].AgentID != "agent_1" {
 		t.Fatalf("Recent = %+v, %v", got, err)
@@ -123,11 +115,7 @@ func TestLongFields(t *testing.T) {
 	if err := os.WriteFile(path, []byte(foreign+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	j, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openAt(t, path)
 	for _, e := range []Entry{
 		{Provider: "datagrid", Tool: "t", Outcome: OutcomeFailed, Error: huge, RequestID: huge},
 		{Provider: "everruns", Tool: "t", AgentID: "agent_after", Outcome: OutcomeCreated},
@@ -224,11 +212,7 @@ func TestLongAgentIDKept(t *testing.T) {
 // appended to it: the entry is still read.
 func TestEntryAfterAnotherProcessesFragment(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
-	j, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openAt(t, path)
 	other, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -315,11 +299,7 @@ func TestJournalReplacedWhileOpen(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "journal.jsonl")
-			j, err := Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer j.Close()
+			j := openAt(t, path)
 			if err := j.Record(created("first", "agt_1", false)); err != nil {
 				t.Fatal(err)
 			}
@@ -398,11 +378,7 @@ func TestSecret(t *testing.T) {
 	if err := os.Chtimes(path+".key", old, old); err != nil {
 		t.Fatal(err)
 	}
-	j, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openAt(t, path)
 	if _, err := j.Secret(); err == nil || !strings.Contains(err.Error(), "want 32: remove it") {
 		t.Errorf("a key file of the wrong size: %v", err)
 	}
@@ -437,19 +413,11 @@ func TestSecretPaths(t *testing.T) {
 	dir := t.TempDir()
 	real := filepath.Join(dir, "real", "journal.jsonl")
 	link := filepath.Join(dir, "journal.jsonl")
-	viaReal, err := Open(real)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer viaReal.Close()
+	viaReal := openAt(t, real)
 	if err := os.Symlink(real, link); err != nil {
 		t.Fatal(err)
 	}
-	viaLink, err := Open(link)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer viaLink.Close()
+	viaLink := openAt(t, link)
 	a, errA := viaLink.Secret()
 	b, errB := viaReal.Secret()
 	if errA != nil || errB != nil || !bytes.Equal(a, b) {
@@ -460,11 +428,7 @@ func TestSecretPaths(t *testing.T) {
 	if err := os.Symlink(filepath.Join(dir, "gone", "key"), dangling+".key"); err != nil {
 		t.Fatal(err)
 	}
-	j, err := Open(dangling)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openAt(t, dangling)
 	if _, err := j.Secret(); err == nil || !strings.Contains(err.Error(), "dangling symlink") {
 		t.Errorf("Secret with a dangling symlink for its file: %v", err)
 	}
@@ -539,7 +503,13 @@ func TestJustWritten(t *testing.T) {
 // openTemp opens a new journal for the rest of t.
 func openTemp(t *testing.T) *Journal {
 	t.Helper()
-	j, err := Open(filepath.Join(t.TempDir(), "journal.jsonl"))
+	return openAt(t, filepath.Join(t.TempDir(), "journal.jsonl"))
+}
+
+// openAt opens the journal at path for the rest of t.
+func openAt(t *testing.T, path string) *Journal {
+	t.Helper()
+	j, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

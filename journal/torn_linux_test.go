@@ -29,11 +29,7 @@ func TestFailedWriteKeepsTheNextLine(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("child: %v\n%s", err, out)
 	}
-	j, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
+	j := openAt(t, path)
 	got, err := j.Recent(10)
 	if err != nil {
 		t.Fatal(err)
