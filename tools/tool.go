@@ -231,16 +231,6 @@ func (a *adapter[T]) callContext(ctx context.Context, timeout time.Duration) (co
 	return callCtx, stop, func() { close(done); cancel() }
 }
 
-// ended reports whether ch is closed (never, for a nil ch).
-func ended(ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
-}
-
 // dryRunDescription is the description of the argument every tool adds.
 const dryRunDescription = "Return the exact request (secrets hidden); create nothing."
 
@@ -444,10 +434,12 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		// Cancelled before anything was sent (a client that gave up, or
 		// stdin closed, which makes mcp-go cancel every call): send nothing.
 		why := "the request was cancelled before anything was sent; no agent was created"
-		if ended(a.deps.Ending) {
+		select {
+		case <-a.deps.Ending:
 			// A script piping its calls in closes stdin after the last:
 			// "cancelled" would blame it for something it did not ask.
 			why = "the session ended before anything was sent (stdin closed, or the server is stopping); no agent was created. Over stdio, keep stdin open until every answer has arrived"
+		default:
 		}
 		return a.notSent(entry, start, log, why), false, nil
 	}
