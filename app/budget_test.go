@@ -10,6 +10,7 @@ import (
 
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/schemas"
+	"github.com/agentmcp/agentmcp/tools"
 )
 
 // toolsListBudgetPerTool is what tools/list may cost every conversation, per
@@ -84,6 +85,14 @@ func TestToolsListBudget(t *testing.T) {
 
 // TestEveryToolIsPortable walks every registered schema with the portability rules.
 func TestEveryToolIsPortable(t *testing.T) {
+	descs, err := Describe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	overwrites := map[string]bool{}
+	for _, d := range descs {
+		overwrites[tools.Prefix+d.Slug] = d.Overwrites
+	}
 	for _, tool := range listTools(t) {
 		b, _ := json.Marshal(tool)
 		var wire struct {
@@ -100,9 +109,10 @@ func TestEveryToolIsPortable(t *testing.T) {
 				t.Errorf("%s: %s not set", tool.Name, hint)
 			}
 		}
-		// Everruns upserts: its create can replace an existing agent.
-		if want := tool.Name == "create_agent_everruns"; wire.Annotations["destructiveHint"] != want {
-			t.Errorf("%s: destructiveHint %v, want %v", tool.Name, wire.Annotations["destructiveHint"], want)
+		// Only a vendor whose create can replace an existing agent (Everruns
+		// upserts) is destructive; its descriptor says so.
+		if want := overwrites[tool.Name]; wire.Annotations["destructiveHint"] != want {
+			t.Errorf("%s: destructiveHint %v, want %v (the descriptor's Overwrites)", tool.Name, wire.Annotations["destructiveHint"], want)
 		}
 		if len(tool.Name) > 40 {
 			t.Errorf("%s: name longer than 40 characters (clients cap server+tool names)", tool.Name)

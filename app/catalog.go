@@ -22,9 +22,10 @@ type entry struct {
 	schema func() (json.RawMessage, error) // reflected from the request struct
 }
 
-// catalog lists every provider, in the order tools are listed. Adding a
-// vendor is one line here plus its package under providers/ (the README's
-// Development section lists the other steps).
+// catalog lists every provider, in the order of Slugs and of --providers'
+// help (tools/list sorts by name). Adding a vendor is one line appended here
+// plus its package under providers/ (the README's Development section lists
+// the other steps).
 func catalog() []entry {
 	return []entry{
 		provider[alibabadms.Request]("alibaba_dms", alibabadms.New),

@@ -205,3 +205,44 @@ func TestReadmeGuaranteeTests(t *testing.T) {
 		t.Error("the guarantees table names no test: the parser no longer matches the README")
 	}
 }
+
+// TestReadmeNamesEveryCredential: the README names every vendor key where a
+// user looks for it: its header in the --header-credentials bullet (an
+// operator of a shared server learns the header names only there) and, for a
+// required key, its variable in the Claude Code line that sets every vendor's.
+func TestReadmeNamesEveryCredential(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(b)
+	_, bullet, ok := strings.Cut(readme, "**Per-request credentials.**")
+	if !ok {
+		t.Fatal("README has no **Per-request credentials.** bullet")
+	}
+	bullet, _, _ = strings.Cut(bullet, "\n- ")
+	var claudeLine string
+	for line := range strings.Lines(readme) {
+		if strings.HasPrefix(line, "claude mcp add --env ") {
+			claudeLine = line // the first: every vendor's keys
+			break
+		}
+	}
+	if claudeLine == "" {
+		t.Fatal("README has no `claude mcp add --env` line")
+	}
+	descs, err := Describe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range descs {
+		for _, c := range d.Credentials {
+			if !strings.Contains(bullet, "`"+c.Header+"`") {
+				t.Errorf("%s: the README's Per-request credentials bullet lacks `%s`", d.Slug, c.Header)
+			}
+			if c.Required && !strings.Contains(claudeLine, "--env "+c.Env+`="$`+c.Env+`"`) {
+				t.Errorf("%s: the README's claude mcp add line lacks --env %s=\"$%s\"", d.Slug, c.Env, c.Env)
+			}
+		}
+	}
+}

@@ -259,6 +259,9 @@ func TestNew(t *testing.T) {
 	if d.Slug != "everruns" || d.Name != "Everruns" {
 		t.Errorf("descriptor %q %q", d.Slug, d.Name)
 	}
+	if !d.Overwrites {
+		t.Error("Overwrites false: POST /v1/agents upserts, so a create with an existing id replaces that agent")
+	}
 	want := providers.CredentialSpec{Key: "api_key", Env: "EVERRUNS_API_KEY", Header: "X-Everruns-Api-Key", Required: true}
 	if len(d.Credentials) != 1 || d.Credentials[0] != want {
 		t.Errorf("credentials = %+v", d.Credentials)
