@@ -146,6 +146,17 @@ func TestDoRetryPolicy(t *testing.T) {
 		{name: "503 without Retry-After may have been processed: no second create",
 			steps:    []func(http.ResponseWriter, *http.Request){status(503, nil, ``), created},
 			wantReqs: 1, wantErr: "outcome unknown", wantErrAs: new(*UnknownOutcomeError)},
+		// Only 429 and 503 say "not processed" with a Retry-After; another 5xx
+		// with one may still have stored the agent.
+		{name: "500 with Retry-After on a non-idempotent create: unknown, not retried",
+			steps:    []func(http.ResponseWriter, *http.Request){status(500, map[string]string{"Retry-After": "1"}, `{"message":"boom"}`), created},
+			wantReqs: 1, wantErr: "outcome unknown", wantErrAs: new(*UnknownOutcomeError)},
+		{name: "502 with Retry-After on a non-idempotent create: unknown, not retried",
+			steps:    []func(http.ResponseWriter, *http.Request){status(502, map[string]string{"Retry-After": "1"}, ``), created},
+			wantReqs: 1, wantErr: "outcome unknown", wantErrAs: new(*UnknownOutcomeError)},
+		{name: "504 with Retry-After on a non-idempotent create: unknown, not retried",
+			steps:    []func(http.ResponseWriter, *http.Request){status(504, map[string]string{"Retry-After": "1"}, ``), created},
+			wantReqs: 1, wantErr: "outcome unknown", wantErrAs: new(*UnknownOutcomeError)},
 		{name: "500 on a non-idempotent create is never retried",
 			steps:    []func(http.ResponseWriter, *http.Request){status(500, nil, `{"message":"boom"}`), created},
 			wantReqs: 1, wantErr: `may have created the agent "my-agent"`, wantErrAs: new(*UnknownOutcomeError)},
@@ -234,6 +245,43 @@ func TestDoRetryPolicy(t *testing.T) {
 				t.Errorf("waits = %v, want %v", waits, tc.wantWaits)
 			}
 		})
+	}
+}
+
+// TestDoNeverFollowsARedirect: a redirect's Location, wherever it points, gets
+// no request: following one would carry the key to another host, and for a
+// 307 or 308 send the create a second time.
+func TestDoNeverFollowsARedirect(t *testing.T) {
+	for _, code := range []int{301, 302, 303, 307, 308} {
+		for _, body := range []string{`{}`, ``} {
+			t.Run(fmt.Sprintf("%d body %q", code, body), func(t *testing.T) {
+				var elsewhere atomic.Int32
+				other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					elsewhere.Add(1)
+					w.WriteHeader(http.StatusCreated)
+					_, _ = w.Write([]byte(`{"id":"agt_elsewhere"}`))
+				}))
+				defer other.Close()
+				fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(code, map[string]string{"Location": other.URL + "/agents"}, ``)}}
+				srv := httptest.NewServer(fv)
+				defer srv.Close()
+				call := testCall(srv.URL, false)
+				call.Build = func(Attempt) (*Outgoing, error) {
+					return &Outgoing{Method: http.MethodPost, URL: srv.URL, Header: http.Header{"X-Auth-Token": {"dummy-key-123"}}, Body: []byte(body)}, nil
+				}
+				var waits []time.Duration
+				_, err := testClient(&waits).Do(context.Background(), call)
+				if n := elsewhere.Load(); n != 0 {
+					t.Errorf("the Location's host got %d request(s)", n)
+				}
+				if fv.n.Load() != 1 {
+					t.Errorf("the vendor got %d requests, want 1", fv.n.Load())
+				}
+				if err == nil || !strings.Contains(err.Error(), "not followed") && !strings.Contains(err.Error(), "outcome unknown") {
+					t.Errorf("err = %v, want the redirect reported", err)
+				}
+			})
+		}
 	}
 }
 
@@ -566,6 +614,46 @@ func TestDoRedactsAnEscapedKeyInASnippet(t *testing.T) {
 	_, err := doWithEchoedKey(t, status(400, nil, `{"detail":{"key":"sk\/live\/3b8f1d2e9a"}}`))
 	if err == nil || strings.Contains(err.Error(), "3b8f1d2e9a") {
 		t.Errorf("the key shows in the error; want it masked")
+	}
+}
+
+// A key echoed in a success's request id or status, or in the Location of a
+// 201 without a readable agent, is masked there too.
+func TestDoRedactsTheEchoedKeyOutsideTheBody(t *testing.T) {
+	const key = "sk/live/3b8f1d2e9a"
+	redact := NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key})).Redact
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/loc" {
+			w.Header().Set("Location", "/v1/agents/"+key)
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"id":"agt_1"}`))
+	}))
+	defer srv.Close()
+	var waits []time.Duration
+	call := testCall(srv.URL, false)
+	call.Redact = redact
+	parse := call.Parse
+	call.Parse = func(in *Incoming) (*Created, error) {
+		c, err := parse(in)
+		if c != nil {
+			c.RequestID, c.Status = "req "+key, "status "+key // as a vendor's echo would give them
+		}
+		return c, err
+	}
+	res, err := testClient(&waits).Do(context.Background(), call)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(res.Created.RequestID+res.Created.Status, "3b8f1d2e9a") {
+		t.Errorf("request id %q, status %q: want the key masked", res.Created.RequestID, res.Created.Status)
+	}
+	call = testCall(srv.URL+"/loc", false)
+	call.Redact = redact
+	if _, err := testClient(&waits).Do(context.Background(), call); err == nil || strings.Contains(err.Error(), "3b8f1d2e9a") || !strings.Contains(err.Error(), "Location") {
+		t.Errorf("err = %v: want the Location named with the key masked", err)
 	}
 }
 

@@ -135,3 +135,29 @@ func TestRestoreIsRetriedAndReleased(t *testing.T) {
 		t.Errorf("%d restored calls still held past the window", len(r.restored))
 	}
 }
+
+// A call read back expires at the end of its own window, however long a
+// fresher one keeps what was read alive.
+func TestRestoredCallExpiresOnItsOwn(t *testing.T) {
+	r, clk := testRepeats(10 * time.Minute)
+	fj := &fakeJournal{entries: []journal.Entry{
+		journaled(1, clk.now().Add(-9*time.Minute), journal.OutcomeCreated),
+		journaled(2, clk.now(), journal.OutcomeCreated),
+	}}
+	a := testAdapter()
+	r.restore = func() (map[repeatKey]*repeatCall, bool) {
+		c, err := a.restoredCalls(fj, r.window, r.now())
+		return c, err == nil
+	}
+	var old, fresh repeatKey
+	old[31], fresh[31] = 1, 2
+	s := &sender{made: true, id: "agt_new"}
+	r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send) // reads the journal back
+	clk.add(2 * time.Minute)
+	if _, joined := r.do(context.Background(), repeatKey{7}, fresh, "create_agent_x", s.send); !joined {
+		t.Errorf("a repeat of the create made 2 minutes ago was sent")
+	}
+	if _, joined := r.do(context.Background(), repeatKey{8}, old, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
+		t.Errorf("a repeat of a create made 11 minutes ago (window 10m) was not sent: joined %v, sent %d", joined, s.calls.Load())
+	}
+}

@@ -955,6 +955,55 @@ func TestIdenticalCreateIsNotSentTwice(t *testing.T) {
 	}
 }
 
+// With --header-credentials, identical calls carrying different keys are two
+// accounts asking: each gets its own create, with its own key, never the
+// other's agent. The same key calling again is a repeat as usual.
+func TestHeaderCallersNeverShareAnAgent(t *testing.T) {
+	var mu sync.Mutex
+	var keys []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		keys = append(keys, r.Header.Get("Authorization"))
+		n := len(keys)
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"object":"agent","id":"agt_%d","name":"Analyst"}`, n)
+	}))
+	defer srv.Close()
+	env := providers.MapEnv(map[string]string{datagrid.EnvBaseURL: srv.URL + "/v1"})
+	p, err := datagrid.New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tool, err := tools.New(p, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, HeaderCredentials: true,
+		Timeout: 5 * time.Second, DedupeWindow: 10 * time.Minute, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := func(key string) map[string]any {
+		t.Helper()
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": "Analyst"}
+		req.Header = http.Header{"X-Datagrid-Api-Key": {key}}
+		res, err := tool.Handler(context.Background(), req)
+		if err != nil || res.IsError {
+			t.Fatalf("call with key %s: %v %s", key, err, tools.ResultText(res))
+		}
+		return structuredOf(t, res)
+	}
+	alice, bob, again := call("dummy-key-alice"), call("dummy-key-bob"), call("dummy-key-alice")
+	if want := []string{"Bearer dummy-key-alice", "Bearer dummy-key-bob"}; !slices.Equal(keys, want) {
+		t.Errorf("the vendor got keys %q, want %q", keys, want)
+	}
+	if alice["agent_id"] != "agt_1" || bob["agent_id"] != "agt_2" || bob["already_created"] == true {
+		t.Errorf("alice %v, bob %v: bob must get an agent of his own", alice, bob)
+	}
+	if again["agent_id"] != "agt_1" || again["already_created"] != true {
+		t.Errorf("alice again: %v, want her own agent, not sent again", again)
+	}
+}
+
 // After an unknown outcome (a 500: the agent may exist), a model that calls
 // again anyway is told so, not sent to make a second agent; a failure that
 // created nothing is sent again.

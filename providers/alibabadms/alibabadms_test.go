@@ -840,6 +840,15 @@ func TestParseErrors(t *testing.T) {
 		{"server error in 200 body: it may come after the agent was stored", 200, nil,
 			`{"RequestId":"5E2B-14","Success":false,"ErrorCode":"InternalError","ErrorMessage":"The request processing has failed due to some unknown error."}`,
 			[]string{"code InternalError"}, "InternalError", "5E2B-14", providers.MaybeProcessed, 0},
+		{"unknown error in 200 body", 200, nil,
+			`{"RequestId":"5E2B-22","Success":false,"ErrorCode":"UnknownError","ErrorMessage":"x"}`,
+			[]string{"answered with an error", "code UnknownError"}, "UnknownError", "5E2B-22", providers.MaybeProcessed, 0},
+		{"service unavailable in 200 body", 200, nil,
+			`{"RequestId":"5E2B-23","Success":false,"ErrorCode":"ServiceUnavailable.Busy","ErrorMessage":"x"}`,
+			[]string{"answered with an error", "code ServiceUnavailable.Busy"}, "ServiceUnavailable.Busy", "5E2B-23", providers.MaybeProcessed, 0},
+		{"timeout in 200 body", 200, nil,
+			`{"RequestId":"5E2B-24","Success":false,"ErrorCode":"Dms.RequestTimeout","ErrorMessage":"x"}`,
+			[]string{"answered with an error", "code Dms.RequestTimeout"}, "Dms.RequestTimeout", "5E2B-24", providers.MaybeProcessed, 0},
 		{"failure that names an agent keeps its id in sight", 200, nil,
 			`{"RequestId":"5E2B-15","Success":false,"ErrorCode":"InvalidParameter","ErrorMessage":"create schedule task failed","Data":{"CustomAgentId":"ca-created-123","Status":"NEW"}}`,
 			[]string{"code InvalidParameter", "still names agent ca-created-123 (Data.CustomAgentId)"}, "InvalidParameter", "5E2B-15", providers.MaybeProcessed, 0},
@@ -946,12 +955,17 @@ func TestParseKeepsTheIDDespiteOddTypes(t *testing.T) {
 			t.Errorf("%s: %+v, %v", body, c, err)
 		}
 	}
+	// Without RequestId in the body, the gateway's header names the request.
+	c, err := p.Parse(&providers.Incoming{Status: 200, Header: http.Header{"X-Acs-Request-Id": {"5E2B-H"}}, Body: []byte(`{"Success":true,"Data":{"CustomAgentId":"ca-1"}}`)})
+	if err != nil || c.RequestID != "5E2B-H" {
+		t.Errorf("request id from x-acs-request-id: %+v, %v", c, err)
+	}
 	// A number where the document shows a string is the id all the same,
 	// digit for digit.
 	if c, err := p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(`{"Success":true,"Data":{"CustomAgentId":12345678901234567890}}`)}); err != nil || c.AgentID != "12345678901234567890" {
 		t.Errorf("numeric id: %+v, %v", c, err)
 	}
-	_, err := p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(`{"Success":"false","ErrorCode":"X","ErrorMessage":"y"}`)})
+	_, err = p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(`{"Success":"false","ErrorCode":"X","ErrorMessage":"y"}`)})
 	if ve, ok := providers.IsVendorError(err); !ok || ve.Code != "X" {
 		t.Errorf(`Success "false": %v`, err)
 	}
