@@ -1,11 +1,8 @@
 package providers
 
 import (
-	"cmp"
 	"encoding/json"
 	"net/http"
-	"net/url"
-	"slices"
 	"strings"
 )
 
@@ -17,56 +14,12 @@ type Preview struct {
 	Body    any               `json:"body"` // the JSON body as sent (json.RawMessage), a string, or null
 }
 
-// Redactor masks known secret values wherever they appear in text.
-type Redactor struct{ values []string }
-
-// minSecretLen keeps a one- or two-character "secret" from masking unrelated text.
-const minSecretLen = 4
-
-// NewRedactor masks the given credentials and derived values.
-func NewRedactor(creds Credentials, extra ...string) Redactor {
-	var r Redactor
-	add := func(v string) {
-		if len(v) < minSecretLen {
-			return
-		}
-		r.values = append(r.values, v, url.QueryEscape(v), url.PathEscape(v))
-		// As a JSON encoder may write it into an answer that is shown as
-		// raw text (sk\/live for sk/live, \u0026 for &).
-		if b, err := json.Marshal(v); err == nil {
-			quoted := string(b[1 : len(b)-1])
-			r.values = append(r.values, quoted, strings.ReplaceAll(quoted, "/", `\/`))
-		}
-	}
-	for _, s := range creds.Values() {
-		add(s.Reveal())
-	}
-	for _, v := range extra {
-		add(v)
-	}
-	// Longest first: a secret inside another must not leave the rest
-	// showing. Most forms of a plain key are the key itself: one of each.
-	slices.SortFunc(r.values, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
-	r.values = slices.Compact(r.values)
-	return r
-}
-
-// Redact replaces every secret value in s.
-func (r Redactor) Redact(s string) string {
-	for _, v := range r.values {
-		if v != "" && strings.Contains(s, v) {
-			s = strings.ReplaceAll(s, v, Redacted)
-		}
-	}
-	return s
-}
-
 // Preview renders o with every credential and sensitive value masked.
 func (o *Outgoing) Preview(creds Credentials) Preview {
 	r := NewRedactor(creds, o.Sensitive...)
 	p := Preview{Method: o.Method, URL: r.Redact(o.URL), Headers: map[string]string{}}
 	for name, vals := range o.Header {
-		p.Headers[http.CanonicalHeaderKey(name)] = r.Redact(strings.Join(vals, ", "))
+		p.Headers[http.CanonicalHeaderKey(name)] = maskShort(r.Redact(strings.Join(vals, ", ")), creds)
 	}
 	if len(o.Body) > 0 {
 		shown := o.Body
@@ -111,4 +64,22 @@ func RewriteStrings(v any, f func(string) string) {
 			RewriteStrings(child, f)
 		}
 	}
+}
+
+// maskShort masks a key too short for the Redactor (which would mask its
+// letters wherever they occur) where a header carries it: as the whole
+// value, or its last word (Bearer <key>). No vendor issues such keys, but a
+// mistyped one must not show either.
+func maskShort(v string, creds Credentials) string {
+	for _, s := range creds.Values() {
+		k := s.Reveal()
+		switch {
+		case k == "" || len(k) >= minSecretLen:
+		case v == k:
+			return Redacted
+		case strings.HasSuffix(v, " "+k):
+			return strings.TrimSuffix(v, k) + Redacted
+		}
+	}
+	return v
 }

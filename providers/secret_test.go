@@ -132,6 +132,21 @@ func TestCredentialsFromHeadersNeverFallBack(t *testing.T) {
 	}
 }
 
+// A key too short for masking in free text is still masked where a header
+// carries it.
+func TestPreviewMasksAShortKeyInHeaders(t *testing.T) {
+	creds := NewCredentials(SourceEnv, map[string]string{"k": "Zq9"})
+	o := &Outgoing{Method: "POST", URL: "https://h/x", Header: http.Header{
+		"Authorization": {"Bearer Zq9"}, "X-Auth-Token": {"Zq9"}, "Accept": {"application/json"}, "X-Note": {"Zq9x"}}}
+	p := o.Preview(creds)
+	want := map[string]string{"Authorization": "Bearer " + Redacted, "X-Auth-Token": Redacted, "Accept": "application/json", "X-Note": "Zq9x"}
+	for name, v := range want {
+		if p.Headers[name] != v {
+			t.Errorf("%s = %q, want %q", name, p.Headers[name], v)
+		}
+	}
+}
+
 func TestPreviewRedactsEverywhere(t *testing.T) {
 	creds := NewCredentials(SourceEnv, map[string]string{"k": canary})
 	o := &Outgoing{
