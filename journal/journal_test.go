@@ -2,6 +2,7 @@ package journal
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -61,6 +62,26 @@ func TestTornLastLine(t *testing.T) {
 	if !strings.HasSuffix(string(data), "\n") {
 		t.Error("journal must end with a newline")
 	}
+	if e := lastLine(t, path); e.AgentID != "after" {
+		t.Errorf("the file's last line is agent %q, want the entry after the torn line on a line of its own", e.AgentID)
+	}
+}
+
+// lastLine decodes the journal file's last line on its own, as jq or a
+// person reading the file would: the reader's recovery of an entry fused to
+// a fragment must not be what keeps it readable.
+func lastLine(t *testing.T, path string) Entry {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	var e Entry
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &e); err != nil {
+		t.Errorf("the file's last line is not JSON on its own: %v", err)
+	}
+	return e
 }
 
 func TestConcurrentRecords(t *testing.T) {

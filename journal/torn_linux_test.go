@@ -41,6 +41,9 @@ func TestFailedWriteKeepsTheNextLine(t *testing.T) {
 	if strings.Join(names, ",") != "first,third" {
 		t.Errorf("entries after a cut write: %q, want first and third", names)
 	}
+	if e := lastLine(t, path); e.AgentName != "third" {
+		t.Errorf("the file's last line is %q, want the third entry on a line of its own", e.AgentName)
+	}
 }
 
 // tornChild records an entry, cuts the next write short with RLIMIT_FSIZE,
