@@ -82,7 +82,7 @@ func TestDryRunShowsWhatIsSent(t *testing.T) {
 			}
 			for name, vals := range sent.Header {
 				got, want := shown.Headers[name], strings.Join(vals, ", ")
-				if masked := got == providers.Redacted && want != ""; !differs[name] && !masked && got != want {
+				if masked := got == providers.Redacted && strings.Contains(want, failureKey); !differs[name] && !masked && got != want {
 					t.Errorf("sent %s: %q, the dry run shows %q", name, want, got)
 				}
 			}

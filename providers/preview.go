@@ -67,18 +67,34 @@ func RewriteStrings(v any, f func(string) string) {
 }
 
 // maskShort masks a key too short for the Redactor (which would mask its
-// letters wherever they occur) where a header carries it: as the whole
-// value, or its last word (Bearer <key>). No vendor issues such keys, but a
-// mistyped one must not show either.
+// letters wherever they occur) where a header carries it: as a word of the
+// value (Bearer <key>, <key>) or a parameter's value (Credential=<key>,).
+// No vendor issues such keys, but a mistyped one must not show either.
 func maskShort(v string, creds Credentials) string {
 	for _, s := range creds.Values() {
 		k := s.Reveal()
-		switch {
-		case k == "" || len(k) >= minSecretLen:
-		case v == k:
-			return Redacted
-		case strings.HasSuffix(v, " "+k):
-			return strings.TrimSuffix(v, k) + Redacted
+		if k == "" || len(k) >= minSecretLen {
+			continue
+		}
+		var b strings.Builder
+		copied := 0
+		for i := 0; i < len(v); {
+			j := strings.Index(v[i:], k)
+			if j < 0 {
+				break
+			}
+			start, end := i+j, i+j+len(k)
+			if (start == 0 || strings.IndexByte(" =,", v[start-1]) >= 0) && (end == len(v) || strings.IndexByte(" ,;", v[end]) >= 0) {
+				b.WriteString(v[copied:start])
+				b.WriteString(Redacted)
+				copied, i = end, end
+				continue
+			}
+			i = start + 1
+		}
+		if copied > 0 {
+			b.WriteString(v[copied:])
+			v = b.String()
 		}
 	}
 	return v

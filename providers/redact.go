@@ -3,13 +3,10 @@ package providers
 import (
 	"cmp"
 	"encoding/json"
-	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
+	"strconv"
 	"strings"
-	"sync"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -50,95 +47,204 @@ func NewRedactor(creds Credentials, extra ...string) Redactor {
 	// showing. Most forms of a plain key are the key itself: one of each.
 	slices.SortFunc(r.values, func(a, b string) int { return cmp.Or(len(b)-len(a), strings.Compare(a, b)) })
 	r.values = slices.Compact(r.values)
+	slices.SortFunc(r.escaped, func(a, b *escapedSecret) int {
+		return cmp.Or(len(b.secret)-len(a.secret), strings.Compare(a.secret, b.secret))
+	})
 	return r
 }
 
-// Redact replaces every secret value in s.
+// Redact replaces every secret value in s. Escaped forms go first, longest
+// secret first: a shorter key masked inside a longer one's escaped form
+// would leave the rest of that one showing.
 func (r Redactor) Redact(s string) string {
+	for _, e := range r.escaped {
+		s = e.redact(s)
+	}
 	for _, v := range r.values {
 		if v != "" && strings.Contains(s, v) {
 			s = strings.ReplaceAll(s, v, Redacted)
 		}
 	}
-	for _, e := range r.escaped {
-		if strings.Contains(s, e.anchor) {
-			s = e.regexp().ReplaceAllLiteralString(s, Redacted)
-		}
-	}
 	return s
 }
 
-// escapedSecret matches a secret whose punctuation a vendor or proxy wrote
-// escaped in any of the common ways: an HTML page (&#43; for +), a JSON
-// encoder that escapes more than Go's (\u003d for =), lowercase percent
-// escapes (%2b). Base64 keys and STS tokens are full of such characters.
+// escapedSecret finds a secret whose punctuation a vendor or proxy wrote
+// back escaped: an HTML page (&#43; for +), a JSON encoder that escapes more
+// than Go's (\u003d for =), lowercase percent escapes (%2b). Base64 keys and
+// STS tokens are full of such characters. The text is decoded once, in
+// linear time, and searched for the secret itself: its cost follows the
+// text, never the secret, which a caller may choose (--header-credentials).
 type escapedSecret struct {
 	secret string
-	anchor string // the secret's longest run of letters and digits: every form contains it
-	once   sync.Once
-	re     *regexp.Regexp
+	anchor string // the secret's longest run of ASCII letters and digits: its escaped forms keep it
 }
 
-// newEscapedSecret returns the matcher of v's escaped forms, or nil when v
-// is only letters and digits (its forms are v itself).
+// newEscapedSecret returns the finder of v's escaped forms, or nil when v
+// is only ASCII letters and digits (its forms are v itself).
 func newEscapedSecret(v string) *escapedSecret {
 	e := &escapedSecret{secret: v}
-	start, punctuated := -1, false
-	for i, r := range v {
-		if !lettersAndDigits(r) {
-			start, punctuated = -1, true
+	start, escapable := -1, false
+	for i := 0; i < len(v); i++ {
+		if !asciiAlnum(v[i]) {
+			start, escapable = -1, true
 			continue
 		}
 		if start < 0 {
 			start = i
 		}
-		if end := i + utf8.RuneLen(r); end-start > len(e.anchor) {
-			e.anchor = v[start:end]
+		if i+1-start > len(e.anchor) {
+			e.anchor = v[start : i+1]
 		}
 	}
-	if !punctuated {
+	if !escapable {
 		return nil
 	}
 	return e
 }
 
-func lettersAndDigits(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-// regexp builds and compiles the pattern on first use: most texts never
-// contain the anchor, and a long STS token's pattern is not cheap to compile.
-func (e *escapedSecret) regexp() *regexp.Regexp {
-	e.once.Do(func() { e.re = regexp.MustCompile(escapedPattern(e.secret)) }) // built of quoted parts: always compiles
-	return e.re
+func asciiAlnum(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
 }
 
-// htmlEntities are the named entities of punctuation that keys carry.
-var htmlEntities = map[rune]string{'&': "&amp;", '<': "&lt;", '>': "&gt;", '"': "&quot;", '\'': "&apos;",
-	'=': "&equals;", '/': "&sol;", '+': "&plus;", '-': "&hyphen;", '_': "&lowbar;", '.': "&period;", ':': "&colon;", '~': "&tilde;"}
-
-// escapedPattern matches v with each character other than a letter or digit
-// written as itself or in any of its escaped forms.
-func escapedPattern(v string) string {
+// redact masks every escaped form of the secret in s.
+func (e *escapedSecret) redact(s string) string {
+	if !strings.Contains(s, e.anchor) { // most texts: no decoding at all
+		return s
+	}
+	d := decodeEscapes(s)
+	if !strings.Contains(d.text, e.secret) {
+		return s
+	}
 	var b strings.Builder
-	for _, r := range v {
-		if lettersAndDigits(r) {
-			b.WriteString(regexp.QuoteMeta(string(r)))
+	written := 0 // bytes of s already copied to b
+	for i := 0; i <= len(d.text)-len(e.secret); {
+		j := strings.Index(d.text[i:], e.secret)
+		if j < 0 {
+			break
+		}
+		start, end := i+j, i+j+len(e.secret)
+		if !d.unitStart(start) || !d.unitStart(end) {
+			i = start + 1 // inside an escape: not this secret
 			continue
 		}
-		alts := []string{regexp.QuoteMeta(string(r)), `\\` + regexp.QuoteMeta(string(r))}
-		if r < utf8.RuneSelf {
-			h := fmt.Sprintf("%02x", r)
-			alts = append(alts, "%(?i:"+h+")", fmt.Sprintf("&#0*%d;", r), "&#(?i:x0*"+h+");", `\\(?i:u00`+h+")")
-			if name, ok := htmlEntities[r]; ok {
-				alts = append(alts, regexp.QuoteMeta(name))
-			}
-		} else {
-			var pct strings.Builder
-			for _, c := range []byte(string(r)) {
-				fmt.Fprintf(&pct, "%%(?i:%02x)", c)
-			}
-			alts = append(alts, pct.String(), fmt.Sprintf(`\\(?i:u%04x)`, r))
-		}
-		b.WriteString("(?:" + strings.Join(alts, "|") + ")")
+		b.WriteString(s[written:d.from(start, len(s))])
+		b.WriteString(Redacted)
+		written = d.from(end, len(s))
+		i = end
 	}
+	if written == 0 {
+		return s
+	}
+	b.WriteString(s[written:])
 	return b.String()
 }
+
+// decodedText is a text with its escapes undone; at[k] is where in the
+// original the escape (or plain byte) that gave byte k began.
+type decodedText struct {
+	text string
+	at   []int32
+}
+
+// unitStart reports whether decoded byte k begins an escape or a plain
+// byte (k == len(text) is the end, a boundary too).
+func (d decodedText) unitStart(k int) bool {
+	return k == 0 || k == len(d.text) || d.at[k] != d.at[k-1]
+}
+
+// from is the original offset of decoded byte k; n is the original's length.
+func (d decodedText) from(k, n int) int {
+	if k == len(d.text) {
+		return n
+	}
+	return int(d.at[k])
+}
+
+// decodeEscapes undoes, one level deep, percent escapes, HTML character
+// references, JSON \u escapes and a backslash before punctuation.
+func decodeEscapes(s string) decodedText {
+	text := make([]byte, 0, len(s))
+	at := make([]int32, 0, len(s))
+	for i := 0; i < len(s); {
+		out, n := unescapeAt(s, i)
+		if n == 0 {
+			out, n = s[i:i+1], 1
+		}
+		text = append(text, out...)
+		for range len(out) {
+			at = append(at, int32(i))
+		}
+		i += n
+	}
+	return decodedText{text: string(text), at: at}
+}
+
+// unescapeAt decodes the escape at s[i:], returning what it stands for and
+// its length in s; 0 when none starts there.
+func unescapeAt(s string, i int) (string, int) {
+	rest := s[i:]
+	switch rest[0] {
+	case '%':
+		if len(rest) >= 3 {
+			if v, err := strconv.ParseUint(rest[1:3], 16, 8); err == nil {
+				return string([]byte{byte(v)}), 3
+			}
+		}
+	case '&':
+		end := strings.IndexByte(rest[:min(len(rest), 12)], ';')
+		if end < 2 {
+			return "", 0
+		}
+		name := rest[1:end]
+		if name[0] == '#' {
+			num, base := name[1:], 10
+			if num != "" && (num[0] == 'x' || num[0] == 'X') {
+				num, base = num[1:], 16
+			}
+			if v, err := strconv.ParseUint(num, base, 32); err == nil && v != 0 && utf8.ValidRune(rune(v)) {
+				return string(rune(v)), end + 1
+			}
+			return "", 0
+		}
+		if c, ok := htmlEntities[strings.ToLower(name)]; ok {
+			return c, end + 1
+		}
+	case '\\':
+		if len(rest) >= 6 && rest[1] == 'u' {
+			r := jsonUnit(rest[2:6])
+			if utf16IsHigh(r) && len(rest) >= 12 && rest[6] == '\\' && rest[7] == 'u' {
+				if lo := jsonUnit(rest[8:12]); utf16IsLow(lo) {
+					return string((r-0xD800)<<10 | (lo - 0xDC00) + 0x10000), 12
+				}
+			}
+			if r >= 0 && !utf16IsHigh(r) && !utf16IsLow(r) {
+				return string(r), 6
+			}
+			return "", 0
+		}
+		if len(rest) >= 2 && rest[1] >= ' ' && rest[1] < utf8.RuneSelf && !asciiAlnum(rest[1]) {
+			return rest[1:2], 2
+		}
+	}
+	return "", 0
+}
+
+// jsonUnit parses the four hex digits of a \u escape; -1 when they are not.
+func jsonUnit(h string) rune {
+	v, err := strconv.ParseUint(h, 16, 16)
+	if err != nil {
+		return -1
+	}
+	return rune(v)
+}
+
+func utf16IsHigh(r rune) bool { return r >= 0xD800 && r < 0xDC00 }
+func utf16IsLow(r rune) bool  { return r >= 0xDC00 && r < 0xE000 }
+
+// htmlEntities are the named character references of the punctuation keys
+// carry (HTML5 names, read case-insensitively as browsers read &AMP;).
+var htmlEntities = map[string]string{"amp": "&", "lt": "<", "gt": ">", "quot": `"`, "apos": "'",
+	"equals": "=", "sol": "/", "plus": "+", "lowbar": "_", "period": ".", "colon": ":", "num": "#",
+	"percnt": "%", "semi": ";", "excl": "!", "quest": "?", "commat": "@", "dollar": "$", "comma": ",",
+	"ast": "*", "lpar": "(", "rpar": ")", "bsol": `\`, "verbar": "|", "grave": "`", "hat": "^",
+	"lsqb": "[", "rsqb": "]", "lcub": "{", "rcub": "}"}

@@ -51,22 +51,84 @@ func TestRedactorMasksEscapedNonASCII(t *testing.T) {
 	}
 }
 
-// The escaped forms are matched only in a text that holds the key's longest
-// run of letters and digits: a text without it costs no regexp at all.
-func TestRedactorCompilesOnlyWhenNeeded(t *testing.T) {
+// A text without the key's longest run of ASCII letters and digits is not
+// decoded at all: masking it costs a substring search and no allocation.
+func TestRedactorDecodesOnlyWhenNeeded(t *testing.T) {
 	r := NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": "sk+live/3b8f1d2e9a=="}))
 	if len(r.escaped) != 1 || r.escaped[0].anchor != "3b8f1d2e9a" {
 		t.Fatalf("escaped %+v: want one, anchored on 3b8f1d2e9a", r.escaped)
 	}
-	r.Redact(`{"id":"agt_1","name":"Analyst"}`)
-	if r.escaped[0].re != nil {
-		t.Errorf("a text without the key compiled its pattern")
+	text := `{"id":"agt_1","name":"Analyst"}`
+	if n := testing.AllocsPerRun(100, func() { r.Redact(text) }); n != 0 {
+		t.Errorf("Redact of a text without the key: %v allocations, want 0", n)
 	}
 	if got := r.Redact("sk&#43;live&#47;3b8f1d2e9a&#61;&#61;"); got != Redacted {
 		t.Errorf("Redact = %q", got)
 	}
 	if plain := NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": "3b8f1d2e9a7c"})); len(plain.escaped) != 0 {
-		t.Errorf("a key of letters and digits has no escaped forms, got %d", len(plain.escaped))
+		t.Errorf("a key of ASCII letters and digits has no escaped forms, got %d", len(plain.escaped))
+	}
+}
+
+// Escaped forms beyond the basic ones, and look-alikes that are not the key.
+func TestRedactorEscapedEdges(t *testing.T) {
+	cases := []struct {
+		key, text string
+		masked    bool
+	}{
+		{"ab#cd%ef;gh", "ab&num;cd&percnt;ef&semi;gh", true},
+		{"abcd&efgh", "abcd&AMP;efgh", true},
+		{"clé-abcd", "cl%c3%a9%2dabcd", true},                  // a non-ASCII letter percent-escaped
+		{"abcd🔑efgh", `abcd\ud83d\udd11efgh`, true},            // JSON's surrogate pair
+		{"abcd-efgh", "abcd&hyphen;efgh", false},               // U+2010, not -
+		{"abcd~efgh", "abcd&tilde;efgh", false},                // U+02DC, not ~
+		{"abcd+efgh", "abcd%2Gefgh", false},                    // not an escape
+		{"abcd+efgh", "xabcd%2befghx", true},                   // inside other text
+		{"abcd+efgh", "abcd&#43efgh", false},                   // no semicolon
+		{"abcd+efgh", `abcd\u002befgh and abcd%2Befgh`, true},  // twice
+		{"abcd+", `abcd\u002`, false},                          // cut short
+		{"a+b+c+d", "a%2bb%2bc%2bd a&#43;b&#43;c&#43;d", true}, // short anchor
+	}
+	for _, c := range cases {
+		r := NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": c.key}))
+		got := r.Redact(c.text)
+		if masked := strings.Contains(got, Redacted); masked != c.masked {
+			t.Errorf("key %q: Redact(%q) = %q, want masked %v", c.key, c.text, got, c.masked)
+		}
+	}
+	// A stray % before an escape stays; both forms of a repeated key go.
+	r := NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": "+efgh"}))
+	if got := r.Redact("%2%2befgh"); got != "%2"+Redacted {
+		t.Errorf("Redact = %q, want the stray %%2 kept", got)
+	}
+	r = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": "abcd+efgh"}))
+	if got := r.Redact(`x abcd\u002befgh and abcd%2befgh y`); got != "x "+Redacted+" and "+Redacted+" y" {
+		t.Errorf("Redact = %q, want both masked", got)
+	}
+}
+
+// Keys inside one another: the longer is masked whole, whatever the order
+// of the credentials, and whether the shorter has punctuation or not.
+func TestRedactorMasksTheLongerEscapedSecretWhole(t *testing.T) {
+	for range 20 { // credentials come out of a map in random order
+		for _, kv := range []map[string]string{{"a": "abcd+efgh", "b": "abcd+efgh+ijkl"}, {"a": "efgh1234", "b": "abcd+efgh1234"}} {
+			r := NewRedactor(NewCredentials(SourceEnv, kv))
+			text := "k " + strings.ReplaceAll(kv["b"], "+", "%2b") + " end"
+			if got := r.Redact(text); got != "k "+Redacted+" end" {
+				t.Fatalf("Redact(%q) = %q", text, got)
+			}
+		}
+	}
+}
+
+// A caller's key (--header-credentials) sets what is searched for: however
+// long and however full of punctuation, masking stays linear in the text.
+func BenchmarkRedactEscapedLongKey(b *testing.B) {
+	key := strings.Repeat("+", 60000)
+	r := NewRedactor(NewCredentials(SourceHeader, map[string]string{"api_key": key}))
+	text := strings.Repeat("%2b", 20000)
+	for b.Loop() {
+		r.Redact(text)
 	}
 }
 

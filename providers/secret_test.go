@@ -137,9 +137,11 @@ func TestCredentialsFromHeadersNeverFallBack(t *testing.T) {
 func TestPreviewMasksAShortKeyInHeaders(t *testing.T) {
 	creds := NewCredentials(SourceEnv, map[string]string{"k": "Zq9"})
 	o := &Outgoing{Method: "POST", URL: "https://h/x", Header: http.Header{
-		"Authorization": {"Bearer Zq9"}, "X-Auth-Token": {"Zq9"}, "Accept": {"application/json"}, "X-Note": {"Zq9x"}}}
+		"Authorization": {"Bearer Zq9"}, "X-Auth-Token": {"Zq9"}, "Accept": {"application/json"}, "X-Note": {"Zq9x xZq9"},
+		"X-Signed": {"ACS3-HMAC-SHA256 Credential=Zq9,SignedHeaders=host"}}}
 	p := o.Preview(creds)
-	want := map[string]string{"Authorization": "Bearer " + Redacted, "X-Auth-Token": Redacted, "Accept": "application/json", "X-Note": "Zq9x"}
+	want := map[string]string{"Authorization": "Bearer " + Redacted, "X-Auth-Token": Redacted, "Accept": "application/json", "X-Note": "Zq9x xZq9",
+		"X-Signed": "ACS3-HMAC-SHA256 Credential=" + Redacted + ",SignedHeaders=host"}
 	for name, v := range want {
 		if p.Headers[name] != v {
 			t.Errorf("%s = %q, want %q", name, p.Headers[name], v)
