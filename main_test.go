@@ -340,3 +340,17 @@ func TestOutOfRangeValueIsNotCalledMalformed(t *testing.T) {
 		}
 	}
 }
+
+// --addr with an empty host listens on every interface: like 0.0.0.0, it
+// needs a token.
+func TestEmptyHostNeedsAToken(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // a server that wrongly starts stops at once
+	for _, addr := range []string{":0", "[::]:0"} {
+		var stderr bytes.Buffer
+		code := run(ctx, []string{"--transport", "http", "--addr", addr, "--journal", "off"}, lookup(nil), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+		if code != 2 || !strings.Contains(stderr.String(), "not a loopback address") {
+			t.Errorf("--addr %s without a token: exit %d, stderr %q; want 2, refused", addr, code, stderr.String())
+		}
+	}
+}

@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -165,16 +164,7 @@ func TestForeignOriginLogIsClipped(t *testing.T) {
 }
 
 func TestServeCapsHeaderBytes(t *testing.T) {
-	svc := testHTTPService(t, func(c *Config) { c.ShutdownTimeout = time.Second }, zerolog.Nop())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- svc.Serve(ctx, ln) }()
-	defer func() { cancel(); <-served }()
-	url := "http://" + ln.Addr().String()
+	url := "http://" + serveOnListener(t)
 	if resp := post(t, url+MCPPath, map[string]string{"X-Padding": strings.Repeat("a", maxHeaderBytes/2)}, initBody); resp.StatusCode != http.StatusOK {
 		t.Errorf("header of %d bytes: status %d, want 200", maxHeaderBytes/2, resp.StatusCode)
 	}

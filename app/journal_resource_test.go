@@ -42,13 +42,7 @@ func TestJournalResourceOnlyWhereItTellsTheWholeStory(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			handle := func(msg string) string {
-				b, err := json.Marshal(s.MCP.HandleMessage(context.Background(), []byte(msg)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				return string(b)
-			}
+			handle := messageHandler(t, s)
 			init := handle(`{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`)
 			read := handle(`{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"` + JournalURI + `"}}`)
 			if served := strings.Contains(read, `entries`); served != c.serve {

@@ -260,6 +260,7 @@ func startHTTP(t *testing.T, environ []string, args ...string) *httpServer {
 	case err := <-s.exited:
 		t.Fatalf("agentmcp exited: %v\n%s", err, s.stderr)
 	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill() // Fatalf skips the cleanup below: no server outlives the test
 		t.Fatalf("agentmcp did not report its address\n%s", s.stderr)
 	}
 	s.base = strings.TrimSuffix(s.url, "/mcp")
