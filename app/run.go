@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/mark3labs/mcp-go/server"
 
@@ -57,6 +58,7 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 		stdio := server.NewStdioServer(srv.MCP)
 		stdio.SetErrorLogger(log.New(logger, "", 0))
 		server.WithWorkerPoolSize(stdioWorkers)(stdio)
+		server.WithQueueSize(stdioQueue)(stdio)
 		// The session ends when stdin closes or ctx is done. Either way the
 		// server is told first, so calls in flight finish and reach the
 		// journal rather than being cancelled midway by mcp-go.
@@ -67,7 +69,10 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 		// A cancellation is noted as it is read: mcp-go would drop one of a
 		// call still waiting for a worker, and run the call.
 		in := &cancelWatch{r: stdin, early: srv.early}
-		err := stdio.Listen(listenCtx, &endOnError{r: in, end: srv.EndSession}, stdout)
+		// Calls queued when stdin ends are answered before mcp-go stops:
+		// they wait at most for the calls in flight to drain.
+		end := &endOfInput{r: in, end: srv.EndSession, drain: srv.drain, wait: cfg.ShutdownTimeout + 5*time.Second}
+		err := stdio.Listen(listenCtx, end, dropDrainAnswer{w: stdout, drain: srv.drain})
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("stdio: %w", err)
 		}
@@ -103,21 +108,6 @@ func isFile(path string, w io.Writer) bool {
 	}
 	b, err := f.Stat()
 	return err == nil && os.SameFile(a, b)
-}
-
-// endOnError calls end when reading fails: the end of stdin is the end of the
-// session, and the in-flight calls must know before mcp-go cancels them.
-type endOnError struct {
-	r   io.Reader
-	end func()
-}
-
-func (e *endOnError) Read(p []byte) (int, error) {
-	n, err := e.r.Read(p)
-	if err != nil {
-		e.end()
-	}
-	return n, err
 }
 
 // SharedJournalName is the default journal's file name with

@@ -43,6 +43,7 @@ type Server struct {
 	abort     chan struct{}
 	abortOnce sync.Once
 	early     *earlyCancels // over stdio: requests cancelled before they started
+	drain     *stdioDrain   // over stdio: the end of stdin waits for queued calls
 }
 
 // EndSession tells in-flight calls the session is ending: a call cancelled
@@ -101,9 +102,11 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 		server.WithTitle("agentmcp"),
 	}
 	var early *earlyCancels
+	var drain *stdioDrain
 	if cfg.Transport == TransportStdio {
-		early = newEarlyCancels()
+		early, drain = newEarlyCancels(), newStdioDrain()
 		hooks := &server.Hooks{}
+		hooks.AddOnRequestInitialization(drain.hook) // first: the marker is no request to refuse or count
 		hooks.AddOnRequestInitialization(early.refuse)
 		hooks.AddBeforeCallTool(early.cancelStarted)
 		opts = append(opts, server.WithHooks(hooks))
@@ -155,7 +158,7 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 				return []mcp.ResourceContents{mcp.TextResourceContents{URI: JournalURI, MIMEType: "application/json", Text: string(b)}}, nil
 			})
 	}
-	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending, abort: abort, early: early}, nil
+	return &Server{MCP: s, Tools: ts, Journal: jr, Log: log, ending: ending, abort: abort, early: early, drain: drain}, nil
 }
 
 // LogStartup writes one line naming the enabled tools and where each

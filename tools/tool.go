@@ -428,18 +428,22 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		return a.notSent(entry, start, log, fmt.Sprintf("the journal could not be written (%v), so nothing was sent. Free disk space or fix --journal, "+
 			"or restart the server with --journal off to create agents without it", err)), ctx.Err() == nil, nil
 	}
-	// Checked after the journal write (an fsync), right before sending. A
-	// session that has ended is caught by the client, before every attempt.
-	if ctx.Err() != nil {
-		// Cancelled before anything was sent (a client that gave up, or
-		// stdin closed, which makes mcp-go cancel every call): send nothing.
+	// Checked after the journal write (an fsync), right before sending; the
+	// client checks again before every attempt.
+	ended := false
+	select {
+	case <-a.deps.Ending:
+		ended = true
+	default:
+	}
+	if ctx.Err() != nil || ended {
+		// Cancelled before anything was sent (a client that gave up), or
+		// the session ended (stdin closed, calls still queued): send nothing.
 		why := "the request was cancelled before anything was sent; no agent was created"
-		select {
-		case <-a.deps.Ending:
+		if ended {
 			// A script piping its calls in closes stdin after the last:
 			// "cancelled" would blame it for something it did not ask.
 			why = "the session ended before anything was sent (stdin closed, or the server is stopping); no agent was created. Over stdio, keep stdin open until every answer has arrived"
-		default:
 		}
 		return a.notSent(entry, start, log, why), false, nil
 	}
