@@ -13,8 +13,9 @@ import (
 )
 
 // stdioQueue is mcp-go's queue of tool calls waiting for a worker, at its
-// largest: a call that finds it full runs on the read loop instead, ahead
-// of calls still queued, and the drain below would no longer see it last.
+// largest: a call that finds the queue full runs on the read loop instead,
+// ahead of the calls queued, and a drain marker doing so would be taken
+// before them.
 const stdioQueue = 10000
 
 // errDrainMarker refuses the drain marker; its answer never reaches stdout.
