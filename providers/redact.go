@@ -3,10 +3,12 @@ package providers
 import (
 	"cmp"
 	"encoding/json"
+	"html"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -191,33 +193,28 @@ func unescapeAt(s string, i int) (string, int) {
 			}
 		}
 	case '&':
+		// A character reference, as html decodes it: numeric (&#43;,
+		// &#x2b;) or named (&plus;), names of any case as browsers take
+		// &AMP;. One character, or it is no escape of a key's character.
 		end := strings.IndexByte(rest[:min(len(rest), 12)], ';')
 		if end < 2 {
 			return "", 0
 		}
-		name := rest[1:end]
-		if name[0] == '#' {
-			num, base := name[1:], 10
-			if num != "" && (num[0] == 'x' || num[0] == 'X') {
-				num, base = num[1:], 16
+		ref := rest[:end+1]
+		for _, r := range []string{ref, strings.ToLower(ref)} {
+			if c := html.UnescapeString(r); c != r && utf8.RuneCountInString(c) == 1 {
+				return c, end + 1
 			}
-			if v, err := strconv.ParseUint(num, base, 32); err == nil && v != 0 && utf8.ValidRune(rune(v)) {
-				return string(rune(v)), end + 1
-			}
-			return "", 0
-		}
-		if c, ok := htmlEntities[strings.ToLower(name)]; ok {
-			return c, end + 1
 		}
 	case '\\':
 		if len(rest) >= 6 && rest[1] == 'u' {
 			r := jsonUnit(rest[2:6])
-			if utf16IsHigh(r) && len(rest) >= 12 && rest[6] == '\\' && rest[7] == 'u' {
-				if lo := jsonUnit(rest[8:12]); utf16IsLow(lo) {
-					return string((r-0xD800)<<10 | (lo - 0xDC00) + 0x10000), 12
+			if utf16.IsSurrogate(r) && len(rest) >= 12 && rest[6] == '\\' && rest[7] == 'u' {
+				if pair := utf16.DecodeRune(r, jsonUnit(rest[8:12])); pair != utf8.RuneError {
+					return string(pair), 12
 				}
 			}
-			if r >= 0 && !utf16IsHigh(r) && !utf16IsLow(r) {
+			if r >= 0 && !utf16.IsSurrogate(r) {
 				return string(r), 6
 			}
 			return "", 0
@@ -237,14 +234,3 @@ func jsonUnit(h string) rune {
 	}
 	return rune(v)
 }
-
-func utf16IsHigh(r rune) bool { return r >= 0xD800 && r < 0xDC00 }
-func utf16IsLow(r rune) bool  { return r >= 0xDC00 && r < 0xE000 }
-
-// htmlEntities are the named character references of the punctuation keys
-// carry (HTML5 names, read case-insensitively as browsers read &AMP;).
-var htmlEntities = map[string]string{"amp": "&", "lt": "<", "gt": ">", "quot": `"`, "apos": "'",
-	"equals": "=", "sol": "/", "plus": "+", "lowbar": "_", "period": ".", "colon": ":", "num": "#",
-	"percnt": "%", "semi": ";", "excl": "!", "quest": "?", "commat": "@", "dollar": "$", "comma": ",",
-	"ast": "*", "lpar": "(", "rpar": ")", "bsol": `\`, "verbar": "|", "grave": "`", "hat": "^",
-	"lsqb": "[", "rsqb": "]", "lcub": "{", "rcub": "}"}
