@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"sync"
@@ -34,9 +33,7 @@ type stdioDrain struct {
 }
 
 func newStdioDrain() *stdioDrain {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b) // never fails (crypto/rand)
-	return &stdioDrain{id: "agentmcp-drain-" + hex.EncodeToString(b), taken: make(chan struct{})}
+	return &stdioDrain{id: "agentmcp-drain-" + rand.Text(), taken: make(chan struct{})}
 }
 
 // hook is an mcp-go request-initialization hook: it notes the marker and
