@@ -16,9 +16,7 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/agentmcp/agentmcp/journal"
 	"github.com/agentmcp/agentmcp/providers"
-	"github.com/agentmcp/agentmcp/providers/datagrid"
 )
 
 const datagridCall = `{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"probe agent"}}}`
@@ -138,20 +136,13 @@ func TestHeaderBlockOver64KiBIs431(t *testing.T) {
 
 // stdioServerFor is a stdio-mode Server with create_agent_datagrid only, talking
 // to vendorURL; handle sends it one JSON-RPC message.
-func stdioServerFor(t *testing.T, cfg Config, vendorURL string, jr *journal.Journal) func(string) string {
+func stdioServerFor(t *testing.T, cfg Config, vendorURL string) func(string) string {
 	t.Helper()
 	cfg.Transport, cfg.Version, cfg.Providers = TransportStdio, "test", []string{"datagrid"}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = 10 * time.Second
 	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	env := providers.MapEnv(map[string]string{datagrid.EnvBaseURL: vendorURL, datagrid.EnvAPIKey: "dummy-key-123"})
-	s, err := NewServer(cfg, env, jr, providers.NewClient("agentmcp/test"), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, _ := datagridServer(t, cfg, vendorURL)
 	handle := messageHandler(t, s)
 	handle(initBody)
 	return handle
@@ -173,7 +164,7 @@ func messageHandler(t *testing.T, s *Server) func(string) string {
 // vendor, and a call that asked for a create is told so in its summary".
 func TestDryRunFlagSendsNothing(t *testing.T) {
 	vendor, hits := countingVendor(t)
-	handle := stdioServerFor(t, Config{DryRun: true, DedupeWindow: DefaultDedupeWindow}, vendor.URL, nil)
+	handle := stdioServerFor(t, Config{DryRun: true, DedupeWindow: DefaultDedupeWindow}, vendor.URL)
 	got := handle(fmt.Sprintf(datagridCall, 2))
 	if hits.Load() != 0 || !strings.Contains(got, `"dry_run":true`) {
 		t.Errorf("--dry-run: %d requests reached the vendor; result %.300s", hits.Load(), got)
@@ -183,7 +174,7 @@ func TestDryRunFlagSendsNothing(t *testing.T) {
 // V02: README: --dedupe-window "0 sends every call".
 func TestDedupeWindowZeroSendsEveryCall(t *testing.T) {
 	vendor, hits := countingVendor(t)
-	handle := stdioServerFor(t, Config{DedupeWindow: 0}, vendor.URL, nil)
+	handle := stdioServerFor(t, Config{DedupeWindow: 0}, vendor.URL)
 	for id := 2; id <= 3; id++ {
 		if got := handle(fmt.Sprintf(datagridCall, id)); strings.Contains(got, "already_created") || strings.Contains(got, `"isError":true`) {
 			t.Fatalf("call %d: %.300s", id, got)

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -543,20 +542,8 @@ func TestStatelessProgressStaysWithItsCall(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer gresp.Body.Close()
-	var bmu sync.Mutex
-	var bSaw strings.Builder
-	go func() {
-		buf := make([]byte, 4096)
-		for {
-			k, err := gresp.Body.Read(buf)
-			bmu.Lock()
-			bSaw.Write(buf[:k])
-			bmu.Unlock()
-			if err != nil {
-				return
-			}
-		}
-	}()
+	var bSaw lockedBuffer
+	go func() { _, _ = io.Copy(&bSaw, gresp.Body) }()
 	time.Sleep(200 * time.Millisecond)
 
 	// Client A: its own key, its own call, asks for progress.
@@ -564,9 +551,7 @@ func TestStatelessProgressStaysWithItsCall(t *testing.T) {
 	resp := post(t, ts.URL+"/mcp", map[string]string{"MCP-Protocol-Version": "2025-11-25", "X-Datagrid-Api-Key": "key-of-A"}, call)
 	aBody, _ := io.ReadAll(resp.Body)
 	time.Sleep(200 * time.Millisecond)
-	bmu.Lock()
 	b := bSaw.String()
-	bmu.Unlock()
 	t.Logf("A's response: %.300s", aBody)
 	t.Logf("B's stream: %.400s", b)
 	if strings.Contains(b, "A-token") {
@@ -641,6 +626,17 @@ func datagridService(t *testing.T, vendorURL string, mutate func(*Config)) *http
 	if mutate != nil {
 		mutate(&cfg)
 	}
+	s, cfg := datagridServer(t, cfg, vendorURL)
+	ts := httptest.NewServer(NewHTTPService(s, cfg))
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// datagridServer validates cfg and builds its server, whose Datagrid tool
+// talks to vendorURL with a key from the environment; it returns cfg as
+// validated.
+func datagridServer(t *testing.T, cfg Config, vendorURL string) (*Server, Config) {
+	t.Helper()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -649,9 +645,7 @@ func datagridService(t *testing.T, vendorURL string, mutate func(*Config)) *http
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(NewHTTPService(s, cfg))
-	t.Cleanup(ts.Close)
-	return ts
+	return s, cfg
 }
 
 // statelessHeaderService serves agentmcp over stateless HTTP with
