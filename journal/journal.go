@@ -281,18 +281,36 @@ func parse(data []byte, keep func(Entry) bool) (out []Entry, oldest time.Time) {
 // shared by every server on that journal. A hash written into the journal is
 // keyed with it (HMAC), so that the journal alone confirms no guess of what
 // the hash covers. It is made on first use; a failure is tried again on the
-// next call (a full disk may be freed).
+// next call (a full disk may be freed). Once made or read, it is this
+// server's for good, and written back if its file is removed; an error then
+// says that servers started later will not know the entries keyed with it.
 func (j *Journal) Secret() ([]byte, error) {
 	j.secretMu.Lock()
 	defer j.secretMu.Unlock()
-	if j.secret == nil {
-		secret, err := loadSecret(secretPath(j.path), os.Link)
-		if err != nil {
-			return nil, err
+	path := secretPath(j.path)
+	if j.secret != nil {
+		// The key stays this server's whatever became of its file: the
+		// entries it read back are keyed with it.
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil && bytes.Equal(b, j.secret):
+			return j.secret, nil
+		case errors.Is(err, fs.ErrNotExist):
+			// Removed while this server runs (with the journal's
+			// directory, say): a server started later would make
+			// another, and match none of the entries keyed with this one.
+			if put, err := putSecret(path, j.secret, os.Link); err != nil || put {
+				return j.secret, err
+			}
 		}
-		j.secret = secret
+		return j.secret, fmt.Errorf("journal: %s no longer holds this server's key (replaced or unreadable)", path)
 	}
-	return j.secret, nil
+	secret, err := loadSecret(path, os.Link)
+	if err != nil {
+		return nil, err
+	}
+	j.secret = secret
+	return secret, nil
 }
 
 const secretSize = 32
@@ -351,7 +369,19 @@ func justWritten(path string) bool {
 func makeSecret(path string, link func(oldname, newname string) error) ([]byte, error) {
 	key := make([]byte, secretSize)
 	_, _ = rand.Read(key) // crypto/rand.Read never fails on supported platforms
+	if put, err := putSecret(path, key, link); !put || err != nil {
+		return nil, err
+	}
+	return key, nil
+}
+
+// putSecret writes key at path unless path exists, and reports whether it
+// did.
+func putSecret(path string, key []byte, link func(oldname, newname string) error) (bool, error) {
 	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return false, fmt.Errorf("journal: %w", err)
+	}
 	// Written whole under another name, then linked into place: a server
 	// starting beside this one reads no file or all of it, and the first
 	// link wins.
@@ -363,9 +393,9 @@ func makeSecret(path string, link func(oldname, newname string) error) ([]byte, 
 			switch err := link(tmp.Name(), path); {
 			case err == nil:
 				syncDir(dir)
-				return key, nil
+				return true, nil
 			case errors.Is(err, fs.ErrExist):
-				return nil, nil
+				return false, nil
 			}
 		}
 	}
@@ -373,19 +403,19 @@ func makeSecret(path string, link func(oldname, newname string) error) ([]byte, 
 	// short for a moment (loadSecret reads again).
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return nil, nil
+		return false, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+		return false, fmt.Errorf("journal: %w", err)
 	}
 	_, werr := f.Write(key)
 	serr := f.Sync()
 	if err := errors.Join(werr, serr, f.Close()); err != nil {
 		os.Remove(path)
-		return nil, fmt.Errorf("journal: %w", err)
+		return false, fmt.Errorf("journal: %w", err)
 	}
 	syncDir(dir)
-	return key, nil
+	return true, nil
 }
 
 // Close closes the file; later Records fail.

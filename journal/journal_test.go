@@ -412,6 +412,48 @@ func TestSecret(t *testing.T) {
 	}
 }
 
+// A key file removed while the server runs, with the journal's directory or
+// alone, is written back with the key the server holds: a server started
+// later must match the entries keyed with it. One another server made
+// meanwhile is left alone, and the server keeps its own key, with an error.
+func TestSecretRemovedIsPutBack(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	path := filepath.Join(dir, "journal.jsonl")
+	j := openAt(t, path)
+	held, err := j.Secret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, remove := range []string{dir, path + ".key"} {
+		if err := os.RemoveAll(remove); err != nil {
+			t.Fatal(err)
+		}
+		got, err := j.Secret()
+		if err != nil || !bytes.Equal(got, held) {
+			t.Fatalf("after removing %s: Secret changed or failed: %v", filepath.Base(remove), err)
+		}
+		later, err := openAt(t, path).Secret()
+		if err != nil || !bytes.Equal(later, held) {
+			t.Fatalf("after removing %s: a server started later got another key: %v", filepath.Base(remove), err)
+		}
+	}
+
+	if err := os.Remove(path + ".key"); err != nil {
+		t.Fatal(err)
+	}
+	other, err := openAt(t, path).Secret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := j.Secret()
+	if !bytes.Equal(got, held) || err == nil || !strings.Contains(err.Error(), "no longer holds this server's key") {
+		t.Errorf("after another server made a new key: kept own key %v, error %v", bytes.Equal(got, held), err)
+	}
+	if onDisk, _ := os.ReadFile(path + ".key"); !bytes.Equal(onDisk, other) {
+		t.Error("the other server's key file was overwritten")
+	}
+}
+
 // Since goes by when an entry's call ended, the order entries are written
 // in: a long call that started before t and ended after it is read.
 func TestSinceGoesByTheEnd(t *testing.T) {

@@ -77,6 +77,7 @@ type created struct {
 	summary  string
 	maybe    bool
 	restored bool // read back from the journal, made before this process started
+	pending  bool // read back as a call without an outcome: its server may still be running it
 }
 
 func (c *created) size() int { return len(c.result) + len(c.summary) }
@@ -135,10 +136,16 @@ func sumKey(h hash.Hash, tool string, args []byte, specs []providers.CredentialS
 // waiting for it, and what it created.
 func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult, joined bool) {
 	r.restoreFromJournal()
+	resettled := false
 	for {
 		c, lead, ended := r.begin(key, journaled)
 		if lead {
 			return r.lead(key, journaled, c, name, send), false
+		}
+		if ended && c.made != nil && c.made.pending && !resettled {
+			resettled = true
+			r.resettle(journaled, c)
+			continue
 		}
 		select {
 		case <-c.done:
@@ -195,6 +202,31 @@ func (r *repeats) restoreFromJournal() {
 	r.restored, r.restoredAt = calls, at
 	r.mu.Unlock()
 	r.restoreDone = true
+}
+
+// resettle reads the journal again for the outcome of stale, a call read
+// back without one: the server that sent it may have been running it still,
+// and recorded its outcome since. The newest outcome then speaks for the
+// call: the agent it created, or nothing (it failed) and this call is sent.
+func (r *repeats) resettle(journaled repeatKey, stale *repeatCall) {
+	r.restoreMu.Lock()
+	calls, ok := r.restore()
+	r.restoreMu.Unlock()
+	if !ok {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.restored[journaled] != stale {
+		return // settled meanwhile
+	}
+	fresh, ok := calls[journaled]
+	if !ok {
+		delete(r.restored, journaled)
+		return
+	}
+	r.restored[journaled] = fresh
+	r.restoredAt = maxTime(r.restoredAt, fresh.at)
 }
 
 // begin returns the call identical to key (or, made before this process

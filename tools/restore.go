@@ -104,5 +104,5 @@ func (a *adapter[T]) restoredUnknown(e journal.Entry) *created {
 		text = a.name + ": " + (&providers.UnknownOutcomeError{Provider: a.desc.Name, AgentName: e.AgentName, GivenID: e.AgentID, VerifyHint: a.desc.VerifyHint,
 			Cause: errors.New("the call was sent and no outcome was recorded: the server that sent it stopped mid-call, or is still running it")}).Error()
 	}
-	return &created{summary: text, maybe: true, restored: true}
+	return &created{summary: text, maybe: true, restored: true, pending: e.Outcome == journal.OutcomeSending}
 }

@@ -64,17 +64,25 @@ func rewriteJournal(t *testing.T, path string, keep func(*journal.Entry) bool) {
 	}
 }
 
+// createJournaled makes an agent with args through a server with a journal
+// and the default window, and returns the server, the journal's path and
+// the vendor's URL.
+func createJournaled(t *testing.T, args map[string]any) (first *fixture, path, url string) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "journal.jsonl")
+	first = setup(t, withDedupe(10*time.Minute), withJournal(t, path), captureURL(&url))
+	if res, text := first.call(t, args); res.IsError {
+		t.Fatalf("first: %s", text)
+	}
+	return first, path, url
+}
+
 // A create sent again to a server started after the one that made it (a
 // restart, or a second server on the same journal) gets that agent, as the
 // journal records it, within the window; not a second one.
 func TestRepeatAfterARestartGetsTheJournaledAgent(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "journal.jsonl")
 	args := map[string]any{"name": "Nightly report bot"}
-	var url string
-	first := setup(t, withDedupe(10*time.Minute), withJournal(t, path), captureURL(&url))
-	if res, text := first.call(t, args); res.IsError {
-		t.Fatalf("first: %s", text)
-	}
+	first, path, url := createJournaled(t, args)
 	if fi, err := os.Stat(path + ".key"); err != nil || fi.Size() != 32 || fi.Mode().Perm() != 0o600 {
 		t.Fatalf("the journal's key file: %v, %v", fi, err)
 	}
@@ -117,6 +125,31 @@ func TestRepeatAfterARestartGetsTheJournaledAgent(t *testing.T) {
 	}
 }
 
+// A journal whose directory is removed while the server runs is written at
+// its path again, key file included: a server started later still knows the
+// creates made after the removal.
+func TestRepeatAfterARestartOfAJournalRemovedMidRun(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	path := filepath.Join(dir, "journal.jsonl")
+	var url string
+	first := setup(t, withDedupe(10*time.Minute), withJournal(t, path), captureURL(&url))
+	if res, text := first.call(t, map[string]any{"name": "Before"}); res.IsError {
+		t.Fatalf("first: %s", text)
+	}
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	args := map[string]any{"name": "After the removal"}
+	if res, text := first.call(t, args); res.IsError {
+		t.Fatalf("after the removal: %s", text)
+	}
+	restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+	res, text := restarted.call(t, args)
+	if s := structuredOf(t, res); res.IsError || s["already_created"] != true || first.vendor.count() != 2 {
+		t.Fatalf("repeat after a restart: isError %v, structured %v, vendor requests %d\n%s", res.IsError, s, first.vendor.count(), text)
+	}
+}
+
 func TestRepeatAfterARestartOfAnUnknownOutcome(t *testing.T) {
 	for _, c := range []struct {
 		name  string
@@ -156,6 +189,56 @@ func TestRepeatAfterARestartOfAnUnknownOutcome(t *testing.T) {
 			}
 			if c.calls == 0 && (!res.IsError || !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, c.want) || !strings.Contains(text, "GET ")) {
 				t.Errorf("repeat: isError %v\n%s", res.IsError, text)
+			}
+		})
+	}
+}
+
+// A call read back without an outcome may still be running in the server
+// that sent it (a restart while it finished the call). A repeat reads the
+// journal again: the outcome recorded since answers it, the agent it made,
+// or, after a failure, the repeat is sent.
+func TestRepeatOfACallItsServerFinishedAfterTheRestart(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		outcome func(*journal.Entry)
+		calls   int
+	}{
+		{"created", func(*journal.Entry) {}, 0},
+		{"failed", func(e *journal.Entry) { e.Outcome, e.AgentID, e.Error = journal.OutcomeFailed, "", "422 bad prompt" }, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			args := map[string]any{"name": "Analyst"}
+			first, path, url := createJournaled(t, args)
+			var outcome []byte
+			rewriteJournal(t, path, func(e *journal.Entry) bool {
+				if e.Outcome == journal.OutcomeSending {
+					return true
+				}
+				c.outcome(e)
+				outcome, _ = json.Marshal(e)
+				return false
+			})
+
+			restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+			if res, text := restarted.call(t, args); !res.IsError || !strings.Contains(text, "no outcome was recorded") || first.vendor.count() != 1 {
+				t.Fatalf("repeat before the outcome is recorded: isError %v, vendor requests %d\n%s", res.IsError, first.vendor.count(), text)
+			}
+			f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.Write(append(outcome, '\n')); err != nil {
+				t.Fatal(err)
+			}
+			f.Close()
+
+			res, text := restarted.call(t, args)
+			if first.vendor.count() != 1+c.calls {
+				t.Fatalf("vendor requests after the outcome was recorded %d, want %d\n%s", first.vendor.count()-1, c.calls, text)
+			}
+			if s := structuredOf(t, res); c.calls == 0 && (res.IsError || s["already_created"] != true || s["agent_id"] != "agt_9") {
+				t.Errorf("repeat after the outcome was recorded: isError %v, structured %v\n%s", res.IsError, s, text)
 			}
 		})
 	}
