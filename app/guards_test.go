@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -112,16 +111,7 @@ func TestChunkedBodyOverTheCap(t *testing.T) {
 // serveOnListener runs the service on a real listener, as Run does.
 func serveOnListener(t *testing.T) string {
 	t.Helper()
-	svc := testHTTPService(t, func(c *Config) { c.ShutdownTimeout = time.Second }, zerolog.Nop())
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	served := make(chan error, 1)
-	go func() { served <- svc.Serve(ctx, ln) }()
-	t.Cleanup(func() { cancel(); <-served })
-	return ln.Addr().String()
+	return listen(t, testHTTPService(t, func(c *Config) { c.ShutdownTimeout = time.Second }, zerolog.Nop()))
 }
 
 // L03: "header blocks over 64 KiB get 431", in bytes, not relative to

@@ -77,17 +77,7 @@ const maxHeaderBytes = 64 << 10
 // accepting, ends open streams, and lets in-flight tool calls finish (and be
 // journaled) for up to cfg.ShutdownTimeout.
 func (h *HTTPService) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Keys, token, session id and the like take a few KiB; Go's default is 1 MiB.
-		MaxHeaderBytes: maxHeaderBytes,
-		ReadTimeout:    60 * time.Second,
-		// Longer than the longest tool call; streams clear it themselves.
-		WriteTimeout: h.cfg.Timeout + 30*time.Second,
-		IdleTimeout:  2 * time.Minute,
-		ErrorLog:     nil,
-	}
+	srv := h.newServer()
 	srv.RegisterOnShutdown(h.streams.closeAll)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -116,6 +106,22 @@ func (h *HTTPService) Serve(ctx context.Context, ln net.Listener) error {
 		err = e
 	}
 	return err
+}
+
+// newServer is the http.Server Serve runs: its limits guard against slow
+// and oversized clients.
+func (h *HTTPService) newServer() *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		// Keys, token, session id and the like take a few KiB; Go's default is 1 MiB.
+		MaxHeaderBytes: maxHeaderBytes,
+		ReadTimeout:    60 * time.Second,
+		// Longer than the longest tool call; streams clear it themselves.
+		WriteTimeout: h.cfg.Timeout + 30*time.Second,
+		IdleTimeout:  2 * time.Minute,
+		ErrorLog:     nil,
+	}
 }
 
 // callDrain bounds the wait for cancelled calls to record their outcome.

@@ -109,6 +109,7 @@ func TestHTTPGuards(t *testing.T) {
 		{"scheme in lower case", map[string]string{"Authorization": "bearer " + token}, initBody, http.StatusOK},
 		{"more than one space after the scheme", map[string]string{"Authorization": "Bearer   " + token}, initBody, http.StatusOK},
 		{"other scheme", map[string]string{"Authorization": "Basic " + token}, initBody, http.StatusUnauthorized},
+		{"token in another case", map[string]string{"Authorization": "Bearer " + strings.ToUpper(token)}, initBody, http.StatusUnauthorized},
 		{"token with a suffix", map[string]string{"Authorization": "Bearer " + token + "x"}, initBody, http.StatusUnauthorized},
 		{"empty bearer", map[string]string{"Authorization": "Bearer "}, initBody, http.StatusUnauthorized},
 		{"foreign origin", with(map[string]string{"Origin": "https://evil.example"}), initBody, http.StatusForbidden},
