@@ -194,8 +194,8 @@ func TestLogFileThatIsStdoutIsRefused(t *testing.T) {
 	defer f.Close()
 	var stderr bytes.Buffer
 	code := run(context.Background(), []string{"--log-file", out, "--journal", "off"}, lookup(nil), strings.NewReader(""), f, &stderr)
-	if code == 0 || !strings.Contains(stderr.String(), "carries the stdio protocol") {
-		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	if code != 1 || !strings.Contains(stderr.String(), "carries the stdio protocol") {
+		t.Errorf("exit %d, want 1; stderr %q", code, stderr.String())
 	}
 	if b, _ := os.ReadFile(out); len(b) != 0 {
 		t.Errorf("stdout got %q", b)
@@ -352,5 +352,48 @@ func TestEmptyHostNeedsAToken(t *testing.T) {
 		if code != 2 || !strings.Contains(stderr.String(), "not a loopback address") {
 			t.Errorf("--addr %s without a token: exit %d, stderr %q; want 2, refused", addr, code, stderr.String())
 		}
+	}
+}
+
+// README: a flag or AGENTMCP_* value that is not valid exits 2, anything
+// else that stops the start (a file that cannot be used, a vendor setting)
+// exits 1.
+func TestStartupErrorExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	notADir := filepath.Join(dir, "file")
+	empty := filepath.Join(dir, "empty")
+	for _, f := range []string{notADir, empty} {
+		if err := os.WriteFile(f, nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want int
+	}{
+		{"malformed duration in the environment", nil, map[string]string{"AGENTMCP_TIMEOUT": "soon"}, 2},
+		{"malformed address", []string{"--transport", "http", "--addr", "8080"}, nil, 2},
+		{"token file that cannot be read", nil, map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": filepath.Join(dir, "missing")}, 2},
+		{"empty token file", nil, map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": empty}, 2},
+		{"journal that cannot be opened", []string{"--journal", filepath.Join(notADir, "journal.jsonl")}, nil, 1},
+		{"log file that cannot be opened", []string{"--log-file", filepath.Join(notADir, "agentmcp.log")}, nil, 1},
+		{"vendor base URL without a scheme", nil, map[string]string{"DATAGRID_BASE_URL": "api.example.com"}, 1},
+		{"key file that cannot be read", nil, map[string]string{"DATAGRID_API_KEY_FILE": filepath.Join(dir, "missing")}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := map[string]string{"AGENTMCP_JOURNAL": "off", "AGENTMCP_PROVIDERS": "datagrid"}
+			for k, v := range c.env {
+				env[k] = v
+			}
+			var stderr bytes.Buffer
+			// stdin at its end: a server that wrongly starts stops at once.
+			code := run(context.Background(), c.args, lookup(env), strings.NewReader(""), &bytes.Buffer{}, &stderr)
+			if code != c.want || !strings.HasPrefix(stderr.String(), "agentmcp: ") {
+				t.Errorf("exit %d, want %d; stderr %q", code, c.want, stderr.String())
+			}
+		})
 	}
 }
