@@ -5,23 +5,26 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// dyingServerEnv makes this test binary, started by the client as its
-// server, an MCP server that lists one tool and exits on the first call.
-const dyingServerEnv = "AGENTMCP_CLIENT_TEST_DYING_SERVER"
+// fakeServerEnv makes this test binary, started by the client as its
+// server, an MCP server that lists create_agent_datagrid (or, "empty", no
+// tool) and answers a call as the value says: "dying" exits without an
+// answer, "previewing" returns a dry-run preview, "refusing" an isError.
+const fakeServerEnv = "AGENTMCP_CLIENT_TEST_SERVER"
 
 func TestMain(m *testing.M) {
-	if os.Getenv(dyingServerEnv) == "1" {
-		dyingServer()
+	if mode := os.Getenv(fakeServerEnv); mode != "" {
+		fakeServer(mode)
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
 
-func dyingServer() {
+func fakeServer(mode string) {
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		var msg struct {
@@ -32,11 +35,17 @@ func dyingServer() {
 			continue // a notification
 		}
 		var result string
-		switch msg.Method {
-		case "initialize":
-			result = `{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"dying","version":"0"}}`
-		case "tools/list":
+		switch {
+		case msg.Method == "initialize":
+			result = `{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"fake","version":"0"}}`
+		case msg.Method == "tools/list" && mode == "empty":
+			result = `{"tools":[]}`
+		case msg.Method == "tools/list":
 			result = `{"tools":[{"name":"create_agent_datagrid","inputSchema":{"type":"object"}}]}`
+		case msg.Method == "tools/call" && mode == "previewing":
+			result = `{"content":[{"type":"text","text":"preview"}],"structuredContent":{"provider":"datagrid","dry_run":true,"request":{"method":"POST","url":"http://127.0.0.1:1/v1/agents","headers":{},"body":{}}}}`
+		case msg.Method == "tools/call" && mode == "refusing":
+			result = `{"content":[{"type":"text","text":"invalid arguments"}],"isError":true}`
 		default:
 			return // gone without an answer
 		}
@@ -44,13 +53,34 @@ func dyingServer() {
 	}
 }
 
-// A server that exits mid-run is a connection problem (exit 2), not a
-// failing tool (exit 1).
-func TestServerGoneIsAConnectionProblem(t *testing.T) {
-	t.Setenv(dyingServerEnv, "1")
-	var stdout, stderr strings.Builder
-	code := run([]string{"-server", os.Args[0], "-legacy", "-quiet", "-arguments", "../arguments"}, &stdout, &stderr)
-	if code != 2 || !strings.Contains(stderr.String(), "the server stopped answering") {
-		t.Errorf("exit %d, want 2 saying the server stopped answering\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
+// The exit status the package comment promises: 1 if a tool has no
+// arguments file or answers with isError, 2 on a usage or connection
+// problem, such as a server that exits mid-run (not a failing tool).
+func TestExitCodes(t *testing.T) {
+	cases := []struct {
+		name   string
+		server string // fakeServerEnv; "" starts no fake
+		args   []string
+		want   int
+		stderr string
+	}{
+		{"every tool previews", "previewing", nil, 0, ""},
+		{"a tool answers isError", "refusing", nil, 1, ""},
+		{"a tool has no arguments file", "previewing", []string{"-arguments", t.TempDir()}, 1, ""},
+		{"no tools", "empty", nil, 1, "lists no tools"},
+		{"the server exits mid-run", "dying", nil, 2, "the server stopped answering"},
+		{"the server cannot start", "", []string{"-server", filepath.Join(t.TempDir(), "missing")}, 2, "start"},
+		{"an unknown flag", "", []string{"-no-such-flag"}, 2, "flag provided but not defined"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Setenv(fakeServerEnv, c.server)
+			args := append([]string{"-server", os.Args[0], "-legacy", "-quiet", "-arguments", "../arguments"}, c.args...)
+			var stdout, stderr strings.Builder
+			code := run(args, &stdout, &stderr)
+			if code != c.want || !strings.Contains(stderr.String(), c.stderr) {
+				t.Errorf("exit %d, want %d (stderr saying %q)\nstdout: %s\nstderr: %s", code, c.want, c.stderr, stdout.String(), stderr.String())
+			}
+		})
 	}
 }
