@@ -465,6 +465,51 @@ func TestHTTPShutdownGraceOver(t *testing.T) {
 	}
 }
 
+// TestSecondSignalStopsAtOnce: README, Shutdown: "A second signal stops it
+// at once", while a create holds the graceful shutdown open.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			v := newVendor(t)
+			v.delay = time.Minute
+			s := startHTTP(t, env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1"),
+				"--journal", "off", "--timeout", "2m", "--shutdown-timeout", "2m")
+			c := httpClient(t, s.url, nil)
+			initialize(t, c, mcp.ProtocolVersion20251125)
+			createInBackground(c, "holds the shutdown")
+			v.waitStarted(t)
+			if err := s.cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(s.stderr.String(), "shutting down") {
+				if time.Now().After(deadline) {
+					t.Fatalf("no graceful shutdown began after the first signal:\n%s", s.stderr)
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			// Signalled until it stops: one sent before main stops catching
+			// signals would be taken for the first again.
+			tick := time.NewTicker(100 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case err := <-s.exited:
+					if ws, ok := s.cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+						t.Errorf("exit %v, want the process ended by the second signal", err)
+					}
+					return
+				case <-tick.C:
+					if time.Now().After(deadline.Add(5 * time.Second)) {
+						t.Fatal("the server still waits for its in-flight call after a second signal")
+					}
+					_ = s.cmd.Process.Signal(sig)
+				}
+			}
+		})
+	}
+}
+
 // TestHTTPRetryAfterARestartGetsTheSameAgent: a client gives up on a create,
 // the server is restarted (gracefully: the create finishes and is journaled),
 // and the client sends the create again within --dedupe-window: it gets the
