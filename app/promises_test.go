@@ -359,36 +359,41 @@ func TestJournalResourceListsTheLast50Outcomes(t *testing.T) {
 	}
 }
 
-// An ended session's id gets 404 (the spec), also after many more sessions
-// have ended since: the memory of ended ids is bounded, but not so tightly
-// that a busy server lets a client back into a session it ended minutes ago.
-func TestEndedSessionOutlastsAThousandMore(t *testing.T) {
+// README, Sessions: the last 10,000 ids ended with DELETE get 404; one
+// ended before those is served again, as after a restart.
+func TestEndedSessionsRemembered(t *testing.T) {
 	m := newSessionIDs()
 	first := m.Generate()
 	if _, err := m.Terminate(first); err != nil {
 		t.Fatal(err)
 	}
-	for range 1000 {
+	for range 10_000 - 1 {
 		if _, err := m.Terminate(m.Generate()); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if ended, _ := m.Validate(first); !ended {
-		t.Error("a session ended before 1000 others is served again")
+		t.Fatal("a session among the last 10,000 ended is served again")
+	}
+	if _, err := m.Terminate(m.Generate()); err != nil {
+		t.Fatal(err)
+	}
+	if ended, _ := m.Validate(first); ended {
+		t.Error("more than 10,000 ended sessions are remembered: README says 10,000")
 	}
 }
 
 // README: "a call cancelled while it waits for [a worker] is not sent",
-// also when the client cancels many others (calls already running, whose
-// ids are remembered all the same) while it waits.
-func TestQueuedCancellationOutlastsAThousandMore(t *testing.T) {
+// also when the client cancels every other call that can be queued or
+// running meanwhile.
+func TestQueuedCancellationOutlastsEveryOtherCall(t *testing.T) {
 	early := newEarlyCancels()
 	w := &cancelWatch{early: early}
-	for i := range 1001 {
+	for i := range stdioQueue + stdioWorkers {
 		w.scan([]byte(fmt.Sprintf(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d}}`+"\n", i)))
 	}
 	if !early.take(float64(0)) {
-		t.Error("a queued call's cancellation was forgotten after 1000 others")
+		t.Error("a queued call's cancellation was forgotten while other calls could still be waiting")
 	}
 }
 

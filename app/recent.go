@@ -4,17 +4,24 @@ package app
 // oldest first. It is not safe for concurrent use: its owner locks.
 type recentSet struct {
 	slot map[string]int // each member's place in ring
-	ring []string       // members, oldest overwritten first
+	ring []string       // members, oldest overwritten first once size are
+	size int
 	next int
 }
 
 func newRecentSet(size int) recentSet {
-	return recentSet{slot: make(map[string]int), ring: make([]string, size)}
+	return recentSet{slot: make(map[string]int), size: size}
 }
 
 // add remembers s, forgetting the oldest member when full.
 func (r *recentSet) add(s string) {
 	if _, ok := r.slot[s]; ok {
+		return
+	}
+	if len(r.ring) < r.size {
+		// Grown as used: most processes remember a few, if any.
+		r.slot[s] = len(r.ring)
+		r.ring = append(r.ring, s)
 		return
 	}
 	// The member in this place may have been removed, and even added again

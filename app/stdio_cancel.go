@@ -13,8 +13,10 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 )
 
-// maxEarlyCancels bounds how many cancelled request ids are remembered.
-const maxEarlyCancels = 1024
+// maxEarlyCancels bounds how many cancelled request ids are remembered: as
+// many as calls can wait for a worker or run, so that no cancellation of a
+// queued call is forgotten before its call is taken.
+const maxEarlyCancels = stdioQueue + stdioWorkers
 
 // maxCancelLine is the longest stdin line looked at for a cancellation; a
 // tool call with a long prompt is passed by unparsed.
