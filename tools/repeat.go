@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -44,9 +45,16 @@ type repeats struct {
 	// another account.
 	restore     func() (map[repeatKey]*repeatCall, bool)
 	restoreMu   sync.Mutex
-	restoreDone bool
+	restoreDone atomic.Bool
 	restored    map[repeatKey]*repeatCall // by journal key; guarded by mu
 	restoredAt  time.Time                 // when read, or when the last of them ended if later
+
+	// settle reads the journal for the outcome of a call read back without
+	// one (its server may still have been running it), and reports it: the
+	// call's newest outcome, nil for a failure, or found false when the
+	// journal holds none yet. Repeats settle one at a time, under settleMu.
+	settle   func(call string, since time.Time) (c *repeatCall, found bool)
+	settleMu sync.Mutex
 }
 
 // remembered are the keys of ended calls kept for the window, oldest first,
@@ -77,7 +85,13 @@ type created struct {
 	summary  string
 	maybe    bool
 	restored bool // read back from the journal, made before this process started
-	pending  bool // read back as a call without an outcome: its server may still be running it
+	// A call read back without an outcome: its server may still be running
+	// it. call and since find its outcome in the journal; readAt is when
+	// the last look for it began (guarded by repeats.mu).
+	pending bool
+	call    string
+	since   time.Time
+	readAt  time.Time
 }
 
 func (c *created) size() int { return len(c.result) + len(c.summary) }
@@ -142,7 +156,7 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 		if lead {
 			return r.lead(key, journaled, c, name, send), false
 		}
-		if ended && c.made != nil && c.made.pending && !resettled {
+		if ended && c.made != nil && c.made.pending && !resettled && r.settle != nil {
 			resettled = true
 			r.resettle(journaled, c)
 			continue
@@ -180,12 +194,12 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 // restoreFromJournal reads back, until that once works, the outcomes the
 // journal holds from before this process.
 func (r *repeats) restoreFromJournal() {
-	if r.restore == nil {
+	if r.restore == nil || r.restoreDone.Load() {
 		return
 	}
 	r.restoreMu.Lock()
 	defer r.restoreMu.Unlock()
-	if r.restoreDone {
+	if r.restoreDone.Load() {
 		return
 	}
 	at := r.now()
@@ -201,27 +215,39 @@ func (r *repeats) restoreFromJournal() {
 	r.mu.Lock()
 	r.restored, r.restoredAt = calls, at
 	r.mu.Unlock()
-	r.restoreDone = true
+	r.restoreDone.Store(true)
 }
 
-// resettle reads the journal again for the outcome of stale, a call read
-// back without one: the server that sent it may have been running it still,
-// and recorded its outcome since. The newest outcome then speaks for the
-// call: the agent it created, or nothing (it failed) and this call is sent.
+// resettle looks in the journal for the outcome of stale, a call read back
+// without one: the server that sent it may have been running it still, and
+// recorded its outcome since. That outcome then answers: the agent it
+// created, or nothing (it failed) and this call is sent. While the journal
+// holds none (or no longer shows the call: rotated, past the read-back's
+// bounds), stale stands. A look begun after this repeat arrived, by another
+// repeat, answers for it too: one journal read at a time.
 func (r *repeats) resettle(journaled repeatKey, stale *repeatCall) {
-	r.restoreMu.Lock()
-	calls, ok := r.restore()
-	r.restoreMu.Unlock()
-	if !ok {
+	arrived := r.now()
+	r.settleMu.Lock()
+	defer r.settleMu.Unlock()
+	r.mu.Lock()
+	if r.restored[journaled] != stale || !stale.made.readAt.Before(arrived) {
+		r.mu.Unlock()
+		return // settled meanwhile, or looked for since this one arrived
+	}
+	stale.made.readAt = r.now()
+	call, since := stale.made.call, stale.made.since
+	r.mu.Unlock()
+
+	fresh, found := r.settle(call, since)
+	if !found {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.restored[journaled] != stale {
-		return // settled meanwhile
+		return
 	}
-	fresh, ok := calls[journaled]
-	if !ok {
+	if fresh == nil {
 		delete(r.restored, journaled)
 		return
 	}

@@ -40,8 +40,6 @@ func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now t
 		return nil, err
 	}
 	entries = journal.Settled(entries)
-	done := make(chan struct{})
-	close(done)
 	out := map[repeatKey]*repeatCall{}
 	var creates, unknowns int
 	for i := len(entries) - 1; i >= 0 && (creates < maxRestored || unknowns < maxRestored); i-- {
@@ -74,9 +72,38 @@ func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now t
 		default:
 			creates++
 		}
-		out[key] = &repeatCall{done: done, shared: true, made: made, at: e.End()}
+		out[key] = endedCall(made, e)
 	}
 	return out, nil
+}
+
+// endedCall is a call read back, made by e, whose outcome is made.
+func endedCall(made *created, e journal.Entry) *repeatCall {
+	done := make(chan struct{})
+	close(done)
+	return &repeatCall{done: done, shared: true, made: made, at: e.End()}
+}
+
+// settledCall is the outcome the journal jr records for call, begun at
+// since, once its server recorded one (found): the agent, nil for a
+// failure (nothing was made), or an unknown outcome.
+func (a *adapter[T]) settledCall(jr JournalReader, call string, since time.Time) (c *repeatCall, found bool) {
+	entries, err := jr.Since(since, func(e journal.Entry) bool {
+		return e.Tool == a.name && e.Call == call && e.Outcome != journal.OutcomeSending && !e.DryRun
+	})
+	if err != nil || len(entries) == 0 {
+		return nil, false
+	}
+	e := entries[len(entries)-1]
+	switch e.Outcome {
+	case journal.OutcomeFailed:
+		return nil, true
+	case journal.OutcomeCreated:
+		if made := a.restoredCreate(e); made != nil {
+			return endedCall(made, e), true
+		}
+	}
+	return endedCall(a.restoredUnknown(e), e), true
 }
 
 // restoredCreate is the answer to a repeat of a create the journal records.
@@ -104,5 +131,9 @@ func (a *adapter[T]) restoredUnknown(e journal.Entry) *created {
 		text = a.name + ": " + (&providers.UnknownOutcomeError{Provider: a.desc.Name, AgentName: e.AgentName, GivenID: e.AgentID, VerifyHint: a.desc.VerifyHint,
 			Cause: errors.New("the call was sent and no outcome was recorded: the server that sent it stopped mid-call, or is still running it")}).Error()
 	}
-	return &created{summary: text, maybe: true, restored: true, pending: e.Outcome == journal.OutcomeSending}
+	c := &created{summary: text, maybe: true, restored: true}
+	if e.Outcome == journal.OutcomeSending && e.Call != "" {
+		c.pending, c.call, c.since = true, e.Call, e.Time
+	}
+	return c
 }

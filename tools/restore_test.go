@@ -244,6 +244,33 @@ func TestRepeatOfACallItsServerFinishedAfterTheRestart(t *testing.T) {
 	}
 }
 
+// A call read back without an outcome stays an unknown outcome while the
+// journal shows none, also once it no longer shows the call at all (rotated,
+// or removed and written again by the next create): a repeat is not sent.
+func TestRepeatOfACallWithoutOutcomeAfterTheJournalRotated(t *testing.T) {
+	args := map[string]any{"name": "Analyst"}
+	first, path, url := createJournaled(t, args)
+	rewriteJournal(t, path, func(e *journal.Entry) bool { return e.Outcome == journal.OutcomeSending })
+
+	restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+	if res, text := restarted.call(t, args); !res.IsError || !strings.Contains(text, "no outcome was recorded") || first.vendor.count() != 1 {
+		t.Fatalf("repeat before the rotation: isError %v, vendor requests %d\n%s", res.IsError, first.vendor.count(), text)
+	}
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	// Any create writes the journal at its path again.
+	if res, text := restarted.call(t, map[string]any{"name": "Another"}); res.IsError {
+		t.Fatalf("another create: %s", text)
+	}
+	before := first.vendor.count()
+	res, text := restarted.call(t, args)
+	if first.vendor.count() != before {
+		t.Errorf("a repeat of a call whose outcome is unknown was sent after the journal was rotated (vendor requests %d -> %d): isError %v\n%.300s",
+			before, first.vendor.count(), res.IsError, text)
+	}
+}
+
 // A read-back that first failed (the journal file was deleted) and then
 // worked while one of this process's own creates was in flight finds that
 // create's "sending" entry. Once the create fails, having made nothing, a

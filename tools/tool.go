@@ -140,6 +140,7 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 			}
 			return secret
 		}
+		a.repeats.settle = func(call string, since time.Time) (*repeatCall, bool) { return a.settledCall(jr, call, since) }
 		var warnedRead atomic.Bool
 		a.repeats.restore = func() (map[repeatKey]*repeatCall, bool) {
 			if a.journalSecret() == nil {
