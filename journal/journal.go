@@ -292,18 +292,27 @@ func (j *Journal) Secret() ([]byte, error) {
 		// The key stays this server's whatever became of its file: the
 		// entries it read back are keyed with it.
 		b, err := os.ReadFile(path)
-		switch {
-		case err == nil && bytes.Equal(b, j.secret):
-			return j.secret, nil
-		case errors.Is(err, fs.ErrNotExist):
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return j.secret, fmt.Errorf("journal: this server's key: %w", err)
+		}
+		if err != nil {
 			// Removed while this server runs (with the journal's
 			// directory, say): a server started later would make
 			// another, and match none of the entries keyed with this one.
-			if put, err := putSecret(path, j.secret, os.Link); err != nil || put {
+			put, err := putSecret(path, j.secret, os.Link)
+			if err != nil || put {
+				return j.secret, err
+			}
+			// Another server put one there first: the same key, if it
+			// held this one too.
+			if b, err = loadSecret(path, os.Link); err != nil {
 				return j.secret, err
 			}
 		}
-		return j.secret, fmt.Errorf("journal: %s no longer holds this server's key (replaced or unreadable)", path)
+		if !bytes.Equal(b, j.secret) {
+			return j.secret, fmt.Errorf("journal: %s no longer holds this server's key (another server made a new one, or it was changed)", path)
+		}
+		return j.secret, nil
 	}
 	secret, err := loadSecret(path, os.Link)
 	if err != nil {

@@ -454,6 +454,32 @@ func TestSecretRemovedIsPutBack(t *testing.T) {
 	}
 }
 
+// Two servers holding the same key write it back at once when its file is
+// removed: the one whose write loses finds its own key there, no error.
+func TestSecretPutBackByTwoServers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	servers := []*Journal{openAt(t, path), openAt(t, path)}
+	for _, j := range servers {
+		if _, err := j.Secret(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 200 {
+		if err := os.Remove(path + ".key"); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, len(servers))
+		for i, j := range servers {
+			wg.Go(func() { _, errs[i] = j.Secret() })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			t.Fatalf("writing the same key back at once: %v", err)
+		}
+	}
+}
+
 // Since goes by when an entry's call ended, the order entries are written
 // in: a long call that started before t and ended after it is read.
 func TestSinceGoesByTheEnd(t *testing.T) {
