@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -72,7 +74,7 @@ func startStdio(t *testing.T, cfg Config, env providers.Env, stderr io.Writer) *
 	t.Helper()
 	inR, inW := io.Pipe()
 	outR, outW := io.Pipe()
-	s := &stdioSession{in: inW, out: make(chan map[string]any, 256), done: make(chan struct{})}
+	s := &stdioSession{in: inW, out: make(chan map[string]any, 1<<15), done: make(chan struct{})}
 	go func() {
 		s.err = Run(context.Background(), cfg, env, inR, outW, stderr)
 		outW.Close()
@@ -384,16 +386,66 @@ func TestEndedSessionsRemembered(t *testing.T) {
 }
 
 // README: "a call cancelled while it waits for [a worker] is not sent",
-// also when the client cancels every other call that can be queued or
-// running meanwhile.
-func TestQueuedCancellationOutlastsEveryOtherCall(t *testing.T) {
-	early := newEarlyCancels()
-	w := &cancelWatch{early: early}
-	for i := range stdioQueue + stdioWorkers {
-		w.scan([]byte(fmt.Sprintf(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d}}`+"\n", i)))
+// also when the client gives up on every other queued call too, and the
+// queue being full, on calls mcp-go then runs at once, each cancelled after
+// it ended: those cancellations must not push out the waiting call's.
+func TestStdioQueuedCancellationSurvivesAFullQueue(t *testing.T) {
+	var arrived atomic.Int32
+	var zeroSent atomic.Bool
+	release := make(chan struct{})
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(b), `"zero"`) {
+			zeroSent.Store(true)
+		}
+		if arrived.Add(1) <= stdioWorkers {
+			select { // every worker held: the calls after them queue
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_1"}`))
+	}))
+	defer vendor.Close()
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	defer free()
+
+	cfg, env := datagridStdio(vendor.URL)
+	s := startStdio(t, cfg, env, io.Discard)
+	call := func(id int, name string) {
+		s.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":%q}}}`, id, name))
 	}
-	if !early.take(float64(0)) {
-		t.Error("a queued call's cancellation was forgotten while other calls could still be waiting")
+	cancel := func(id int) {
+		s.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d}}`, id))
+	}
+	for id := 100; id < 100+stdioWorkers; id++ {
+		call(id, fmt.Sprint("running ", id))
+	}
+	for deadline := time.Now().Add(10 * time.Second); arrived.Load() < stdioWorkers; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d workers busy", arrived.Load(), stdioWorkers)
+		}
+	}
+	call(0, "zero")
+	const queued = 1000
+	for id := queued; id < queued+stdioQueue-1; id++ {
+		call(id, fmt.Sprint("queued ", id))
+	}
+	cancel(0)
+	for id := queued; id < queued+stdioQueue-1; id++ {
+		cancel(id)
+	}
+	for id := 50_000; id < 50_000+2*stdioWorkers; id++ {
+		call(id, fmt.Sprint("late ", id))
+		cancel(id)
+	}
+	s.send(t, `{"jsonrpc":"2.0","id":2,"method":"ping"}`)
+	s.await(t, 2, 30*time.Second)
+	free()
+	if got, _ := json.Marshal(s.await(t, 0, 60*time.Second)); zeroSent.Load() || !strings.Contains(string(got), "cancelled") {
+		t.Errorf("call 0, cancelled while it waited for a worker: sent %v, answered %.300s", zeroSent.Load(), got)
 	}
 }
 

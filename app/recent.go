@@ -1,47 +1,69 @@
 package app
 
 // recentSet remembers up to a fixed number of strings, forgetting the
-// oldest first. It is not safe for concurrent use: its owner locks.
+// oldest first. A string removed frees its room at once. It is not safe for
+// concurrent use: its owner locks.
 type recentSet struct {
-	slot map[string]int // each member's place in ring
-	ring []string       // members, oldest overwritten first once size are
-	size int
-	next int
+	added map[string]uint64 // each member, and when it was added
+	order []recentEntry     // additions, oldest first from head; one whose member went since is stale
+	head  int
+	count uint64
+	size  int
+}
+
+type recentEntry struct {
+	s     string
+	added uint64
 }
 
 func newRecentSet(size int) recentSet {
-	return recentSet{slot: make(map[string]int), size: size}
+	return recentSet{added: make(map[string]uint64), size: size}
 }
 
 // add remembers s, forgetting the oldest member when full.
 func (r *recentSet) add(s string) {
-	if _, ok := r.slot[s]; ok {
+	if _, ok := r.added[s]; ok {
 		return
 	}
-	if len(r.ring) < r.size {
-		// Grown as used: most processes remember a few, if any.
-		r.slot[s] = len(r.ring)
-		r.ring = append(r.ring, s)
-		return
+	r.count++
+	r.added[s] = r.count
+	r.order = append(r.order, recentEntry{s, r.count})
+	for len(r.added) > r.size {
+		e := r.order[r.head]
+		r.order[r.head] = recentEntry{}
+		r.head++
+		if r.live(e) {
+			delete(r.added, e.s)
+		}
 	}
-	// The member in this place may have been removed, and even added again
-	// in another place since: forget it only if it still lives here.
-	if at, ok := r.slot[r.ring[r.next]]; ok && at == r.next {
-		delete(r.slot, r.ring[r.next])
+	// Members removed leave stale entries behind, and those forgotten an
+	// emptied head: once either is most of order, it is rebuilt from the
+	// live entries, so it stays within about twice the members.
+	if kept := len(r.order) - r.head; kept > 2*len(r.added)+16 || r.head > kept+16 {
+		live := make([]recentEntry, 0, 2*len(r.added)+1)
+		for _, e := range r.order[r.head:] {
+			if r.live(e) {
+				live = append(live, e)
+			}
+		}
+		r.order, r.head = live, 0
 	}
-	r.ring[r.next] = s
-	r.slot[s] = r.next
-	r.next = (r.next + 1) % len(r.ring)
+}
+
+// live reports whether e is the addition of a member still remembered.
+func (r *recentSet) live(e recentEntry) bool {
+	added, ok := r.added[e.s]
+	return ok && added == e.added
 }
 
 // has reports whether s is remembered.
 func (r *recentSet) has(s string) bool {
-	_, ok := r.slot[s]
+	_, ok := r.added[s]
 	return ok
 }
 
 // remove forgets s.
-func (r *recentSet) remove(s string) { delete(r.slot, s) }
+func (r *recentSet) remove(s string) { delete(r.added, s) }
 
 // len is how many strings are remembered.
-func (r *recentSet) len() int { return len(r.slot) }
+func (r *recentSet) len() int { return len(r.added) }

@@ -18,6 +18,11 @@ import (
 // queued call is forgotten before its call is taken.
 const maxEarlyCancels = stdioQueue + stdioWorkers
 
+// maxStarted bounds how many started tool calls are remembered, so that a
+// cancellation arriving after its call started (or ended) is not kept: the
+// room is for calls still waiting.
+const maxStarted = 1024
+
 // maxCancelLine is the longest stdin line looked at for a cancellation; a
 // tool call with a long prompt is passed by unparsed.
 const maxCancelLine = 16 << 10
@@ -28,25 +33,30 @@ var errCancelledEarly = errors.New("request cancelled by the client before it st
 // earlyCancels remembers the ids of requests the client cancelled over
 // stdio, as the cancellations are read. mcp-go acts on a cancellation only
 // for a request already started: a tools/call waiting for a worker would
-// otherwise run, and create an agent, after the client gave it up. An id
-// whose request had started, or never comes, is forgotten once
+// otherwise run, and create an agent, after the client gave it up. The id
+// of a tool call that started is not kept (mcp-go cancels it itself); one
+// whose request never comes, or is no tool call, is forgotten once
 // maxEarlyCancels newer ones are remembered (a client does not reuse an id
 // within a session, so a stale one never matches).
 type earlyCancels struct {
-	count  atomic.Int32 // ids.len(): most requests skip the lock
-	mu     sync.Mutex
-	ids    recentSet
-	server *server.MCPServer // handed the cancellations cancelStarted finds
+	count   atomic.Int32 // ids.len(): most requests skip the lock
+	mu      sync.Mutex
+	ids     recentSet
+	started recentSet         // tool calls that started, the newest maxStarted
+	server  *server.MCPServer // handed the cancellations cancelStarted finds
 }
 
 func newEarlyCancels() *earlyCancels {
-	return &earlyCancels{ids: newRecentSet(maxEarlyCancels)}
+	return &earlyCancels{ids: newRecentSet(maxEarlyCancels), started: newRecentSet(maxStarted)}
 }
 
-// add remembers the request id key (its JSON).
+// add remembers the request id key (its JSON), unless its call started.
 func (e *earlyCancels) add(key string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.started.has(key) {
+		return
+	}
 	e.ids.add(key)
 	e.count.Store(int32(e.ids.len()))
 }
@@ -62,10 +72,15 @@ func (e *earlyCancels) take(id any) bool {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if !e.ids.has(string(b)) {
+	return e.takeKey(string(b))
+}
+
+// takeKey is take for the id's JSON; e.mu is held.
+func (e *earlyCancels) takeKey(key string) bool {
+	if !e.ids.has(key) {
 		return false
 	}
-	e.ids.remove(string(b))
+	e.ids.remove(key)
 	e.count.Store(int32(e.ids.len()))
 	return true
 }
@@ -84,11 +99,15 @@ func (e *earlyCancels) refuse(_ context.Context, id any, _ any) error {
 // it through: a cancellation read in between found nothing to cancel. By
 // now the call can be cancelled, and it is, before anything is sent.
 func (e *earlyCancels) cancelStarted(ctx context.Context, id any, _ *mcp.CallToolRequest) {
-	if !e.take(id) {
+	b, err := json.Marshal(id)
+	if err != nil || id == nil {
 		return
 	}
-	b, err := json.Marshal(id)
-	if err != nil {
+	e.mu.Lock()
+	e.started.add(string(b))
+	cancelled := e.takeKey(string(b))
+	e.mu.Unlock()
+	if !cancelled {
 		return
 	}
 	e.server.HandleMessage(ctx, []byte(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":`+string(b)+`}}`))
