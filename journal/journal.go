@@ -289,30 +289,7 @@ func (j *Journal) Secret() ([]byte, error) {
 	defer j.secretMu.Unlock()
 	path := secretPath(j.path)
 	if j.secret != nil {
-		// The key stays this server's whatever became of its file: the
-		// entries it read back are keyed with it.
-		b, err := os.ReadFile(path)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return j.secret, fmt.Errorf("journal: this server's key: %w", err)
-		}
-		if err != nil {
-			// Removed while this server runs (with the journal's
-			// directory, say): a server started later would make
-			// another, and match none of the entries keyed with this one.
-			put, err := putSecret(path, j.secret, os.Link)
-			if err != nil || put {
-				return j.secret, err
-			}
-			// Another server put one there first: the same key, if it
-			// held this one too.
-			if b, err = loadSecret(path, os.Link); err != nil {
-				return j.secret, err
-			}
-		}
-		if !bytes.Equal(b, j.secret) {
-			return j.secret, fmt.Errorf("journal: %s no longer holds this server's key (another server made a new one, or it was changed)", path)
-		}
-		return j.secret, nil
+		return j.secret, j.keepSecret(path, os.Link)
 	}
 	secret, err := loadSecret(path, os.Link)
 	if err != nil {
@@ -320,6 +297,37 @@ func (j *Journal) Secret() ([]byte, error) {
 	}
 	j.secret = secret
 	return secret, nil
+}
+
+// keepSecret checks that the key file at path still holds j.secret, which
+// stays this server's whatever became of the file: the entries it read back
+// are keyed with it. A file removed while this server runs (with the
+// journal's directory, say) is written back, or a server started later would
+// make another key and match none of the entries keyed with this one. It
+// never makes a new key. link is os.Link (see makeSecret).
+func (j *Journal) keepSecret(path string, link func(oldname, newname string) error) error {
+	for attempt := 0; ; attempt++ {
+		b, err := os.ReadFile(path)
+		switch {
+		case err == nil && len(b) < secretSize && attempt < 20 && justWritten(path):
+			// Being written in place by another server (see putSecret).
+			time.Sleep(10 * time.Millisecond)
+			continue
+		case err == nil && !bytes.Equal(b, j.secret):
+			return fmt.Errorf("journal: %s no longer holds this server's key (another server made a new one, or it was changed)", path)
+		case err == nil:
+			return nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return fmt.Errorf("journal: this server's key: %w", err)
+		case attempt >= 20:
+			return fmt.Errorf("journal: %s keeps disappearing: this server's key could not be put back", path)
+		}
+		// Missing: put back, unless another server put one there first;
+		// then read that one.
+		if put, err := putSecret(path, j.secret, link); err != nil || put {
+			return err
+		}
+	}
 }
 
 const secretSize = 32

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -477,6 +478,38 @@ func TestSecretPutBackByTwoServers(t *testing.T) {
 		if err := errors.Join(errs...); err != nil {
 			t.Fatalf("writing the same key back at once: %v", err)
 		}
+	}
+}
+
+// A key file that another server put back, and that is gone again when
+// read, is put back again: never replaced by a new key, which no server's
+// entries are keyed with.
+func TestSecretPutBackNeverMakesANewKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j := openAt(t, path)
+	key, err := j.Secret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path + ".key"); err != nil {
+		t.Fatal(err)
+	}
+	// Every put back loses to another server's, whose file is gone again
+	// by the time it is read.
+	links := 0
+	lost := func(string, string) error { links++; return fs.ErrExist }
+	if err := j.keepSecret(path+".key", lost); err == nil || !strings.Contains(err.Error(), "keeps disappearing") || links < 2 {
+		t.Errorf("after %d lost put-backs: %v", links, err)
+	}
+	if _, err := os.Stat(path + ".key"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a key file was made: %v", err)
+	}
+	// Once it stays, it is this server's key.
+	if got, err := j.Secret(); err != nil || !bytes.Equal(got, key) {
+		t.Fatalf("Secret: %v", err)
+	}
+	if onDisk, _ := os.ReadFile(path + ".key"); !bytes.Equal(onDisk, key) {
+		t.Error("the key put back is not the server's")
 	}
 }
 

@@ -49,11 +49,13 @@ type repeats struct {
 	restored    map[repeatKey]*repeatCall // by journal key; guarded by mu
 	restoredAt  time.Time                 // when read, or when the last of them ended if later
 
-	// settle reads the journal for the outcome of a call read back without
-	// one (its server may still have been running it), and reports it: the
-	// call's newest outcome, nil for a failure, or found false when the
-	// journal holds none yet. Repeats settle one at a time, under settleMu.
-	settle   func(call string, since time.Time) (c *repeatCall, found bool)
+	// settle looks in the journal for the outcome of call, read back
+	// without one (its server may still have been running it). Once there
+	// is one (found), it reports what now speaks for the journal key, as a
+	// read-back would: the newest create or unknown outcome of an identical
+	// call within the window, or nil (none: this call is sent). Repeats
+	// settle one at a time, under settleMu.
+	settle   func(journaled repeatKey, call string, since time.Time) (c *repeatCall, found bool)
 	settleMu sync.Mutex
 }
 
@@ -152,7 +154,7 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 	r.restoreFromJournal()
 	resettled := false
 	for {
-		c, lead, ended := r.begin(key, journaled)
+		c, lead, ended := r.begin(key, journaled, resettled)
 		if lead {
 			return r.lead(key, journaled, c, name, send), false
 		}
@@ -238,7 +240,7 @@ func (r *repeats) resettle(journaled repeatKey, stale *repeatCall) {
 	call, since := stale.made.call, stale.made.since
 	r.mu.Unlock()
 
-	fresh, found := r.settle(call, since)
+	fresh, found := r.settle(journaled, call, since)
 	if !found {
 		return
 	}
@@ -257,8 +259,10 @@ func (r *repeats) resettle(journaled repeatKey, stale *repeatCall) {
 
 // begin returns the call identical to key (or, made before this process
 // started, to journaled) that this one waits for, and whether it had ended
-// already, or a new call that this one leads.
-func (r *repeats) begin(key, journaled repeatKey) (c *repeatCall, lead, ended bool) {
+// already, or a new call that this one leads. One read back without an
+// outcome is returned past its window too until settled (looked up): the
+// agent its call made may be newer.
+func (r *repeats) begin(key, journaled repeatKey, settled bool) (c *repeatCall, lead, ended bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.expire()
@@ -274,7 +278,7 @@ func (r *repeats) begin(key, journaled repeatKey) (c *repeatCall, lead, ended bo
 		r.restored = nil // all of them past the window
 	}
 	if c, ok := r.restored[journaled]; ok {
-		if r.now().Sub(c.at) < r.window {
+		if r.now().Sub(c.at) < r.window || (c.made.pending && !settled) {
 			return c, false, true
 		}
 		delete(r.restored, journaled)

@@ -25,16 +25,17 @@ type JournalReader interface {
 const maxRestored = 16 * maxRemembered
 
 // restoredCalls reads back from jr this tool's creates that made an agent, or
-// may have, less than window before now, by their journal key. The newest
+// may have, less than window before now, by their journal key (only the key
+// only, if not empty: its hex). The newest
 // entry of a key that is not a failure speaks for it: a failure made
 // nothing, and an agent an earlier call made still exists.
 // At most maxRestored creates are kept, the newest, and as many unknown
 // outcomes.
-func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time) (map[repeatKey]*repeatCall, error) {
+func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time, only string) (map[repeatKey]*repeatCall, error) {
 	// An entry dated after now (a clock since set back) would hold its
 	// outcome until the clock caught up: it is left out.
 	entries, err := jr.Since(now.Add(-window), func(e journal.Entry) bool {
-		return e.Tool == a.name && e.Repeat != "" && !e.DryRun && !e.Time.After(now)
+		return e.Tool == a.name && e.Repeat != "" && (only == "" || e.Repeat == only) && !e.DryRun && !e.Time.After(now)
 	})
 	if err != nil {
 		return nil, err
@@ -84,26 +85,23 @@ func endedCall(made *created, e journal.Entry) *repeatCall {
 	return &repeatCall{done: done, shared: true, made: made, at: e.End()}
 }
 
-// settledCall is the outcome the journal jr records for call, begun at
-// since, once its server recorded one (found): the agent, nil for a
-// failure (nothing was made), or an unknown outcome.
-func (a *adapter[T]) settledCall(jr JournalReader, call string, since time.Time) (c *repeatCall, found bool) {
-	entries, err := jr.Since(since, func(e journal.Entry) bool {
+// settledCall looks in jr for an outcome of call, begun at since and read
+// back without one. Once its server recorded one (found), the journal key
+// journaled is read back again: its newest create or unknown outcome within
+// the window speaks for it (a failure made nothing, and an agent an earlier
+// identical call made still exists), or nothing does (c nil).
+func (a *adapter[T]) settledCall(jr JournalReader, journaled repeatKey, call string, since time.Time) (c *repeatCall, found bool) {
+	ended, err := jr.Since(since, func(e journal.Entry) bool {
 		return e.Tool == a.name && e.Call == call && e.Outcome != journal.OutcomeSending && !e.DryRun
 	})
-	if err != nil || len(entries) == 0 {
+	if err != nil || len(ended) == 0 {
 		return nil, false
 	}
-	e := entries[len(entries)-1]
-	switch e.Outcome {
-	case journal.OutcomeFailed:
-		return nil, true
-	case journal.OutcomeCreated:
-		if made := a.restoredCreate(e); made != nil {
-			return endedCall(made, e), true
-		}
+	calls, err := a.restoredCalls(jr, a.repeats.window, a.repeats.now(), hex.EncodeToString(journaled[:]))
+	if err != nil {
+		return nil, false
 	}
-	return endedCall(a.restoredUnknown(e), e), true
+	return calls[journaled], true
 }
 
 // restoredCreate is the answer to a repeat of a create the journal records.

@@ -57,7 +57,7 @@ func TestRestoredCallsAreBounded(t *testing.T) {
 	n := maxRestored + 10
 	add(0, n, journal.OutcomeCreated)
 	add(n, n+2*maxRemembered, journal.OutcomeUnknown)
-	calls, err := testAdapter().restoredCalls(fj, 10*time.Minute, now)
+	calls, err := testAdapter().restoredCalls(fj, 10*time.Minute, now, "")
 	if err != nil || len(calls) != maxRestored+2*maxRemembered {
 		t.Fatalf("restored %d calls (%v), want %d creates and %d unknown outcomes", len(calls), err, maxRestored, 2*maxRemembered)
 	}
@@ -70,7 +70,7 @@ func TestRestoredCallsAreBounded(t *testing.T) {
 	}
 
 	fj.err = errors.New("journal: read: input/output error")
-	if _, err := testAdapter().restoredCalls(fj, 10*time.Minute, now); err == nil {
+	if _, err := testAdapter().restoredCalls(fj, 10*time.Minute, now, ""); err == nil {
 		t.Errorf("an unreadable journal counts as read")
 	}
 }
@@ -84,7 +84,7 @@ func TestRestoredCallKeepsItsOwnWindow(t *testing.T) {
 	fj := &fakeJournal{entries: []journal.Entry{e}}
 	a := testAdapter()
 	r.restore = func() (map[repeatKey]*repeatCall, bool) {
-		c, err := a.restoredCalls(fj, r.window, r.now())
+		c, err := a.restoredCalls(fj, r.window, r.now(), "")
 		return c, err == nil
 	}
 	var key repeatKey
@@ -107,7 +107,7 @@ func TestRestoreIsRetriedAndReleased(t *testing.T) {
 	fj.entries = []journal.Entry{journaled(1, clk.now().Add(-time.Minute), journal.OutcomeCreated)}
 	a := testAdapter()
 	r.restore = func() (map[repeatKey]*repeatCall, bool) {
-		c, err := a.restoredCalls(fj, r.window, r.now())
+		c, err := a.restoredCalls(fj, r.window, r.now(), "")
 		return c, err == nil
 	}
 	s := &sender{made: true, id: "agt_new"}
@@ -146,7 +146,7 @@ func TestRestoredCallExpiresOnItsOwn(t *testing.T) {
 	}}
 	a := testAdapter()
 	r.restore = func() (map[repeatKey]*repeatCall, bool) {
-		c, err := a.restoredCalls(fj, r.window, r.now())
+		c, err := a.restoredCalls(fj, r.window, r.now(), "")
 		return c, err == nil
 	}
 	var old, fresh repeatKey
@@ -159,5 +159,38 @@ func TestRestoredCallExpiresOnItsOwn(t *testing.T) {
 	}
 	if _, joined := r.do(context.Background(), repeatKey{8}, old, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
 		t.Errorf("a repeat of a create made 11 minutes ago (window 10m) was not sent: joined %v, sent %d", joined, s.calls.Load())
+	}
+}
+
+// A call read back without an outcome is looked up even once its own
+// window has passed: the agent it made, recorded later, is newer, and keeps
+// its own window.
+func TestPendingCallOutlivesItsSendingEntry(t *testing.T) {
+	r, clk := testRepeats(10 * time.Minute)
+	a := testAdapter()
+	a.repeats = r
+	sending := journaled(1, clk.now().Add(-time.Minute), journal.OutcomeSending)
+	sending.Call = "c1"
+	fj := &fakeJournal{entries: []journal.Entry{sending}}
+	r.restore = func() (map[repeatKey]*repeatCall, bool) {
+		c, err := a.restoredCalls(fj, r.window, r.now(), "")
+		return c, err == nil
+	}
+	r.settle = func(journaled repeatKey, call string, since time.Time) (*repeatCall, bool) {
+		return a.settledCall(fj, journaled, call, since)
+	}
+	var key repeatKey
+	key[31] = 1
+	s := &sender{made: true, id: "agt_new"}
+	if _, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send); !joined || s.calls.Load() != 0 {
+		t.Fatalf("repeat before the outcome: joined %v, sent %d", joined, s.calls.Load())
+	}
+	made := sending
+	made.Outcome, made.DurationMS = journal.OutcomeCreated, 60_000 // ended a minute after it began
+	fj.entries = append(fj.entries, made)
+	clk.add(9*time.Minute + 30*time.Second) // 10m30s after the sending entry, 9m30s after the agent
+	res, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send)
+	if !joined || res.IsError || s.calls.Load() != 0 {
+		t.Errorf("a repeat 9m30s after its call made an agent: joined %v, isError %v, sent %d", joined, res.IsError, s.calls.Load())
 	}
 }

@@ -210,13 +210,13 @@ func TestRepeatOfACallItsServerFinishedAfterTheRestart(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			args := map[string]any{"name": "Analyst"}
 			first, path, url := createJournaled(t, args)
-			var outcome []byte
+			var outcome journal.Entry
 			rewriteJournal(t, path, func(e *journal.Entry) bool {
 				if e.Outcome == journal.OutcomeSending {
 					return true
 				}
 				c.outcome(e)
-				outcome, _ = json.Marshal(e)
+				outcome = *e
 				return false
 			})
 
@@ -224,14 +224,7 @@ func TestRepeatOfACallItsServerFinishedAfterTheRestart(t *testing.T) {
 			if res, text := restarted.call(t, args); !res.IsError || !strings.Contains(text, "no outcome was recorded") || first.vendor.count() != 1 {
 				t.Fatalf("repeat before the outcome is recorded: isError %v, vendor requests %d\n%s", res.IsError, first.vendor.count(), text)
 			}
-			f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := f.Write(append(outcome, '\n')); err != nil {
-				t.Fatal(err)
-			}
-			f.Close()
+			appendEntries(t, path, outcome)
 
 			res, text := restarted.call(t, args)
 			if first.vendor.count() != 1+c.calls {
@@ -268,6 +261,94 @@ func TestRepeatOfACallWithoutOutcomeAfterTheJournalRotated(t *testing.T) {
 	if first.vendor.count() != before {
 		t.Errorf("a repeat of a call whose outcome is unknown was sent after the journal was rotated (vendor requests %d -> %d): isError %v\n%.300s",
 			before, first.vendor.count(), res.IsError, text)
+	}
+}
+
+// appendEntries writes entries at the end of the journal at path, as
+// another server on it would.
+func appendEntries(t *testing.T, path string, entries ...journal.Entry) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, e := range entries {
+		b, _ := json.Marshal(e)
+		if _, err := f.Write(append(b, '\n')); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// journaledCreate is the "created" entry createJournaled wrote.
+func journaledCreate(t *testing.T, path string) journal.Entry {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(b)) {
+		var e journal.Entry
+		if json.Unmarshal([]byte(line), &e) == nil && e.Outcome == journal.OutcomeCreated {
+			return e
+		}
+	}
+	t.Fatal("no created entry")
+	return journal.Entry{}
+}
+
+// A server on the same journal that did not know agt_9 (it read the journal
+// back before agt_9 was made) sends the identical call, and it fails while
+// a restarted server has read its "sending" entry back. The identical call
+// made agt_9 within the window: a repeat gets agt_9, not a second agent.
+func TestRepeatAfterAFailedPendingCallGetsTheEarlierAgent(t *testing.T) {
+	args := map[string]any{"name": "Analyst"}
+	first, path, url := createJournaled(t, args)
+	made := journaledCreate(t, path)
+
+	other := made
+	other.Call, other.Outcome, other.AgentID, other.DurationMS = "other-server-call", journal.OutcomeSending, "", 0
+	other.Time = time.Now().UTC()
+	appendEntries(t, path, other)
+
+	restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+	if res, text := restarted.call(t, args); !res.IsError || first.vendor.count() != 1 {
+		t.Fatalf("repeat while the other server's call runs: isError %v, vendor requests %d\n%s", res.IsError, first.vendor.count(), text)
+	}
+	failed := other
+	failed.Outcome, failed.Error, failed.DurationMS = journal.OutcomeFailed, "409 name taken", 5
+	appendEntries(t, path, failed)
+
+	res, text := restarted.call(t, args)
+	if first.vendor.count() != 1 {
+		t.Errorf("a repeat of a call that made agt_9 %s ago was sent (vendor requests %d): isError %v\n%.300s",
+			time.Since(made.End()).Round(time.Second), first.vendor.count(), res.IsError, text)
+	}
+}
+
+// A call read back without an outcome, whose server then records that
+// nothing reached the vendor (not_sent): a failure that created nothing, so
+// a repeat is sent, as the read-back itself would have it.
+func TestRepeatAfterAPendingCallThatSentNothingIsSent(t *testing.T) {
+	args := map[string]any{"name": "Analyst"}
+	first, path, url := createJournaled(t, args)
+	made := journaledCreate(t, path)
+	rewriteJournal(t, path, func(e *journal.Entry) bool { return e.Outcome == journal.OutcomeSending })
+
+	restarted := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+	if res, text := restarted.call(t, args); !res.IsError || first.vendor.count() != 1 {
+		t.Fatalf("repeat before the outcome: isError %v, vendor requests %d\n%s", res.IsError, first.vendor.count(), text)
+	}
+	notSent := made
+	notSent.Outcome, notSent.AgentID, notSent.RequestID = journal.OutcomeNotSent, "", ""
+	notSent.Error = "Datagrid was not reached, no agent was created: connection refused"
+	appendEntries(t, path, notSent)
+
+	res, text := restarted.call(t, args)
+	if first.vendor.count() != 2 {
+		t.Errorf("the journal says nothing was sent, yet the repeat was refused as an unknown outcome (vendor requests %d): isError %v\n%.400s",
+			first.vendor.count(), res.IsError, text)
 	}
 }
 
