@@ -319,6 +319,8 @@ func (j *Journal) keepSecret(path string, link func(oldname, newname string) err
 			return nil
 		case !errors.Is(err, fs.ErrNotExist):
 			return fmt.Errorf("journal: this server's key: %w", err)
+		case attempt > 0 && lexists(path):
+			return fmt.Errorf("journal: %s exists but cannot be read (a dangling symlink?): remove it, and this server's key is put back", path)
 		case attempt >= 20:
 			return fmt.Errorf("journal: %s keeps disappearing: this server's key could not be put back", path)
 		}
@@ -331,6 +333,13 @@ func (j *Journal) keepSecret(path string, link func(oldname, newname string) err
 }
 
 const secretSize = 32
+
+// lexists reports whether path names anything, a symlink leading nowhere
+// included.
+func lexists(path string) bool {
+	_, err := os.Lstat(path)
+	return err == nil
+}
 
 // secretPath is where the secret of the journal at path lives: beside its
 // real file, so that a journal reached through a symlink shares it.

@@ -638,3 +638,27 @@ func openAt(t *testing.T, path string) *Journal {
 	t.Cleanup(func() { j.Close() })
 	return j
 }
+
+// A key file replaced, while the server runs, by a symlink that leads
+// nowhere is reported as such, as at start-up, after one try to put the key
+// back, not twenty, each a synced temporary file, on every create.
+func TestSecretReplacedByADanglingSymlink(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "journal.jsonl")
+	j := openAt(t, path)
+	if _, err := j.Secret(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(path + ".key"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "gone", "key"), path+".key"); err != nil {
+		t.Fatal(err)
+	}
+	links := 0
+	counting := func(oldname, newname string) error { links++; return os.Link(oldname, newname) }
+	err := j.keepSecret(path+".key", counting)
+	if err == nil || !strings.Contains(err.Error(), "dangling symlink") || links > 2 {
+		t.Errorf("after %d tries to put the key back: %v", links, err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
+	"maps"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -222,8 +223,9 @@ func (r *repeats) restoreFromJournal() {
 
 // resettle looks in the journal for the outcome of stale, a call read back
 // without one: the server that sent it may have been running it still, and
-// recorded its outcome since. That outcome then answers: the agent it
-// created, or nothing (it failed) and this call is sent. While the journal
+// recorded its outcome since. The key is then read back again (see settle):
+// an agent or unknown outcome of an identical call within the window
+// answers, or none does and this call is sent. While the journal
 // holds none (or no longer shows the call: rotated, past the read-back's
 // bounds), stale stands. A look begun after this repeat arrived, by another
 // repeat, answers for it too: one journal read at a time.
@@ -275,7 +277,14 @@ func (r *repeats) begin(key, journaled repeatKey, settled bool) (c *repeatCall, 
 		}
 	}
 	if r.restored != nil && r.now().Sub(r.restoredAt) >= r.window {
-		r.restored = nil // all of them past the window
+		// All of them past the window, but for calls read back without an
+		// outcome: the agent one made, recorded since, keeps a window of its
+		// own, and is looked up on a repeat.
+		maps.DeleteFunc(r.restored, func(_ repeatKey, c *repeatCall) bool { return !c.made.pending })
+		r.restoredAt = r.now()
+		if len(r.restored) == 0 {
+			r.restored = nil
+		}
 	}
 	if c, ok := r.restored[journaled]; ok {
 		if r.now().Sub(c.at) < r.window || (c.made.pending && !settled) {

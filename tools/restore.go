@@ -25,10 +25,10 @@ type JournalReader interface {
 const maxRestored = 16 * maxRemembered
 
 // restoredCalls reads back from jr this tool's creates that made an agent, or
-// may have, less than window before now, by their journal key (only the key
-// only, if not empty: its hex). The newest
-// entry of a key that is not a failure speaks for it: a failure made
-// nothing, and an agent an earlier call made still exists.
+// may have, less than window before now, by their journal key (only that
+// key when only, its hex, is not empty). The newest entry of a key that is
+// not a failure speaks for it: a failure made nothing, and an agent an
+// earlier call made still exists.
 // At most maxRestored creates are kept, the newest, and as many unknown
 // outcomes.
 func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time, only string) (map[repeatKey]*repeatCall, error) {

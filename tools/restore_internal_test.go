@@ -194,3 +194,55 @@ func TestPendingCallOutlivesItsSendingEntry(t *testing.T) {
 		t.Errorf("a repeat 9m30s after its call made an agent: joined %v, isError %v, sent %d", joined, res.IsError, s.calls.Load())
 	}
 }
+
+// A call read back without an outcome whose agent is recorded after the
+// read-back keeps that agent's window, also once the read-back's own window
+// (from when it was read) has passed: the read-back is not let go while it
+// holds a call that was never looked up since its outcome was recorded.
+func TestPendingCallOutlivesTheReadBack(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		firstTouch bool // a repeat before the outcome was recorded (looked up, nothing yet)
+	}{
+		{"looked up before its outcome", true},
+		{"read back by another create", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			r, clk := testRepeats(10 * time.Minute)
+			a := testAdapter()
+			a.repeats = r
+			sending := journaled(1, clk.now().Add(-time.Second), journal.OutcomeSending)
+			sending.Call = "c1"
+			fj := &fakeJournal{entries: []journal.Entry{sending}}
+			r.restore = func() (map[repeatKey]*repeatCall, bool) {
+				c, err := a.restoredCalls(fj, r.window, r.now(), "")
+				return c, err == nil
+			}
+			r.settle = func(journaled repeatKey, call string, since time.Time) (*repeatCall, bool) {
+				return a.settledCall(fj, journaled, call, since)
+			}
+			var key repeatKey
+			key[31] = 1
+			s := &sender{made: true, id: "agt_new"}
+			if c.firstTouch {
+				if _, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send); !joined || s.calls.Load() != 0 {
+					t.Fatalf("repeat before the outcome: joined %v, sent %d", joined, s.calls.Load())
+				}
+			} else {
+				var other repeatKey
+				other[31] = 2
+				r.do(context.Background(), repeatKey{9}, other, "create_agent_x", s.send) // reads the journal back
+				s.calls.Store(0)
+			}
+			// The other server's call ends 30s after the read-back, with an agent.
+			made := sending
+			made.Outcome, made.DurationMS = journal.OutcomeCreated, 31_000
+			fj.entries = append(fj.entries, made)
+			clk.add(10*time.Minute + 5*time.Second) // the agent is 9m35s old
+			res, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send)
+			if !joined || res.IsError || s.calls.Load() != 0 {
+				t.Errorf("a repeat 9m35s after its identical call made an agent: joined %v, isError %v, sent %d", joined, res.IsError, s.calls.Load())
+			}
+		})
+	}
+}
