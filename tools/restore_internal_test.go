@@ -162,14 +162,13 @@ func TestRestoredCallExpiresOnItsOwn(t *testing.T) {
 	}
 }
 
-// A call read back without an outcome is looked up even once its own
-// window has passed: the agent it made, recorded later, is newer, and keeps
-// its own window.
-func TestPendingCallOutlivesItsSendingEntry(t *testing.T) {
+// pendingJournal is repeats with a 10-minute window reading back a journal
+// that holds one call without an outcome (key 1, call "c1"), begun ago.
+func pendingJournal(ago time.Duration) (*repeats, *clock, *fakeJournal) {
 	r, clk := testRepeats(10 * time.Minute)
 	a := testAdapter()
 	a.repeats = r
-	sending := journaled(1, clk.now().Add(-time.Minute), journal.OutcomeSending)
+	sending := journaled(1, clk.now().Add(-ago), journal.OutcomeSending)
 	sending.Call = "c1"
 	fj := &fakeJournal{entries: []journal.Entry{sending}}
 	r.restore = func() (map[repeatKey]*repeatCall, bool) {
@@ -179,6 +178,15 @@ func TestPendingCallOutlivesItsSendingEntry(t *testing.T) {
 	r.settle = func(journaled repeatKey, call string, since time.Time) (*repeatCall, bool) {
 		return a.settledCall(fj, journaled, call, since)
 	}
+	return r, clk, fj
+}
+
+// A call read back without an outcome is looked up even once its own
+// window has passed: the agent it made, recorded later, is newer, and keeps
+// its own window.
+func TestPendingCallOutlivesItsSendingEntry(t *testing.T) {
+	r, clk, fj := pendingJournal(time.Minute)
+	sending := fj.entries[0]
 	var key repeatKey
 	key[31] = 1
 	s := &sender{made: true, id: "agt_new"}
@@ -208,19 +216,8 @@ func TestPendingCallOutlivesTheReadBack(t *testing.T) {
 		{"read back by another create", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r, clk := testRepeats(10 * time.Minute)
-			a := testAdapter()
-			a.repeats = r
-			sending := journaled(1, clk.now().Add(-time.Second), journal.OutcomeSending)
-			sending.Call = "c1"
-			fj := &fakeJournal{entries: []journal.Entry{sending}}
-			r.restore = func() (map[repeatKey]*repeatCall, bool) {
-				c, err := a.restoredCalls(fj, r.window, r.now(), "")
-				return c, err == nil
-			}
-			r.settle = func(journaled repeatKey, call string, since time.Time) (*repeatCall, bool) {
-				return a.settledCall(fj, journaled, call, since)
-			}
+			r, clk, fj := pendingJournal(time.Second)
+			sending := fj.entries[0]
 			var key repeatKey
 			key[31] = 1
 			s := &sender{made: true, id: "agt_new"}
