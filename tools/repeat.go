@@ -153,13 +153,13 @@ func sumKey(h hash.Hash, tool string, args []byte, specs []providers.CredentialS
 // waiting for it, and what it created.
 func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult, joined bool) {
 	r.restoreFromJournal()
-	resettled := false
+	resettled := r.settle == nil // nothing to look up
 	for {
 		c, lead, ended := r.begin(key, journaled, resettled)
 		if lead {
 			return r.lead(key, journaled, c, name, send), false
 		}
-		if ended && c.made != nil && c.made.pending && !resettled && r.settle != nil {
+		if ended && c.made != nil && c.made.pending && !resettled {
 			resettled = true
 			r.resettle(journaled, c)
 			continue
