@@ -91,9 +91,7 @@ func TestChunkedBodyOverTheCap(t *testing.T) {
 		body := `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"x":"` + strings.Repeat("a", size) + `"}}`
 		pr, pw := io.Pipe()
 		go func() { _, _ = io.WriteString(pw, body); pw.Close() }()
-		req, _ := http.NewRequest(http.MethodPost, ts.URL+MCPPath, pr)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
+		req := mcpPost(ts.URL+MCPPath, nil, pr)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)

@@ -49,18 +49,23 @@ func testHTTPService(t *testing.T, mutate func(*Config), log zerolog.Logger) *HT
 
 func post(t *testing.T, url string, hdr map[string]string, body string) *http.Response {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(mcpPost(url, hdr, strings.NewReader(body)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { resp.Body.Close() })
 	return resp
+}
+
+// mcpPost is a POST of body to url as an MCP client sends it, with hdr.
+func mcpPost(url string, hdr map[string]string, body io.Reader) *http.Request {
+	req, _ := http.NewRequest(http.MethodPost, url, body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	return req
 }
 
 // send makes a bodyless request (GET, DELETE) with hdr.
@@ -311,13 +316,7 @@ func TestModernClientCannotCancelAnothersCreate(t *testing.T) {
 	result := make(chan string, 1)
 	go func() {
 		body := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"a"},` + meta + `}}`
-		req, _ := http.NewRequest(http.MethodPost, ts.URL+MCPPath, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json, text/event-stream")
-		for k, v := range modern("tools/call", "create_agent_datagrid") {
-			req.Header.Set(k, v)
-		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := http.DefaultClient.Do(mcpPost(ts.URL+MCPPath, modern("tools/call", "create_agent_datagrid"), strings.NewReader(body)))
 		if err != nil {
 			result <- err.Error()
 			return

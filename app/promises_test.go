@@ -476,12 +476,7 @@ func TestHTTPAnswerAtTimeoutIsWritten(t *testing.T) {
 	resp := post(t, url, nil, initBody)
 	hdr := map[string]string{"Mcp-Session-Id": resp.Header.Get("Mcp-Session-Id"), "Mcp-Protocol-Version": "2025-06-18"}
 
-	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(fmt.Sprintf(datagridCall, 2)))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json, text/event-stream")
-	for k, v := range hdr {
-		req.Header.Set(k, v)
-	}
+	req := mcpPost(url, hdr, strings.NewReader(fmt.Sprintf(datagridCall, 2)))
 	type answer struct {
 		body []byte
 		err  error
