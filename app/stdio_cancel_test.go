@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -47,70 +46,36 @@ func TestStdioCallCancelledWhileQueued(t *testing.T) {
 		}
 	}()
 
-	inR, inW := io.Pipe()
-	outR, outW := io.Pipe()
-	cfg := Config{Transport: TransportStdio, Providers: []string{"datagrid"}, Timeout: DefaultTimeout,
-		LogLevel: "disabled", Journal: filepath.Join(t.TempDir(), "journal.jsonl"), Version: "test"}
-	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: "k-test-1234", datagrid.EnvBaseURL: vendor.URL + "/v1"})
-	done := make(chan error, 1)
-	go func() { done <- Run(context.Background(), cfg, env, inR, outW, io.Discard) }()
-
-	responses := make(chan map[string]any, 64)
-	go func() {
-		sc := bufio.NewScanner(outR)
-		for sc.Scan() {
-			var m map[string]any
-			if json.Unmarshal(sc.Bytes(), &m) == nil && m["id"] != nil {
-				responses <- m
-			}
-		}
-		close(responses)
-	}()
-	send := func(s string) {
-		t.Helper()
-		if _, err := io.WriteString(inW, s+"\n"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	wait := func(id float64) {
-		t.Helper()
-		for m := range responses {
-			if m["id"] == id {
-				return
-			}
-		}
-		t.Fatalf("no response to request %v", id)
-	}
+	cfg, env := datagridStdio(vendor.URL + "/v1")
+	cfg.Journal = filepath.Join(t.TempDir(), "journal.jsonl")
+	s := startStdio(t, cfg, env, io.Discard)
 	call := func(id int) string {
 		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"a%d"}}}`, id, id)
 	}
-
-	send(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"0"}}}`)
-	wait(0)
-	send(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	for i := 1; i <= stdioWorkers; i++ {
-		send(call(i))
+		s.send(t, call(i))
 	}
 	for range stdioWorkers {
 		<-arrived // every worker is busy with a call the vendor holds
 	}
 	queued := stdioWorkers + 1
-	send(call(queued))
-	send(fmt.Sprintf(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d,"reason":"user"}}`, queued))
-	send(`{"jsonrpc":"2.0","id":1000,"method":"ping"}`)
-	wait(1000) // the cancellation has been read
+	s.send(t, call(queued))
+	s.send(t, fmt.Sprintf(`{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":%d,"reason":"user"}}`, queued))
+	s.send(t, `{"jsonrpc":"2.0","id":1000,"method":"ping"}`)
+	s.await(t, 1000, 10*time.Second) // the cancellation has been read
 	close(release)
 	got := 0
-	for m := range responses {
+	for m := range s.out {
 		if id, _ := m["id"].(float64); id >= 1 && int(id) <= queued {
 			if got++; got == queued {
 				break
 			}
 		}
 	}
-	inW.Close()
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	s.in.Close()
+	<-s.done
+	if s.err != nil {
+		t.Fatal(s.err)
 	}
 	if n := hits.Load(); n != stdioWorkers {
 		t.Errorf("the vendor got %d requests, want %d: the call cancelled while it waited for a worker was sent", n, stdioWorkers)
