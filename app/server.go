@@ -146,7 +146,8 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 				entries = journal.Settled(entries)
 				entries = entries[max(0, len(entries)-journalRecent):]
 				for i := range entries {
-					entries[i].Repeat = "" // the dedupe key tells a reader nothing
+					// The dedupe key and the server's id tell a reader nothing.
+					entries[i].Repeat, entries[i].Server = "", ""
 				}
 				if entries == nil {
 					entries = []journal.Entry{}

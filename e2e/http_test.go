@@ -118,11 +118,11 @@ func TestHTTP(t *testing.T) {
 				if strings.Contains(text, `"agent_name":"Preview"`) {
 					t.Errorf("journal resource lists a preview: %s", text)
 				}
-				if strings.Contains(text, `"repeat"`) {
-					t.Errorf("journal resource shows the dedupe key: %s", text)
+				if strings.Contains(text, `"repeat"`) || strings.Contains(text, `"server"`) {
+					t.Errorf("journal resource shows the dedupe key or the server's id: %s", text)
 				}
-				if !strings.Contains(readFile(t, journalFile), `"repeat":"`) {
-					t.Errorf("the journal lacks the dedupe key a restarted server needs")
+				if j := readFile(t, journalFile); !strings.Contains(j, `"repeat":"`) || !strings.Contains(j, `"server":"`) {
+					t.Errorf("the journal lacks the dedupe key or the server's id other servers need")
 				}
 			}
 			for where, text := range map[string]string{"stderr": s.stderr.String(), "log file": readFile(t, logFile),

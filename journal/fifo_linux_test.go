@@ -19,7 +19,7 @@ func TestReadBackRefusesAFIFO(t *testing.T) {
 		t.Skipf("mkfifo: %v", err)
 	}
 	done := make(chan error, 1)
-	go func() { _, err := j.Since(time.Now().Add(-time.Minute), nil); done <- err }()
+	go func() { _, _, err := j.Tail(time.Now().Add(-time.Minute), nil); done <- err }()
 	select {
 	case err := <-done:
 		if err == nil {

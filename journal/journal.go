@@ -51,6 +51,10 @@ type Entry struct {
 	// later still answers an identical call within its dedupe window with
 	// this call's agent, not a second one.
 	Repeat string `json:"repeat,omitempty"`
+	// Server is the Journal that wrote the entry: a random id each server
+	// (process) draws when it opens the journal, so that one following the
+	// journal tells the entries of other servers on it from its own.
+	Server string `json:"server,omitempty"`
 }
 
 // Journal appends entries to one file. It is safe for concurrent use.
@@ -65,6 +69,8 @@ type Journal struct {
 
 	secretMu sync.Mutex
 	secret   []byte // nil until read or made
+
+	server string // stamped on every entry written: see Entry.Server
 }
 
 // DefaultPath is $XDG_STATE_HOME/agentmcp/journal.jsonl, else
@@ -113,7 +119,7 @@ func Open(path string) (*Journal, error) {
 			}
 		}
 	}
-	return &Journal{f: f, path: path}, nil
+	return &Journal{f: f, path: path, server: rand.Text()}, nil
 }
 
 // syncDir makes a new journal's directory entry durable, so that entries
@@ -129,6 +135,9 @@ func syncDir(dir string) {
 // Path is where the journal lives.
 func (j *Journal) Path() string { return j.path }
 
+// Server is the id this Journal writes into every entry's Server.
+func (j *Journal) Server() string { return j.server }
+
 // Field limits, in bytes: a journal line stays small enough that reading the
 // tail finds whole entries, whatever a vendor sends back (an agent id, which
 // is never clipped, aside).
@@ -142,6 +151,7 @@ func (j *Journal) Record(e Entry) error {
 	e.Error = clip(e.Error, maxErrorBytes)
 	e.AgentName = clip(e.AgentName, maxFieldBytes)
 	e.RequestID = clip(e.RequestID, maxFieldBytes)
+	e.Server = j.server
 	// AgentID is never clipped: a shortened id names no agent, and the
 	// journal is the record of last resort.
 	line, err := json.Marshal(e)
@@ -181,45 +191,128 @@ func (j *Journal) Recent(n int) ([]Entry, error) { return j.RecentWhere(n, nil) 
 
 // RecentWhere is Recent over the entries keep accepts (all when keep is nil).
 func (j *Journal) RecentWhere(n int, keep func(Entry) bool) ([]Entry, error) {
-	out, err := j.readBack(keep, func(kept int, _ time.Time) bool { return n > 0 && kept < n })
+	f, fi, err := j.open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	out, err := readBack(f, fi.Size(), keep, func(kept int, _ time.Time) bool { return n > 0 && kept < n })
 	if n > 0 && len(out) > n {
 		out = out[len(out)-n:]
 	}
 	return out, err
 }
 
-// Since returns the entries keep accepts (all when keep is nil) that ended
+// A Cursor is where a read of the journal stopped: after the last whole
+// line read, in one file. The zero Cursor is at the start of the file at the
+// journal's path.
+type Cursor struct {
+	File   os.FileInfo // the file read (nil: the one at the path)
+	Offset int64
+}
+
+// Tail returns the entries keep accepts (all when keep is nil) that ended
 // (Time+DurationMS) at t or later, oldest first, read back from the end until
-// entries that ended before t. An entry is written when its call ends, so
-// the file is in order of End, not of Time.
-func (j *Journal) Since(t time.Time, keep func(Entry) bool) ([]Entry, error) {
-	return j.readBack(func(e Entry) bool { return !e.End().Before(t) && (keep == nil || keep(e)) },
+// entries that ended before t, and the Cursor after the last whole line, for
+// After. An entry is written when its call ends, so the file is in order of
+// End, not of Time.
+func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	f, fi, err := j.open()
+	if err != nil {
+		return nil, Cursor{}, err
+	}
+	defer f.Close()
+	// A line still being written (by another server) is left to After.
+	end, err := lastLineEnd(f, fi.Size())
+	if err != nil {
+		return nil, Cursor{}, err
+	}
+	out, err := readBack(f, end, func(e Entry) bool { return !e.End().Before(t) && (keep == nil || keep(e)) },
 		func(_ int, oldest time.Time) bool { return oldest.IsZero() || !oldest.Before(t) })
+	return out, Cursor{File: fi, Offset: end}, err
+}
+
+// After returns the entries keep accepts (all when keep is nil) written
+// after c, oldest first, and the Cursor after them. A journal file replaced
+// since c (rotated, or removed and written again) is read from its start;
+// at most its last maxScanBytes are read. A journal not there (removed, not
+// yet written again) has nothing new.
+func (j *Journal) After(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	f, fi, err := j.open()
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, c, nil
+	}
+	if err != nil {
+		return nil, c, err
+	}
+	defer f.Close()
+	start, size := c.Offset, fi.Size()
+	if (c.File != nil && !os.SameFile(c.File, fi)) || size < start {
+		start = 0
+	}
+	whole := true // data starts where a line does
+	if size-start > maxScanBytes {
+		start, whole = size-maxScanBytes, false
+	}
+	data := make([]byte, size-start)
+	if _, err := f.ReadAt(data, start); err != nil && err != io.EOF {
+		return nil, c, fmt.Errorf("journal: read: %w", err)
+	}
+	if !whole {
+		i := bytes.IndexByte(data, '\n') // the end of a line cut by the bound (-1: none)
+		data, start = data[i+1:], start+int64(i+1)
+	}
+	last := bytes.LastIndexByte(data, '\n') // a line still being written is read next time
+	out, _ := parse(data[:last+1], keep)
+	return out, Cursor{File: fi, Offset: start + int64(last+1)}, nil
 }
 
 // maxScanBytes bounds how far back the journal is read.
 const maxScanBytes = 16 << 20
 
-// readBack reads the journal from its end back, a chunk at a time, while
-// more says to go on, given how many entries keep accepted so far and the
-// oldest time read (zero while none). Lines that do not parse (a torn
-// write) are skipped.
-func (j *Journal) readBack(keep func(Entry) bool, more func(kept int, oldest time.Time) bool) ([]Entry, error) {
+// open opens the journal's file for reading.
+func (j *Journal) open() (*os.File, os.FileInfo, error) {
 	// Open refused anything else; one put in its place since (a FIFO) could
 	// block the open.
 	if fi, err := os.Stat(j.path); err == nil && !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("journal: %s is not a regular file", j.path)
+		return nil, nil, fmt.Errorf("journal: %s is not a regular file", j.path)
 	}
 	f, err := os.Open(j.path)
 	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+		return nil, nil, fmt.Errorf("journal: %w", err)
 	}
-	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, fmt.Errorf("journal: %w", err)
+		f.Close()
+		return nil, nil, fmt.Errorf("journal: %w", err)
 	}
-	size, end := fi.Size(), fi.Size()
+	return f, fi, nil
+}
+
+// lastLineEnd is the offset after the last newline of f before size (0: none
+// within maxScanBytes).
+func lastLineEnd(f *os.File, size int64) (int64, error) {
+	buf := make([]byte, 64<<10)
+	for end := size; end > 0 && size-end < maxScanBytes; {
+		start := max(0, end-int64(len(buf)))
+		chunk := buf[:end-start]
+		if _, err := f.ReadAt(chunk, start); err != nil && err != io.EOF {
+			return 0, fmt.Errorf("journal: read: %w", err)
+		}
+		if i := bytes.LastIndexByte(chunk, '\n'); i >= 0 {
+			return start + int64(i) + 1, nil
+		}
+		end = start
+	}
+	return 0, nil
+}
+
+// readBack reads f before end from there back, a chunk at a time, while
+// more says to go on, given how many entries keep accepted so far and the
+// oldest time read (zero while none). Lines that do not parse (a torn
+// write) are skipped.
+func readBack(f *os.File, end int64, keep func(Entry) bool, more func(kept int, oldest time.Time) bool) ([]Entry, error) {
+	size := end
 	var out []Entry
 	var oldest time.Time
 	var carry []byte // the start of a line cut by the chunk read after it

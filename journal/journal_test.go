@@ -339,7 +339,7 @@ func TestJournalReplacedWhileOpen(t *testing.T) {
 	}
 }
 
-// Since reads back as far as its time, past any amount of newer entries.
+// Tail reads back as far as its time, past any amount of newer entries.
 func TestSince(t *testing.T) {
 	j := openTemp(t)
 	now := time.Now().UTC()
@@ -356,9 +356,9 @@ func TestSince(t *testing.T) {
 	for range 3 * tailBytes / maxErrorBytes { // 3 MiB of newer failures of another tool
 		record(long, now.Add(-time.Minute))
 	}
-	got, err := j.Since(now.Add(-10*time.Minute), func(e Entry) bool { return e.Tool == "create_agent_datagrid" })
+	got, _, err := j.Tail(now.Add(-10*time.Minute), func(e Entry) bool { return e.Tool == "create_agent_datagrid" })
 	if err != nil || len(got) != 1 || got[0].AgentID != "agt_1" {
-		t.Errorf("Since = %d entries, %v; want the one datagrid entry of the last 10 minutes", len(got), err)
+		t.Errorf("Tail = %d entries, %v; want the one datagrid entry of the last 10 minutes", len(got), err)
 	}
 }
 
@@ -513,7 +513,7 @@ func TestSecretPutBackNeverMakesANewKey(t *testing.T) {
 	}
 }
 
-// Since goes by when an entry's call ended, the order entries are written
+// Tail goes by when an entry's call ended, the order entries are written
 // in: a long call that started before t and ended after it is read.
 func TestSinceGoesByTheEnd(t *testing.T) {
 	j := openTemp(t)
@@ -523,9 +523,9 @@ func TestSinceGoesByTheEnd(t *testing.T) {
 	if err := j.Record(e); err != nil {
 		t.Fatal(err)
 	}
-	got, err := j.Since(now.Add(-10*time.Minute), nil)
+	got, _, err := j.Tail(now.Add(-10*time.Minute), nil)
 	if err != nil || len(got) != 1 {
-		t.Errorf("Since = %d entries, %v; want the call that ended 9m30s ago", len(got), err)
+		t.Errorf("Tail = %d entries, %v; want the call that ended 9m30s ago", len(got), err)
 	}
 }
 
@@ -661,4 +661,97 @@ func TestSecretReplacedByADanglingSymlink(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "dangling symlink") || links > 2 {
 		t.Errorf("after %d tries to put the key back: %v", links, err)
 	}
+}
+
+// A server follows the journal: After returns what was written since the
+// Tail it read, by any server (each entry names its own), and a line still
+// being written only once it is whole.
+func TestAfterFollowsTheJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	reader, writer := openAt(t, path), openAt(t, path)
+	if reader.Server() == writer.Server() || reader.Server() == "" {
+		t.Fatalf("two servers on one journal share the id %q", reader.Server())
+	}
+	if err := writer.Record(createdNow("before", "agt_1", false)); err != nil {
+		t.Fatal(err)
+	}
+	got, c, err := reader.Tail(time.Now().Add(-time.Minute), nil)
+	if err != nil || len(got) != 1 || got[0].Server != writer.Server() {
+		t.Fatalf("Tail = %+v, %v; want agt_1, written by the other server", got, err)
+	}
+	if got, c, err = reader.After(c, nil); err != nil || len(got) != 0 {
+		t.Fatalf("After with nothing new = %+v, %v", got, err)
+	}
+
+	if err := writer.Record(createdNow("after", "agt_2", false)); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	line, _ := json.Marshal(createdNow("being written", "agt_3", false))
+	half := len(line) / 2
+	if _, err := f.Write(line[:half]); err != nil {
+		t.Fatal(err)
+	}
+	if got, c, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
+		t.Fatalf("After = %+v, %v; want agt_2 alone", got, err)
+	}
+	if _, err := f.Write(append(line[half:], '\n')); err != nil {
+		t.Fatal(err)
+	}
+	if got, c, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_3" {
+		t.Fatalf("After the line was finished = %+v, %v; want agt_3", got, err)
+	}
+
+	// Rotated: nothing there until it is written again, then the new file
+	// from its start.
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	if got, c, err = reader.After(c, nil); err != nil || len(got) != 0 {
+		t.Fatalf("After the journal was moved away = %+v, %v; want nothing, no error", got, err)
+	}
+	if err := writer.Record(createdNow("rotated", "agt_4", false)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_4" {
+		t.Fatalf("After the rotation = %+v, %v; want agt_4", got, err)
+	}
+}
+
+// Tail stops before a last line still being written: After reads it whole.
+func TestTailLeavesALineBeingWritten(t *testing.T) {
+	j := openTemp(t)
+	if err := j.Record(createdNow("whole", "agt_1", false)); err != nil {
+		t.Fatal(err)
+	}
+	line, _ := json.Marshal(createdNow("being written", "agt_2", false))
+	f, err := os.OpenFile(j.Path(), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(line[:10]); err != nil {
+		t.Fatal(err)
+	}
+	got, c, err := j.Tail(time.Now().Add(-time.Minute), nil)
+	if err != nil || len(got) != 1 {
+		t.Fatalf("Tail = %+v, %v", got, err)
+	}
+	if _, err := f.Write(append(line[10:], '\n')); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err = j.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
+		t.Errorf("After = %+v, %v; want the line that was being written", got, err)
+	}
+}
+
+// createdNow is created, made now.
+func createdNow(name, id string, dryRun bool) Entry {
+	e := created(name, id, dryRun)
+	e.Time = time.Now().UTC()
+	return e
 }

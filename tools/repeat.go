@@ -8,7 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash"
-	"maps"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -38,26 +38,47 @@ type repeats struct {
 	// vendor outage's many must not push out the creates.
 	created, unknown remembered
 
-	// restore reads back the outcomes the journal holds from before this
-	// process started (nil: none are), on the first call, and again on the
-	// next while it reports false (it could not read them: no journal key
-	// yet, say). They are kept apart, by their journal key, which counts the
-	// server's own keys too: another server on the same journal may use
-	// another account.
-	restore     func() (map[repeatKey]*repeatCall, bool)
-	restoreMu   sync.Mutex
-	restoreDone atomic.Bool
-	restored    map[repeatKey]*repeatCall // by journal key; guarded by mu
-	restoredAt  time.Time                 // when read, or when the last of them ended if later
+	// follow reads what other servers on the journal recorded of this
+	// tool's calls (nil: there is no journal to read): on the first call
+	// the window's entries, then on each call those written since. It
+	// reports false while the journal cannot be read; the next call tries
+	// again. Calls follow one at a time, under followMu; a read begun after
+	// a call arrived (follows counts them) answers for it too.
+	follow   func() ([]journalUpdate, bool)
+	followMu sync.Mutex
+	follows  atomic.Uint64
+	// What the journal says of each journal key, which counts the server's
+	// own keys too: another server on the same journal may use another
+	// account. Guarded by mu.
+	restored map[repeatKey]*journaledKey
+	prunedAt time.Time // when restored last let go of what passed the window
+}
 
-	// settle looks in the journal for the outcome of call, read back
-	// without one (its server may still have been running it). Once there
-	// is one (found), it reports what now speaks for the journal key, as a
-	// read-back would: the newest create or unknown outcome of an identical
-	// call within the window, or nil (none: this call is sent). Repeats
-	// settle one at a time, under settleMu.
-	settle   func(journaled repeatKey, call string, since time.Time) (c *repeatCall, found bool)
-	settleMu sync.Mutex
+// journaledKey is what the journal says of one journal key: the newest
+// outcome that made an agent or may have, and the calls sent after it
+// without an outcome recorded yet (their servers may still be running
+// them). The newest of them answers an identical call, as an unknown
+// outcome while it is a call without one: a failure made nothing, and an
+// agent an earlier call made still exists.
+type journaledKey struct {
+	outcome *repeatCall
+	pending []journaledCall // oldest first
+}
+
+type journaledCall struct {
+	*repeatCall
+	call string // the journal's id of the call, pairing "sending" and outcome
+}
+
+// maxPending bounds the calls without an outcome kept per journal key; the
+// oldest go first, as the newest speaks for the key.
+const maxPending = 16
+
+func (k *journaledKey) speaker() *repeatCall {
+	if n := len(k.pending); n > 0 {
+		return k.pending[n-1].repeatCall
+	}
+	return k.outcome
 }
 
 // remembered are the keys of ended calls kept for the window, oldest first,
@@ -87,14 +108,7 @@ type created struct {
 	result   json.RawMessage // the structured result, a Success; nil when maybe
 	summary  string
 	maybe    bool
-	restored bool // read back from the journal, made before this process started
-	// A call read back without an outcome: its server may still be running
-	// it. call and since find its outcome in the journal; readAt is when
-	// the last look for it began (guarded by repeats.mu).
-	pending bool
-	call    string
-	since   time.Time
-	readAt  time.Time
+	restored bool // read from the journal: made by another server, or before this one started
 }
 
 func (c *created) size() int { return len(c.result) + len(c.summary) }
@@ -152,17 +166,11 @@ func sumKey(h hash.Hash, tool string, args []byte, specs []providers.CredentialS
 // (joined). send reports whether its outcome is also that of the calls
 // waiting for it, and what it created.
 func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult, joined bool) {
-	r.restoreFromJournal()
-	resettled := r.settle == nil // nothing to look up
+	r.followJournal()
 	for {
-		c, lead, ended := r.begin(key, journaled, resettled)
+		c, lead, ended := r.begin(key, journaled)
 		if lead {
-			return r.lead(key, journaled, c, name, send), false
-		}
-		if ended && c.made != nil && c.made.pending && !resettled {
-			resettled = true
-			r.resettle(journaled, c)
-			continue
+			return r.lead(key, c, name, send), false
 		}
 		select {
 		case <-c.done:
@@ -183,7 +191,7 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 				when = fmt.Sprintf("made %s ago, created this agent", ago)
 			}
 			if c.made.restored {
-				when = fmt.Sprintf("made %s ago by a server that ran before this one, created this agent (as the journal records)", ago)
+				when = fmt.Sprintf("made %s ago by another server on this journal (running beside this one, or before it), created this agent (as the journal records)", ago)
 			}
 			return repeatCreated(c.made, when), true
 		case c.shared:
@@ -194,77 +202,98 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 	}
 }
 
-// restoreFromJournal reads back, until that once works, the outcomes the
-// journal holds from before this process.
-func (r *repeats) restoreFromJournal() {
-	if r.restore == nil || r.restoreDone.Load() {
+// followJournal takes in what other servers recorded in the journal since
+// it was last read: a create, or a call sent, there answers an identical
+// call here.
+func (r *repeats) followJournal() {
+	if r.follow == nil {
 		return
 	}
-	r.restoreMu.Lock()
-	defer r.restoreMu.Unlock()
-	if r.restoreDone.Load() {
-		return
+	arrived := r.follows.Load()
+	r.followMu.Lock()
+	defer r.followMu.Unlock()
+	if r.follows.Load() != arrived {
+		return // a read begun since this call arrived covers it
 	}
-	at := r.now()
-	calls, ok := r.restore()
+	r.follows.Add(1)
+	updates, ok := r.follow()
 	if !ok {
-		return
-	}
-	// Let go once every one has passed its window: some may have ended
-	// after the read began (another server's clock, a write meanwhile).
-	for _, c := range calls {
-		at = maxTime(at, c.at)
-	}
-	r.mu.Lock()
-	r.restored, r.restoredAt = calls, at
-	r.mu.Unlock()
-	r.restoreDone.Store(true)
-}
-
-// resettle looks in the journal for the outcome of stale, a call read back
-// without one: the server that sent it may have been running it still, and
-// recorded its outcome since. The key is then read back again (see settle):
-// an agent or unknown outcome of an identical call within the window
-// answers, or none does and this call is sent. While the journal
-// holds none (or no longer shows the call: rotated, past the read-back's
-// bounds), stale stands. A look begun after this repeat arrived, by another
-// repeat, answers for it too: one journal read at a time.
-func (r *repeats) resettle(journaled repeatKey, stale *repeatCall) {
-	arrived := r.now()
-	r.settleMu.Lock()
-	defer r.settleMu.Unlock()
-	r.mu.Lock()
-	if r.restored[journaled] != stale || !stale.made.readAt.Before(arrived) {
-		r.mu.Unlock()
-		return // settled meanwhile, or looked for since this one arrived
-	}
-	stale.made.readAt = r.now()
-	call, since := stale.made.call, stale.made.since
-	r.mu.Unlock()
-
-	fresh, found := r.settle(journaled, call, since)
-	if !found {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.restored[journaled] != stale {
-		return
-	}
-	if fresh == nil {
-		delete(r.restored, journaled)
-		return
-	}
-	r.restored[journaled] = fresh
-	r.restoredAt = maxTime(r.restoredAt, fresh.at)
+	r.apply(updates)
 }
 
-// begin returns the call identical to key (or, made before this process
-// started, to journaled) that this one waits for, and whether it had ended
-// already, or a new call that this one leads. One read back without an
-// outcome is returned past its window too until settled (looked up): the
-// agent its call made may be newer.
-func (r *repeats) begin(key, journaled repeatKey, settled bool) (c *repeatCall, lead, ended bool) {
+// apply takes in updates, oldest first.
+func (r *repeats) apply(updates []journalUpdate) {
+	for _, u := range updates {
+		k := r.restored[u.key]
+		if k == nil {
+			if u.c == nil {
+				continue
+			}
+			if r.restored == nil {
+				r.restored = map[repeatKey]*journaledKey{}
+			}
+			k = &journaledKey{}
+			r.restored[u.key] = k
+		}
+		switch {
+		case u.sending:
+			if len(k.pending) == maxPending {
+				k.pending = slices.Delete(k.pending, 0, 1)
+			}
+			k.pending = append(k.pending, journaledCall{u.c, u.call})
+		case u.c != nil:
+			// Newer than every call pending: none of them speaks again.
+			k.outcome, k.pending = u.c, nil
+		default: // a failure: its call made nothing
+			k.pending = slices.DeleteFunc(k.pending, func(p journaledCall) bool { return p.call == u.call })
+		}
+		if k.speaker() == nil {
+			delete(r.restored, u.key)
+		}
+	}
+	if len(r.restored) > 2*maxRestored {
+		r.prune()
+	}
+}
+
+// prune lets go of what the journal says of keys whose newest entry passed
+// the window, and past the bounds of the oldest.
+func (r *repeats) prune() {
+	now := r.now()
+	r.prunedAt = now
+	var creates, unknowns []repeatKey
+	for key, k := range r.restored {
+		switch c := k.speaker(); {
+		case now.Sub(c.at) >= r.window:
+			delete(r.restored, key)
+		case c.made.maybe:
+			unknowns = append(unknowns, key)
+		default:
+			creates = append(creates, key)
+		}
+	}
+	for _, keys := range [][]repeatKey{creates, unknowns} {
+		if len(keys) <= maxRestored {
+			continue
+		}
+		slices.SortFunc(keys, func(x, y repeatKey) int { return r.restored[y].speaker().at.Compare(r.restored[x].speaker().at) })
+		for _, key := range keys[maxRestored:] {
+			delete(r.restored, key)
+		}
+	}
+	if len(r.restored) == 0 {
+		r.restored = nil
+	}
+}
+
+// begin returns the call identical to key (or, in the journal, to
+// journaled) that this one waits for, and whether it had ended already, or a
+// new call that this one leads.
+func (r *repeats) begin(key, journaled repeatKey) (c *repeatCall, lead, ended bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.expire()
@@ -276,21 +305,13 @@ func (r *repeats) begin(key, journaled repeatKey, settled bool) (c *repeatCall, 
 			return c, false, false
 		}
 	}
-	if r.restored != nil && r.now().Sub(r.restoredAt) >= r.window {
-		// All of them past the window, but for calls read back without an
-		// outcome: the agent one made, recorded since, keeps a window of its
-		// own, and is looked up on a repeat.
-		maps.DeleteFunc(r.restored, func(_ repeatKey, c *repeatCall) bool { return !c.made.pending })
-		r.restoredAt = r.now()
-		if len(r.restored) == 0 {
-			r.restored = nil
-		}
+	if r.restored != nil && r.now().Sub(r.prunedAt) >= r.window {
+		r.prune()
 	}
-	if c, ok := r.restored[journaled]; ok {
-		if r.now().Sub(c.at) < r.window || (c.made.pending && !settled) {
+	if k, ok := r.restored[journaled]; ok {
+		if c := k.speaker(); r.now().Sub(c.at) < r.window {
 			return c, false, true
 		}
-		delete(r.restored, journaled)
 	}
 	c = &repeatCall{done: make(chan struct{})}
 	r.calls[key] = c
@@ -299,14 +320,9 @@ func (r *repeats) begin(key, journaled repeatKey, settled bool) (c *repeatCall, 
 
 // lead sends the call and publishes its outcome, a panic's included: an
 // identical call must not wait forever.
-func (r *repeats) lead(key, journaled repeatKey, c *repeatCall, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult) {
+func (r *repeats) lead(key repeatKey, c *repeatCall, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult) {
 	shared, made := true, (*created)(nil)
 	defer func() {
-		// This process's own outcome is newer than anything read back
-		// (the read-back may have found this very call's "sending" entry).
-		r.mu.Lock()
-		delete(r.restored, journaled)
-		r.mu.Unlock()
 		if p := recover(); p != nil {
 			r.end(key, c, mcp.NewToolResultError(name+": internal error; the agent may or may not have been created. Check the journal before calling again."), true, nil)
 			panic(p)
@@ -394,11 +410,4 @@ func repeatFailed(res *mcp.CallToolResult) *mcp.CallToolResult {
 		out.Content = append(out.Content, c)
 	}
 	return out
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if b.After(a) {
-		return b
-	}
-	return a
 }

@@ -4,78 +4,98 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"sync/atomic"
 	"time"
 
 	"github.com/agentmcp/agentmcp/journal"
 	"github.com/agentmcp/agentmcp/providers"
 )
 
-// JournalReader is a journal that can be read back, with a secret of its own
-// for the hashes it keeps, as package journal's is. A server whose Recorder
-// is one still knows, after a restart, the creates of the dedupe window that
-// came before it.
+// JournalReader is a journal that can be read back and followed, with a
+// secret of its own for the hashes it keeps, as package journal's is. A
+// server whose Recorder is one knows the creates of the dedupe window that
+// other servers on the journal made: before it started, and while it runs.
 type JournalReader interface {
-	Since(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, error)
+	Tail(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
+	After(c journal.Cursor, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
+	Server() string
 	Secret() ([]byte, error)
 }
 
-// maxRestored bounds the creates read back from the journal, and apart from
-// them the unknown outcomes: more than a running server remembers, as other
+// maxRestored bounds the creates kept from the journal, and apart from them
+// the unknown outcomes: more than a running server remembers, as other
 // servers on the same journal write to it too.
 const maxRestored = 16 * maxRemembered
 
-// restoredCalls reads back from jr this tool's creates that made an agent, or
-// may have, less than window before now, by their journal key (only that
-// key when only, its hex, is not empty). The newest entry of a key that is
-// not a failure speaks for it: a failure made nothing, and an agent an
-// earlier call made still exists.
-// At most maxRestored creates are kept, the newest, and as many unknown
-// outcomes.
-func (a *adapter[T]) restoredCalls(jr JournalReader, window time.Duration, now time.Time, only string) (map[repeatKey]*repeatCall, error) {
-	// An entry dated after now (a clock since set back) would hold its
-	// outcome until the clock caught up: it is left out.
-	entries, err := jr.Since(now.Add(-window), func(e journal.Entry) bool {
-		return e.Tool == a.name && e.Repeat != "" && (only == "" || e.Repeat == only) && !e.DryRun && !e.Time.After(now)
-	})
-	if err != nil {
-		return nil, err
+// journalUpdate is an entry another server wrote of this tool: a call sent,
+// or its outcome.
+type journalUpdate struct {
+	key     repeatKey // the entry's journal key
+	call    string    // pairs a call's "sending" entry with its outcome; "" when none does
+	sending bool
+	c       *repeatCall // what answers an identical call from now on; nil: a failure, which made nothing
+}
+
+// follower reads jr for the repeats: first the window's entries, then on
+// each call those written since. An entry counts if another server (or an
+// earlier process) wrote it for this tool, with a journal key, and it is not
+// dated after the read (a clock since set back would hold its outcome until
+// it caught up). ok is false while jr cannot be read: the next call tries
+// again. It is called under repeats.followMu.
+func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate, ok bool) {
+	var cursor journal.Cursor
+	var read bool // the window was read back
+	var warned atomic.Bool
+	own := jr.Server()
+	return func() ([]journalUpdate, bool) {
+		now := a.repeats.now()
+		keep := func(e journal.Entry) bool {
+			return e.Server != own && e.Tool == a.name && e.Repeat != "" && !e.DryRun && !e.Time.After(now)
+		}
+		var entries []journal.Entry
+		var next journal.Cursor
+		var err error
+		if read {
+			entries, next, err = jr.After(cursor, keep)
+		} else {
+			entries, next, err = jr.Tail(now.Add(-a.repeats.window), keep)
+		}
+		if err != nil {
+			if !warned.Swap(true) {
+				a.log.Warn().Err(err).Msg("journal unreadable (tried again on every create): identical calls other servers made are not recognised yet")
+			}
+			return nil, false
+		}
+		cursor, read = next, true
+		return a.journalUpdates(entries), true
 	}
-	entries = journal.Settled(entries)
-	out := map[repeatKey]*repeatCall{}
-	var creates, unknowns int
-	for i := len(entries) - 1; i >= 0 && (creates < maxRestored || unknowns < maxRestored); i-- {
-		e := entries[i]
-		var key repeatKey
+}
+
+// journalUpdates are entries as the repeats take them.
+func (a *adapter[T]) journalUpdates(entries []journal.Entry) []journalUpdate {
+	out := make([]journalUpdate, 0, len(entries))
+	for _, e := range entries {
+		u := journalUpdate{call: e.Call, sending: e.Outcome == journal.OutcomeSending}
 		b, err := hex.DecodeString(e.Repeat)
-		if err != nil || len(b) != len(key) {
+		if err != nil || len(b) != len(u.key) {
 			continue
 		}
-		copy(key[:], b)
-		if _, newer := out[key]; newer {
-			continue
-		}
+		copy(u.key[:], b)
 		var made *created
 		switch e.Outcome {
 		case journal.OutcomeCreated:
-			if creates < maxRestored {
-				made = a.restoredCreate(e)
-			}
+			made = a.restoredCreate(e)
 		case journal.OutcomeUnknown, journal.OutcomeSending:
-			if unknowns < maxRestored {
-				made = a.restoredUnknown(e)
-			}
+			made = a.restoredUnknown(e)
 		}
-		switch {
-		case made == nil:
-			continue
-		case made.maybe:
-			unknowns++
-		default:
-			creates++
+		if made != nil {
+			u.c = endedCall(made, e)
+		} else if u.call == "" {
+			continue // a failure of no call sent: it changes nothing
 		}
-		out[key] = endedCall(made, e)
+		out = append(out, u)
 	}
-	return out, nil
+	return out
 }
 
 // endedCall is a call read back, made by e, whose outcome is made.
@@ -85,25 +105,6 @@ func endedCall(made *created, e journal.Entry) *repeatCall {
 	return &repeatCall{done: done, shared: true, made: made, at: e.End()}
 }
 
-// settledCall looks in jr for an outcome of call, begun at since and read
-// back without one. Once its server recorded one (found), the journal key
-// journaled is read back again: its newest create or unknown outcome within
-// the window speaks for it (a failure made nothing, and an agent an earlier
-// identical call made still exists), or nothing does (c nil).
-func (a *adapter[T]) settledCall(jr JournalReader, journaled repeatKey, call string, since time.Time) (c *repeatCall, found bool) {
-	ended, err := jr.Since(since, func(e journal.Entry) bool {
-		return e.Tool == a.name && e.Call == call && e.Outcome != journal.OutcomeSending && !e.DryRun
-	})
-	if err != nil || len(ended) == 0 {
-		return nil, false
-	}
-	calls, err := a.restoredCalls(jr, a.repeats.window, a.repeats.now(), hex.EncodeToString(journaled[:]))
-	if err != nil {
-		return nil, false
-	}
-	return calls[journaled], true
-}
-
 // restoredCreate is the answer to a repeat of a create the journal records.
 // The agent object was not journaled: the result names the agent, and how
 // to look it up.
@@ -111,7 +112,7 @@ func (a *adapter[T]) restoredCreate(e journal.Entry) *created {
 	if e.AgentID == "" {
 		return nil
 	}
-	summary := a.createdSummary(e.AgentName, e.AgentID, "", e.RequestID) + " Its details were not kept across the server's restart; to see them, " + a.desc.VerifyHint + "."
+	summary := a.createdSummary(e.AgentName, e.AgentID, "", e.RequestID) + " Its details are not in the journal; to see them, " + a.desc.VerifyHint + "."
 	b, err := json.Marshal(Success{Provider: a.desc.Slug, AgentID: e.AgentID, RequestID: e.RequestID})
 	if err != nil {
 		return nil
@@ -120,7 +121,7 @@ func (a *adapter[T]) restoredCreate(e journal.Entry) *created {
 }
 
 // restoredUnknown is the answer to a repeat of a create whose outcome the
-// journal records as unknown, or does not record at all.
+// journal records as unknown, or does not record yet.
 func (a *adapter[T]) restoredUnknown(e journal.Entry) *created {
 	text := a.name + ": " + e.Error
 	if e.Outcome == journal.OutcomeSending {
@@ -129,9 +130,5 @@ func (a *adapter[T]) restoredUnknown(e journal.Entry) *created {
 		text = a.name + ": " + (&providers.UnknownOutcomeError{Provider: a.desc.Name, AgentName: e.AgentName, GivenID: e.AgentID, VerifyHint: a.desc.VerifyHint,
 			Cause: errors.New("the call was sent and no outcome was recorded: the server that sent it stopped mid-call, or is still running it")}).Error()
 	}
-	c := &created{summary: text, maybe: true, restored: true}
-	if e.Outcome == journal.OutcomeSending && e.Call != "" {
-		c.pending, c.call, c.since = true, e.Call, e.Time
-	}
-	return c
+	return &created{summary: text, maybe: true, restored: true}
 }

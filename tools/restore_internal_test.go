@@ -2,34 +2,57 @@ package tools
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/rs/zerolog"
 
 	"github.com/agentmcp/agentmcp/journal"
 	"github.com/agentmcp/agentmcp/providers"
 )
 
-// fakeJournal serves entries, or err, to a restore.
+// fakeJournal serves entries, or err, to a follower; its cursor is an index
+// into entries.
 type fakeJournal struct {
-	entries []journal.Entry
-	err     error
-	reads   int
+	entries       []journal.Entry
+	err           error
+	tails, afters int
 }
 
-func (f *fakeJournal) Since(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, error) {
-	f.reads++
+func (f *fakeJournal) Tail(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+	f.tails++
+	if f.err != nil {
+		return nil, journal.Cursor{}, f.err
+	}
 	var out []journal.Entry
 	for _, e := range f.entries {
 		if !e.End().Before(t) && keep(e) {
 			out = append(out, e)
 		}
 	}
-	return out, f.err
+	return out, journal.Cursor{Offset: int64(len(f.entries))}, nil
 }
+
+func (f *fakeJournal) After(c journal.Cursor, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+	f.afters++
+	if f.err != nil {
+		return nil, c, f.err
+	}
+	var out []journal.Entry
+	for _, e := range f.entries[c.Offset:] {
+		if keep(e) {
+			out = append(out, e)
+		}
+	}
+	return out, journal.Cursor{Offset: int64(len(f.entries))}, nil
+}
+
+func (f *fakeJournal) Server() string { return "this-server" }
 
 func (f *fakeJournal) Secret() ([]byte, error) { return []byte("secret"), nil }
 
@@ -38,208 +61,241 @@ func testAdapter() *adapter[struct{}] {
 		desc: providers.Descriptor{Slug: "x", Name: "X", VerifyHint: "GET /agents"}}
 }
 
+// following is repeats with a 10-minute window following fj.
+func following(fj *fakeJournal) (*repeats, *clock) {
+	r, clk := testRepeats(10 * time.Minute)
+	a := testAdapter()
+	a.repeats = r
+	r.follow = a.follower(fj)
+	return r, clk
+}
+
 func journaled(i int, at time.Time, outcome string) journal.Entry {
 	return journal.Entry{Time: at, Provider: "x", Tool: "create_agent_x", AgentName: fmt.Sprint("agent ", i),
 		AgentID: fmt.Sprint("agt_", i), Outcome: outcome, Repeat: fmt.Sprintf("%064x", i)}
 }
 
-// A busy journal is read back no further than maxRestored creates, the
-// newest, and apart from them as many unknown outcomes: an outage's many do
-// not push out the creates before it.
-func TestRestoredCallsAreBounded(t *testing.T) {
-	now := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
-	fj := &fakeJournal{}
-	add := func(from, to int, outcome string) {
-		for i := from; i < to; i++ {
-			fj.entries = append(fj.entries, journaled(i, now.Add(-time.Minute), outcome))
-		}
-	}
-	n := maxRestored + 10
-	add(0, n, journal.OutcomeCreated)
-	add(n, n+2*maxRemembered, journal.OutcomeUnknown)
-	calls, err := testAdapter().restoredCalls(fj, 10*time.Minute, now, "")
-	if err != nil || len(calls) != maxRestored+2*maxRemembered {
-		t.Fatalf("restored %d calls (%v), want %d creates and %d unknown outcomes", len(calls), err, maxRestored, 2*maxRemembered)
-	}
-	key := func(i int) (k repeatKey) {
-		k[30], k[31] = byte(i>>8), byte(i)
-		return k
-	}
-	if calls[key(n-1)] == nil || calls[key(9)] != nil || calls[key(10)] == nil {
-		t.Errorf("want the newest %d creates, not the oldest 10", maxRestored)
-	}
+func keyN(i int) (k repeatKey) {
+	k[29], k[30], k[31] = byte(i>>16), byte(i>>8), byte(i)
+	return k
+}
 
-	fj.err = errors.New("journal: read: input/output error")
-	if _, err := testAdapter().restoredCalls(fj, 10*time.Minute, now, ""); err == nil {
-		t.Errorf("an unreadable journal counts as read")
+// What the journal says of a busy journal is bounded: the newest
+// maxRestored creates, and apart from them as many unknown outcomes, so that
+// an outage's many do not push out the creates before it.
+func TestJournaledCallsAreBounded(t *testing.T) {
+	fj := &fakeJournal{}
+	r, clk := following(fj)
+	start := clk.now().Add(-5 * time.Minute)
+	n := 2*maxRestored + 10
+	for i := range n {
+		fj.entries = append(fj.entries, journaled(i, start.Add(time.Duration(i)*time.Millisecond), journal.OutcomeCreated))
+	}
+	for i := n; i < n+2*maxRemembered; i++ {
+		fj.entries = append(fj.entries, journaled(i, start, journal.OutcomeUnknown))
+	}
+	s := &sender{made: true, id: "agt_new"}
+	r.do(context.Background(), keyN(1<<20), keyN(1<<20), "create_agent_x", s.send) // reads the journal back
+	r.mu.Lock()
+	held, newest, oldest, unknown := len(r.restored), r.restored[keyN(n-1)] != nil, r.restored[keyN(n-maxRestored-1)] != nil, r.restored[keyN(n)] != nil
+	r.mu.Unlock()
+	if held != maxRestored+2*maxRemembered || !newest || oldest || !unknown {
+		t.Errorf("held %d (want %d creates and %d unknown outcomes); newest create %v, one past the bound %v, an unknown outcome %v",
+			held, maxRestored, 2*maxRemembered, newest, oldest, unknown)
 	}
 }
 
 // A call read back that ended after the read began (another server's clock
 // runs ahead) is kept for its own window.
 func TestRestoredCallKeepsItsOwnWindow(t *testing.T) {
-	r, clk := testRepeats(10 * time.Minute)
+	fj := &fakeJournal{}
+	r, clk := following(fj)
 	e := journaled(1, clk.now().Add(-time.Second), journal.OutcomeCreated)
 	e.DurationMS = 30_000 // ended 29 s after the read
-	fj := &fakeJournal{entries: []journal.Entry{e}}
-	a := testAdapter()
-	r.restore = func() (map[repeatKey]*repeatCall, bool) {
-		c, err := a.restoredCalls(fj, r.window, r.now(), "")
-		return c, err == nil
-	}
-	var key repeatKey
-	key[31] = 1
+	fj.entries = []journal.Entry{e}
 	s := &sender{made: true, id: "agt_new"}
 	r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send) // reads the journal back
 	clk.add(10*time.Minute + 20*time.Second)                                         // 9m51s after it ended
-	if _, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send); !joined || s.calls.Load() != 1 {
+	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != 1 {
 		t.Errorf("a repeat within the window of a call read back was sent")
 	}
 }
 
-// A restore that failed is tried again on the next call; one that worked is
-// not; what it read is let go once the window has passed for all of it.
-func TestRestoreIsRetriedAndReleased(t *testing.T) {
-	r, clk := testRepeats(10 * time.Minute)
-	fj := &fakeJournal{err: errors.New("no key yet")}
-	var key repeatKey
-	key[31] = 1
+// A read-back that failed is tried again on the next call; once one worked,
+// each call reads only what was written since; what was read is let go once
+// the window has passed for all of it.
+func TestFollowIsRetriedAndReleased(t *testing.T) {
+	fj := &fakeJournal{err: errors.New("journal: permission denied")}
+	r, clk := following(fj)
 	fj.entries = []journal.Entry{journaled(1, clk.now().Add(-time.Minute), journal.OutcomeCreated)}
-	a := testAdapter()
-	r.restore = func() (map[repeatKey]*repeatCall, bool) {
-		c, err := a.restoredCalls(fj, r.window, r.now(), "")
-		return c, err == nil
-	}
 	s := &sender{made: true, id: "agt_new"}
 
-	if _, joined := r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send); joined || fj.reads != 1 {
-		t.Fatalf("first call: joined %v, journal reads %d", joined, fj.reads)
+	if _, joined := r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send); joined || fj.tails != 1 {
+		t.Fatalf("first call: joined %v, journal read back %d times", joined, fj.tails)
 	}
 	fj.err = nil
-	res, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send)
-	if !joined || res.IsError || fj.reads != 2 || s.calls.Load() != 1 {
-		t.Fatalf("after the journal became readable: joined %v, journal reads %d, sent %d", joined, fj.reads, s.calls.Load())
+	res, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send)
+	if !joined || res.IsError || fj.tails != 2 || s.calls.Load() != 1 {
+		t.Fatalf("after the journal became readable: joined %v, journal read back %d times, sent %d", joined, fj.tails, s.calls.Load())
 	}
-	r.do(context.Background(), repeatKey{7}, repeatKey{7}, "create_agent_x", s.send)
-	if fj.reads != 2 {
-		t.Errorf("the journal was read again after a restore that worked")
+	fj.entries = append(fj.entries, journaled(2, clk.now(), journal.OutcomeCreated))
+	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(2), "create_agent_x", s.send); !joined || fj.tails != 2 || fj.afters != 1 {
+		t.Errorf("a create recorded since: joined %v, read back %d times, followed %d times", joined, fj.tails, fj.afters)
 	}
 
 	clk.add(10 * time.Minute)
-	if _, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send); joined {
+	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(2), "create_agent_x", s.send); joined {
 		t.Errorf("answered from the journal past the window")
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.restored != nil {
-		t.Errorf("%d restored calls still held past the window", len(r.restored))
+		t.Errorf("%d journal keys still held past the window", len(r.restored))
 	}
 }
 
 // A call read back expires at the end of its own window, however long a
 // fresher one keeps what was read alive.
 func TestRestoredCallExpiresOnItsOwn(t *testing.T) {
-	r, clk := testRepeats(10 * time.Minute)
-	fj := &fakeJournal{entries: []journal.Entry{
+	fj := &fakeJournal{}
+	r, clk := following(fj)
+	fj.entries = []journal.Entry{
 		journaled(1, clk.now().Add(-9*time.Minute), journal.OutcomeCreated),
 		journaled(2, clk.now(), journal.OutcomeCreated),
-	}}
-	a := testAdapter()
-	r.restore = func() (map[repeatKey]*repeatCall, bool) {
-		c, err := a.restoredCalls(fj, r.window, r.now(), "")
-		return c, err == nil
 	}
-	var old, fresh repeatKey
-	old[31], fresh[31] = 1, 2
 	s := &sender{made: true, id: "agt_new"}
 	r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send) // reads the journal back
 	clk.add(2 * time.Minute)
-	if _, joined := r.do(context.Background(), repeatKey{7}, fresh, "create_agent_x", s.send); !joined {
+	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(2), "create_agent_x", s.send); !joined {
 		t.Errorf("a repeat of the create made 2 minutes ago was sent")
 	}
-	if _, joined := r.do(context.Background(), repeatKey{8}, old, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
+	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send); joined || s.calls.Load() != 2 {
 		t.Errorf("a repeat of a create made 11 minutes ago (window 10m) was not sent: joined %v, sent %d", joined, s.calls.Load())
 	}
 }
 
-// pendingJournal is repeats with a 10-minute window reading back a journal
-// that holds one call without an outcome (key 1, call "c1"), begun ago.
-func pendingJournal(ago time.Duration) (*repeats, *clock, *fakeJournal) {
-	r, clk := testRepeats(10 * time.Minute)
-	a := testAdapter()
-	a.repeats = r
-	sending := journaled(1, clk.now().Add(-ago), journal.OutcomeSending)
-	sending.Call = "c1"
-	fj := &fakeJournal{entries: []journal.Entry{sending}}
-	r.restore = func() (map[repeatKey]*repeatCall, bool) {
-		c, err := a.restoredCalls(fj, r.window, r.now(), "")
-		return c, err == nil
-	}
-	r.settle = func(journaled repeatKey, call string, since time.Time) (*repeatCall, bool) {
-		return a.settledCall(fj, journaled, call, since)
-	}
-	return r, clk, fj
-}
-
-// A call read back without an outcome is looked up even once its own
-// window has passed: the agent it made, recorded later, is newer, and keeps
-// its own window.
+// A call without an outcome yet whose agent is recorded later keeps that
+// agent's window, also once the window of its "sending" entry has passed.
 func TestPendingCallOutlivesItsSendingEntry(t *testing.T) {
-	r, clk, fj := pendingJournal(time.Minute)
-	sending := fj.entries[0]
-	var key repeatKey
-	key[31] = 1
-	s := &sender{made: true, id: "agt_new"}
-	if _, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send); !joined || s.calls.Load() != 0 {
-		t.Fatalf("repeat before the outcome: joined %v, sent %d", joined, s.calls.Load())
-	}
-	made := sending
-	made.Outcome, made.DurationMS = journal.OutcomeCreated, 60_000 // ended a minute after it began
-	fj.entries = append(fj.entries, made)
-	clk.add(9*time.Minute + 30*time.Second) // 10m30s after the sending entry, 9m30s after the agent
-	res, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send)
-	if !joined || res.IsError || s.calls.Load() != 0 {
-		t.Errorf("a repeat 9m30s after its call made an agent: joined %v, isError %v, sent %d", joined, res.IsError, s.calls.Load())
-	}
-}
-
-// A call read back without an outcome whose agent is recorded after the
-// read-back keeps that agent's window, also once the read-back's own window
-// (from when it was read) has passed: the read-back is not let go while it
-// holds a call that was never looked up since its outcome was recorded.
-func TestPendingCallOutlivesTheReadBack(t *testing.T) {
 	for _, c := range []struct {
 		name       string
-		firstTouch bool // a repeat before the outcome was recorded (looked up, nothing yet)
+		firstTouch bool // a repeat before the outcome was recorded
 	}{
 		{"looked up before its outcome", true},
 		{"read back by another create", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r, clk, fj := pendingJournal(time.Second)
-			sending := fj.entries[0]
-			var key repeatKey
-			key[31] = 1
+			fj := &fakeJournal{}
+			r, clk := following(fj)
+			sending := journaled(1, clk.now().Add(-time.Minute), journal.OutcomeSending)
+			sending.Call = "c1"
+			fj.entries = []journal.Entry{sending}
 			s := &sender{made: true, id: "agt_new"}
 			if c.firstTouch {
-				if _, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send); !joined || s.calls.Load() != 0 {
+				if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != 0 {
 					t.Fatalf("repeat before the outcome: joined %v, sent %d", joined, s.calls.Load())
 				}
 			} else {
-				var other repeatKey
-				other[31] = 2
-				r.do(context.Background(), repeatKey{9}, other, "create_agent_x", s.send) // reads the journal back
+				r.do(context.Background(), repeatKey{9}, keyN(2), "create_agent_x", s.send)
 				s.calls.Store(0)
 			}
-			// The other server's call ends 30s after the read-back, with an agent.
 			made := sending
-			made.Outcome, made.DurationMS = journal.OutcomeCreated, 31_000
+			made.Outcome, made.DurationMS = journal.OutcomeCreated, 60_000 // ended a minute after it began
 			fj.entries = append(fj.entries, made)
-			clk.add(10*time.Minute + 5*time.Second) // the agent is 9m35s old
-			res, joined := r.do(context.Background(), repeatKey{8}, key, "create_agent_x", s.send)
+			clk.add(9*time.Minute + 30*time.Second) // 10m30s after the sending entry, 9m30s after the agent
+			res, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send)
 			if !joined || res.IsError || s.calls.Load() != 0 {
-				t.Errorf("a repeat 9m35s after its identical call made an agent: joined %v, isError %v, sent %d", joined, res.IsError, s.calls.Load())
+				t.Errorf("a repeat 9m30s after its call made an agent: joined %v, isError %v, sent %d", joined, res.IsError, s.calls.Load())
 			}
 		})
+	}
+}
+
+// Of the journal's entries of a key, the newest that is not a failure
+// answers a repeat, once calls sent whose outcome followed are left out: a
+// failure made nothing, and an agent an earlier call made still exists. The
+// journal read in one go or in parts, as it grew, says the same: checked
+// against a plain model over random histories.
+func TestFollowingAgreesWithReadingAtOnce(t *testing.T) {
+	outcomes := []string{journal.OutcomeCreated, journal.OutcomeFailed, journal.OutcomeNotSent, journal.OutcomeUnknown}
+	model := func(entries []journal.Entry) string {
+		settled := journal.Settled(entries)
+		for i := len(settled) - 1; i >= 0; i-- {
+			switch e := settled[i]; e.Outcome {
+			case journal.OutcomeCreated:
+				return "created " + e.AgentID
+			case journal.OutcomeUnknown, journal.OutcomeSending:
+				return "unknown"
+			}
+		}
+		return "sent"
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	for round := range 2000 {
+		fj := &fakeJournal{}
+		r, clk := following(fj)
+		var history []journal.Entry
+		var open []string // calls sent, without an outcome yet
+		s := &sender{made: true, id: "agt_new"}
+		for step := range 1 + rng.IntN(12) {
+			var e journal.Entry
+			if len(open) == 0 || rng.IntN(2) == 0 {
+				e = journaled(1, clk.now(), journal.OutcomeSending)
+				e.Call, e.AgentID = fmt.Sprint("c", step), ""
+				open = append(open, e.Call)
+			} else {
+				i := rng.IntN(len(open))
+				e = journaled(1, clk.now(), outcomes[rng.IntN(len(outcomes))])
+				e.Call, e.AgentID = open[i], fmt.Sprint("agt_", open[i])
+				open = append(open[:i], open[i+1:]...)
+			}
+			fj.entries, history = append(fj.entries, e), append(history, e)
+			if rng.IntN(3) > 0 {
+				continue // read in a later part
+			}
+			got := "sent"
+			res, joined := r.do(context.Background(), keyN(1<<20+round*16+step), keyN(1), "create_agent_x", s.send)
+			switch id, _ := alreadyCreatedID(res); {
+			case joined && res.IsError:
+				got = "unknown"
+			case joined:
+				got = "created " + id
+			}
+			if want := model(history); got != want {
+				t.Fatalf("round %d, after %d entries %v: a repeat was %q, want %q", round, len(history), outcomesOf(history), got, want)
+			}
+		}
+	}
+}
+
+func alreadyCreatedID(res *mcp.CallToolResult) (string, bool) {
+	raw, _ := res.StructuredContent.(json.RawMessage)
+	var s Success
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s.AgentID, s.AlreadyCreated
+}
+
+func outcomesOf(entries []journal.Entry) []string {
+	out := make([]string, len(entries))
+	for i, e := range entries {
+		out[i] = e.Call + ":" + e.Outcome
+	}
+	return out
+}
+
+// The server's own entries are not read from the journal: its own calls
+// answer from memory, and one it made before the journal could be read back
+// is not another server's.
+func TestFollowingSkipsOwnEntries(t *testing.T) {
+	fj := &fakeJournal{}
+	r, clk := following(fj)
+	own := journaled(1, clk.now(), journal.OutcomeCreated)
+	own.Server = fj.Server()
+	fj.entries = []journal.Entry{own}
+	s := &sender{made: true, id: "agt_new"}
+	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send); joined {
+		t.Errorf("a repeat was answered with an entry this server wrote")
 	}
 }

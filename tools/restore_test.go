@@ -94,7 +94,7 @@ func TestRepeatAfterARestartGetsTheJournaledAgent(t *testing.T) {
 	if res.IsError || s["agent_id"] != "agt_9" || s["already_created"] != true || first.vendor.count() != 1 {
 		t.Fatalf("repeat after a restart: isError %v, structured %v, vendor requests %d\n%s", res.IsError, s, first.vendor.count(), text)
 	}
-	for _, want := range []string{"Not sent again", "by a server that ran before this one", `Created Datagrid agent "Nightly report bot" with id agt_9.`, "GET "} {
+	for _, want := range []string{"Not sent again", "by another server on this journal (running beside this one, or before it)", `Created Datagrid agent "Nightly report bot" with id agt_9.`, "GET "} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text lacks %q:\n%s", want, text)
 		}
@@ -396,5 +396,53 @@ func TestOwnCallReadBackInFlightIsNotRemembered(t *testing.T) {
 	before := f.vendor.count()
 	if res, text := f.call(t, map[string]any{"name": "First"}); f.vendor.count() != before+1 {
 		t.Errorf("a repeat of a create that failed was not sent (isError %v):\n%s", res.IsError, text)
+	}
+}
+
+// Servers side by side on one journal: a create one of them made, or is
+// still making, answers an identical call sent to another, also one that
+// read the journal back long before (a retry reaching another replica).
+func TestRepeatOnAServerBesideTheOneThatMadeIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	var url string
+	first := setup(t, withDedupe(10*time.Minute), withJournal(t, path), captureURL(&url))
+	beside := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+	if res, text := beside.call(t, map[string]any{"name": "Earlier"}); res.IsError { // reads the journal back
+		t.Fatalf("earlier create: %s", text)
+	}
+
+	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
+	first.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		if b, _ := io.ReadAll(r.Body); strings.Contains(string(b), "Analyst") {
+			arrived <- struct{}{}
+			<-release
+		}
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9"}`))
+	}
+	args := map[string]any{"name": "Analyst"}
+	done := make(chan string, 1)
+	go func() {
+		res, text := first.call(t, args)
+		if res.IsError {
+			text = "error: " + text
+		}
+		done <- text
+	}()
+	<-arrived
+	sent := first.vendor.count()
+	if res, text := beside.call(t, args); !res.IsError || !strings.Contains(text, "no outcome was recorded") || first.vendor.count() != sent {
+		t.Errorf("a repeat while the other server is still sending: isError %v, vendor requests %d -> %d\n%s", res.IsError, sent, first.vendor.count(), text)
+	}
+	close(release)
+	if text := <-done; strings.HasPrefix(text, "error: ") {
+		t.Fatal(text)
+	}
+
+	res, text := beside.call(t, args)
+	if s := structuredOf(t, res); res.IsError || s["already_created"] != true || s["agent_id"] != "agt_9" || first.vendor.count() != sent {
+		t.Errorf("a repeat after the other server made the agent: isError %v, structured %v, vendor requests %d -> %d\n%s",
+			res.IsError, s, sent, first.vendor.count(), text)
 	}
 }

@@ -140,20 +140,7 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 			}
 			return secret
 		}
-		a.repeats.settle = func(journaled repeatKey, call string, since time.Time) (*repeatCall, bool) {
-			return a.settledCall(jr, journaled, call, since)
-		}
-		var warnedRead atomic.Bool
-		a.repeats.restore = func() (map[repeatKey]*repeatCall, bool) {
-			if a.journalSecret() == nil {
-				return nil, false
-			}
-			calls, err := a.restoredCalls(jr, a.repeats.window, a.repeats.now(), "")
-			if err != nil && !warnedRead.Swap(true) {
-				a.log.Warn().Err(err).Msg("journal unreadable (tried again on every create): identical calls made before this start are not recognised yet")
-			}
-			return calls, err == nil
-		}
+		a.repeats.follow = a.follower(jr)
 	}
 	if deps.Client == nil {
 		return nil, fmt.Errorf("%s: no HTTP client", name)
