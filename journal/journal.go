@@ -211,7 +211,8 @@ type Cursor struct {
 	Offset int64
 }
 
-// Tail returns the entries keep accepts (all when keep is nil) that ended
+// Tail returns the entries other servers wrote (other Journals: see
+// Entry.Server) that keep accepts (all when keep is nil) and that ended
 // (Time+DurationMS) at t or later, oldest first, read back from the end until
 // entries that ended before t, and the Cursor after the last whole line, for
 // After. An entry is written when its call ends, so the file is in order of
@@ -227,13 +228,13 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 	if err != nil {
 		return nil, Cursor{}, err
 	}
-	out, err := readBack(f, end, func(e Entry) bool { return !e.End().Before(t) && (keep == nil || keep(e)) },
+	out, err := readBack(f, end, func(e Entry) bool { return e.Server != j.server && !e.End().Before(t) && (keep == nil || keep(e)) },
 		func(_ int, oldest time.Time) bool { return oldest.IsZero() || !oldest.Before(t) })
 	return out, Cursor{File: fi, Offset: end}, err
 }
 
-// After returns the entries keep accepts (all when keep is nil) written
-// after c, oldest first, and the Cursor after them. A journal file replaced
+// After returns the entries other servers wrote that keep accepts (all when
+// keep is nil), written after c, oldest first, and the Cursor after them. A journal file replaced
 // since c (rotated, or removed and written again) is read from its start;
 // at most its last maxScanBytes are read. A journal not there (removed, not
 // yet written again) has nothing new.
@@ -263,7 +264,16 @@ func (j *Journal) After(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error
 		data, start = data[i+1:], start+int64(i+1)
 	}
 	last := bytes.LastIndexByte(data, '\n') // a line still being written is read next time
-	out, _ := parse(data[:last+1], keep)
+	var out []Entry
+	own := []byte(`"server":"` + j.server + `"`)
+	for line := range bytes.Lines(data[:last+1]) {
+		// Of a line another write was fused to, the last entry counts, as
+		// in parse; a string in JSON holds no bare quote, so own is the field.
+		if !bytes.Contains(line[max(0, bytes.LastIndex(line, []byte(`{"time":`))):], own) {
+			kept, _ := parse(line, keep)
+			out = append(out, kept...)
+		}
+	}
 	return out, Cursor{File: fi, Offset: start + int64(last+1)}, nil
 }
 

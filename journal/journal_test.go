@@ -356,7 +356,7 @@ func TestSince(t *testing.T) {
 	for range 3 * tailBytes / maxErrorBytes { // 3 MiB of newer failures of another tool
 		record(long, now.Add(-time.Minute))
 	}
-	got, _, err := j.Tail(now.Add(-10*time.Minute), func(e Entry) bool { return e.Tool == "create_agent_datagrid" })
+	got, _, err := openAt(t, j.Path()).Tail(now.Add(-10*time.Minute), func(e Entry) bool { return e.Tool == "create_agent_datagrid" })
 	if err != nil || len(got) != 1 || got[0].AgentID != "agt_1" {
 		t.Errorf("Tail = %d entries, %v; want the one datagrid entry of the last 10 minutes", len(got), err)
 	}
@@ -523,7 +523,7 @@ func TestSinceGoesByTheEnd(t *testing.T) {
 	if err := j.Record(e); err != nil {
 		t.Fatal(err)
 	}
-	got, _, err := j.Tail(now.Add(-10*time.Minute), nil)
+	got, _, err := openAt(t, j.Path()).Tail(now.Add(-10*time.Minute), nil)
 	if err != nil || len(got) != 1 {
 		t.Errorf("Tail = %d entries, %v; want the call that ended 9m30s ago", len(got), err)
 	}
@@ -725,6 +725,7 @@ func TestAfterFollowsTheJournal(t *testing.T) {
 // Tail stops before a last line still being written: After reads it whole.
 func TestTailLeavesALineBeingWritten(t *testing.T) {
 	j := openTemp(t)
+	reader := openAt(t, j.Path()) // opened before: Open ends a torn last line
 	if err := j.Record(createdNow("whole", "agt_1", false)); err != nil {
 		t.Fatal(err)
 	}
@@ -737,15 +738,47 @@ func TestTailLeavesALineBeingWritten(t *testing.T) {
 	if _, err := f.Write(line[:10]); err != nil {
 		t.Fatal(err)
 	}
-	got, c, err := j.Tail(time.Now().Add(-time.Minute), nil)
+	got, c, err := reader.Tail(time.Now().Add(-time.Minute), nil)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("Tail = %+v, %v", got, err)
 	}
 	if _, err := f.Write(append(line[10:], '\n')); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, err = j.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
+	if got, _, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
 		t.Errorf("After = %+v, %v; want the line that was being written", got, err)
+	}
+}
+
+// A server reads back and follows the entries other servers wrote, not its
+// own, also where another server's write was fused to a fragment of its own.
+func TestFollowingSkipsOwnEntries(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	self, other := openAt(t, path), openAt(t, path)
+	if err := self.Record(createdNow("own", "agt_1", false)); err != nil {
+		t.Fatal(err)
+	}
+	got, c, err := self.Tail(time.Now().Add(-time.Minute), nil)
+	if err != nil || len(got) != 0 {
+		t.Fatalf("Tail = %+v, %v; want none: the only entry is the server's own", got, err)
+	}
+	ownLine, _ := json.Marshal(Entry{Time: time.Now().UTC(), Provider: "datagrid", Tool: "t", Outcome: OutcomeCreated, Server: self.Server()})
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(ownLine[:len(ownLine)-1]); err != nil { // a write of its own cut short, its id whole
+		t.Fatal(err)
+	}
+	if err := other.Record(createdNow("other's", "agt_2", false)); err != nil {
+		t.Fatal(err)
+	}
+	if err := self.Record(createdNow("own again", "agt_3", false)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err = self.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
+		t.Errorf("After = %+v, %v; want only agt_2, the other server's", got, err)
 	}
 }
 

@@ -18,7 +18,6 @@ import (
 type JournalReader interface {
 	Tail(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
 	After(c journal.Cursor, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
-	Server() string
 	Secret() ([]byte, error)
 }
 
@@ -37,20 +36,19 @@ type journalUpdate struct {
 }
 
 // follower reads jr for the repeats: first the window's entries, then on
-// each call those written since. An entry counts if another server (or an
-// earlier process) wrote it for this tool, with a journal key, and it is not
-// dated after the read (a clock since set back would hold its outcome until
+// each call those written since, by other servers (earlier processes
+// included). An entry counts if it is of this tool, with a journal key, and
+// not dated after the read (a clock since set back would hold its outcome until
 // it caught up). ok is false while jr cannot be read: the next call tries
 // again. It is called under repeats.followMu.
 func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate, ok bool) {
 	var cursor journal.Cursor
 	var read bool // the window was read back
 	var warned atomic.Bool
-	own := jr.Server()
 	return func() ([]journalUpdate, bool) {
 		now := a.repeats.now()
 		keep := func(e journal.Entry) bool {
-			return e.Server != own && e.Tool == a.name && e.Repeat != "" && !e.DryRun && !e.Time.After(now)
+			return e.Tool == a.name && e.Repeat != "" && !e.DryRun && !e.Time.After(now)
 		}
 		var entries []journal.Entry
 		var next journal.Cursor
