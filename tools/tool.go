@@ -136,7 +136,7 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 		a.journalSecret = func() []byte {
 			secret, err := jr.Secret()
 			if err != nil && !warned.Swap(true) {
-				a.log.Warn().Err(err).Msg("journal key unusable (tried again on every create): a server started later will not know this one's creates")
+				a.log.Warn().Err(err).Msg("journal key unusable (tried again on every create): other servers on the journal, and one started later, will not know this one's creates")
 			}
 			return secret
 		}
