@@ -209,7 +209,18 @@ func (j *Journal) RecentWhere(n int, keep func(Entry) bool) ([]Entry, error) {
 type Cursor struct {
 	File   os.FileInfo // the file read (nil: the one at the path)
 	Offset int64
+	// f is File, kept open by Tail and After: once the journal is rotated
+	// no path leads to it, and what other servers wrote to it after Offset
+	// is still to be read. mark is File's bytes just before Offset: a file
+	// that holds other ones there was emptied in place (a copying
+	// rotation) and is read from its start.
+	f    *os.File
+	mark []byte
 }
+
+// markBytes is how much of the file before its offset a Cursor keeps:
+// enough for an entry's call id and hash, which no other line shares.
+const markBytes = 256
 
 // Tail returns the entries other servers wrote (other Journals: see
 // Entry.Server) that keep accepts (all when keep is nil) and that ended
@@ -222,51 +233,128 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 	if err != nil {
 		return nil, Cursor{}, err
 	}
-	defer f.Close()
 	// A line still being written (by another server) is left to After.
 	end, err := lastLineEnd(f, fi.Size())
+	var out []Entry
+	if err == nil {
+		out, err = readBack(f, end, func(e Entry) bool { return e.Server != j.server && !e.End().Before(t) && (keep == nil || keep(e)) },
+			func(_ int, oldest time.Time) bool { return oldest.IsZero() || !oldest.Before(t) })
+	}
+	var mark []byte
+	if err == nil {
+		mark, err = markAt(f, end)
+	}
 	if err != nil {
+		f.Close()
 		return nil, Cursor{}, err
 	}
-	out, err := readBack(f, end, func(e Entry) bool { return e.Server != j.server && !e.End().Before(t) && (keep == nil || keep(e)) },
-		func(_ int, oldest time.Time) bool { return oldest.IsZero() || !oldest.Before(t) })
-	return out, Cursor{File: fi, Offset: end}, err
+	return out, Cursor{File: fi, Offset: end, f: f, mark: mark}, nil
 }
 
 // After returns the entries other servers wrote that keep accepts (all when
-// keep is nil), written after c, oldest first, and the Cursor after them. A journal file replaced
-// since c (rotated, or removed and written again) is read from its start;
-// at most its last maxScanBytes are read. A journal not there (removed, not
-// yet written again) has nothing new.
+// keep is nil), written after c, oldest first, and the Cursor after them.
+// When the journal's file is no longer the one c is in (rotated, or removed
+// and maybe written again), the rest of that one is read first, as c keeps
+// it open, then the file at the path from its start; a journal not there has
+// nothing new but that rest. At most the last maxScanBytes of a file are read.
 func (j *Journal) After(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error) {
-	f, fi, err := j.open()
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, c, nil
+	at, err := os.Stat(j.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		at = nil
+	case err != nil:
+		return nil, c, fmt.Errorf("journal: %w", err)
+	case !at.Mode().IsRegular():
+		// One put in its place (a FIFO) could block the open.
+		return nil, c, fmt.Errorf("journal: %s is not a regular file", j.path)
 	}
+	if c.f != nil && at != nil && os.SameFile(c.File, at) {
+		return j.readOn(c, keep)
+	}
+	var out []Entry
+	if c.f != nil {
+		rest, next, err := j.readOn(c, keep)
+		if err == nil && at == nil {
+			// Kept: other servers may write to it until one writes the
+			// journal at its path again.
+			return rest, next, nil
+		}
+		c.f.Close()
+		out, c = rest, Cursor{} // one that cannot be read is given up
+	}
+	if at == nil {
+		return out, c, nil
+	}
+	f, fi, err := j.open()
 	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || out != nil {
+			return out, c, nil // read next time
+		}
 		return nil, c, err
 	}
-	defer f.Close()
-	start, size := c.Offset, fi.Size()
-	if (c.File != nil && !os.SameFile(c.File, fi)) || size < start {
-		start = 0
+	if c.File != nil && !os.SameFile(c.File, fi) {
+		c = Cursor{}
+	}
+	c.File, c.f = fi, f
+	kept, next, err := j.readOn(c, keep)
+	if err != nil {
+		f.Close()
+		c.f = nil
+		if out != nil {
+			return out, c, nil
+		}
+		return nil, c, err
+	}
+	return append(out, kept...), next, nil
+}
+
+// readOn reads c's open file on from c's offset.
+func (j *Journal) readOn(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	fi, err := c.f.Stat()
+	if err != nil {
+		return nil, c, fmt.Errorf("journal: %w", err)
+	}
+	size, start := fi.Size(), c.Offset
+	if size < start || !holds(c.f, start, c.mark) {
+		start, c.mark = 0, nil // emptied in place: all of it is new
 	}
 	whole := true // data starts where a line does
 	if size-start > maxScanBytes {
 		start, whole = size-maxScanBytes, false
 	}
 	data := make([]byte, size-start)
-	if _, err := f.ReadAt(data, start); err != nil && err != io.EOF {
+	n, err := c.f.ReadAt(data, start)
+	if err != nil && err != io.EOF {
 		return nil, c, fmt.Errorf("journal: read: %w", err)
 	}
+	data = data[:n]
 	if !whole {
 		i := bytes.IndexByte(data, '\n') // the end of a line cut by the bound (-1: none)
 		data, start = data[i+1:], start+int64(i+1)
 	}
 	last := bytes.LastIndexByte(data, '\n') // a line still being written is read next time
+	read := data[:last+1]
+	out := j.others(read, keep)
+	next := Cursor{File: c.File, Offset: start + int64(len(read)), f: c.f, mark: c.mark}
+	switch {
+	case len(read) >= markBytes:
+		next.mark = bytes.Clone(read[len(read)-markBytes:])
+	case !whole:
+		if next.mark, err = markAt(c.f, next.Offset); err != nil {
+			return nil, c, err
+		}
+	case len(read) > 0: // after what c's mark held, or from the start
+		prev := c.mark[max(0, len(c.mark)-(markBytes-len(read))):]
+		next.mark = append(bytes.Clone(prev), read...)
+	}
+	return out, next, nil
+}
+
+// others parses the lines of data that another server wrote and keep accepts.
+func (j *Journal) others(data []byte, keep func(Entry) bool) []Entry {
 	var out []Entry
 	own := []byte(`"server":"` + j.server + `"`)
-	for line := range bytes.Lines(data[:last+1]) {
+	for line := range bytes.Lines(data) {
 		// Of a line another write was fused to, the last entry counts, as
 		// in parse; a string in JSON holds no bare quote, so own is the field.
 		if !bytes.Contains(line[max(0, bytes.LastIndex(line, []byte(`{"time":`))):], own) {
@@ -274,7 +362,26 @@ func (j *Journal) After(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error
 			out = append(out, kept...)
 		}
 	}
-	return out, Cursor{File: fi, Offset: start + int64(last+1)}, nil
+	return out
+}
+
+// markAt is f's bytes just before offset, a Cursor's mark.
+func markAt(f *os.File, offset int64) ([]byte, error) {
+	mark := make([]byte, min(offset, markBytes))
+	if _, err := f.ReadAt(mark, offset-int64(len(mark))); err != nil && err != io.EOF {
+		return nil, fmt.Errorf("journal: read: %w", err)
+	}
+	return mark, nil
+}
+
+// holds reports whether f still has mark just before offset.
+func holds(f *os.File, offset int64, mark []byte) bool {
+	if len(mark) == 0 {
+		return true
+	}
+	b := make([]byte, len(mark))
+	n, err := f.ReadAt(b, offset-int64(len(mark)))
+	return n == len(b) && (err == nil || err == io.EOF) && bytes.Equal(b, mark)
 }
 
 // maxScanBytes bounds how far back the journal is read.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -787,4 +788,91 @@ func createdNow(name, id string, dryRun bool) Entry {
 	e := created(name, id, dryRun)
 	e.Time = time.Now().UTC()
 	return e
+}
+
+// A journal emptied in place (truncated) and written again past where the
+// last read stopped is read from its start, not from the old offset.
+func TestAfterReadsAJournalTruncatedInPlace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	reader, writer := openAt(t, path), openAt(t, path)
+	if err := writer.Record(createdNow("before", "agt_1", false)); err != nil {
+		t.Fatal(err)
+	}
+	_, cur, err := reader.Tail(time.Now().Add(-time.Minute), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"agt_2", "agt_3"} {
+		if err := writer.Record(createdNow("after", id, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, _, err := reader.After(cur, nil)
+	var ids []string
+	for _, e := range got {
+		ids = append(ids, e.AgentID)
+	}
+	if err != nil || !slices.Equal(ids, []string{"agt_2", "agt_3"}) {
+		t.Errorf("After = %v, %v; want [agt_2 agt_3], written since the journal was emptied", ids, err)
+	}
+}
+
+// Entries another server wrote after this one last read the journal are
+// in the file it was then: when the journal is rotated (renamed aside)
+// before the next read, After reads the rest of that file first, whether
+// the journal was written at its path again by then or only later.
+func TestAfterReadsTheRestOfARotatedFile(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		writtenAgain bool
+	}{
+		{"written again before the read", true},
+		{"written again after it", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			reader, writer := openAt(t, path), openAt(t, path)
+			record := func(id string) {
+				t.Helper()
+				if err := writer.Record(createdNow(id, id, false)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			record("agt_1")
+			_, cur, err := reader.Tail(time.Now().Add(-time.Minute), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			record("agt_2") // not read before the rotation
+			if err := os.Rename(path, path+".1"); err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"agt_2"}
+			if c.writtenAgain {
+				record("agt_3")
+				want = append(want, "agt_3")
+			}
+			got, cur, err := reader.After(cur, nil)
+			if err != nil || fmt.Sprint(idsOf(got)) != fmt.Sprint(want) {
+				t.Fatalf("After the rotation = %v, %v; want %v", idsOf(got), err, want)
+			}
+			if !c.writtenAgain {
+				record("agt_3")
+				if got, _, err = reader.After(cur, nil); err != nil || fmt.Sprint(idsOf(got)) != "[agt_3]" {
+					t.Fatalf("After the journal was written again = %v, %v; want [agt_3]", idsOf(got), err)
+				}
+			}
+		})
+	}
+}
+
+func idsOf(entries []Entry) []string {
+	ids := make([]string, len(entries))
+	for i, e := range entries {
+		ids[i] = e.AgentID
+	}
+	return ids
 }

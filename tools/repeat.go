@@ -255,7 +255,7 @@ func (r *repeats) apply(updates []journalUpdate) {
 			delete(r.restored, u.key)
 		}
 	}
-	if len(r.restored) > 2*maxRestored {
+	if len(r.restored) > 2*maxRestored+maxRestored/4 { // some room, so that each key past the bounds does not prune all
 		r.prune()
 	}
 }

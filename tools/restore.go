@@ -37,10 +37,11 @@ type journalUpdate struct {
 
 // follower reads jr for the repeats: first the window's entries, then on
 // each call those written since, by other servers (earlier processes
-// included). An entry counts if it is of this tool, with a journal key, and
-// not dated after the read (a clock since set back would hold its outcome until
-// it caught up). ok is false while jr cannot be read: the next call tries
-// again. It is called under repeats.followMu.
+// included). An entry counts if it is of this tool, with a journal key. One
+// dated after the read counts from the read (another server's clock may run
+// ahead; left out, it would never be read again). Only one read back dated
+// a window or more ahead (a clock since set back by that much) is left out. ok is false while jr cannot be read: the next call tries again.
+// It is called under repeats.followMu.
 func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate, ok bool) {
 	var cursor journal.Cursor
 	var read bool // the window was read back
@@ -48,7 +49,7 @@ func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate,
 	return func() ([]journalUpdate, bool) {
 		now := a.repeats.now()
 		keep := func(e journal.Entry) bool {
-			return e.Tool == a.name && e.Repeat != "" && !e.DryRun && !e.Time.After(now)
+			return e.Tool == a.name && e.Repeat != "" && !e.DryRun && (read || e.Time.Sub(now) < a.repeats.window)
 		}
 		var entries []journal.Entry
 		var next journal.Cursor
@@ -65,12 +66,12 @@ func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate,
 			return nil, false
 		}
 		cursor, read = next, true
-		return a.journalUpdates(entries), true
+		return a.journalUpdates(entries, a.repeats.now()), true
 	}
 }
 
-// journalUpdates are entries as the repeats take them.
-func (a *adapter[T]) journalUpdates(entries []journal.Entry) []journalUpdate {
+// journalUpdates are entries, read by now, as the repeats take them.
+func (a *adapter[T]) journalUpdates(entries []journal.Entry, now time.Time) []journalUpdate {
 	out := make([]journalUpdate, 0, len(entries))
 	for _, e := range entries {
 		u := journalUpdate{call: e.Call, sending: e.Outcome == journal.OutcomeSending}
@@ -87,7 +88,7 @@ func (a *adapter[T]) journalUpdates(entries []journal.Entry) []journalUpdate {
 			made = a.restoredUnknown(e)
 		}
 		if made != nil {
-			u.c = endedCall(made, e)
+			u.c = endedCall(made, e, now)
 		} else if u.call == "" {
 			continue // a failure of no call sent: it changes nothing
 		}
@@ -96,11 +97,17 @@ func (a *adapter[T]) journalUpdates(entries []journal.Entry) []journalUpdate {
 	return out
 }
 
-// endedCall is a call read back, made by e, whose outcome is made.
-func endedCall(made *created, e journal.Entry) *repeatCall {
+// endedCall is a call read back by now, made by e, whose outcome is made.
+// One that began after now was dated by a clock running ahead: it counts
+// from the read.
+func endedCall(made *created, e journal.Entry, now time.Time) *repeatCall {
 	done := make(chan struct{})
 	close(done)
-	return &repeatCall{done: done, shared: true, made: made, at: e.End()}
+	at := e.End()
+	if e.Time.After(now) {
+		at = now
+	}
+	return &repeatCall{done: done, shared: true, made: made, at: at}
 }
 
 // restoredCreate is the answer to a repeat of a create the journal records.

@@ -86,7 +86,7 @@ func TestJournaledCallsAreBounded(t *testing.T) {
 	fj := &fakeJournal{}
 	r, clk := following(fj)
 	start := clk.now().Add(-5 * time.Minute)
-	n := 2*maxRestored + 10
+	n := 2*maxRestored + maxRestored/4 + 10 // past the room prune leaves
 	for i := range n {
 		fj.entries = append(fj.entries, journaled(i, start.Add(time.Duration(i)*time.Millisecond), journal.OutcomeCreated))
 	}
@@ -282,4 +282,72 @@ func outcomesOf(entries []journal.Entry) []string {
 		out[i] = e.Call + ":" + e.Outcome
 	}
 	return out
+}
+
+// An entry another server dated ahead of this one's clock (the clocks of two
+// hosts differ) is not lost for being read early, followed or read back: it
+// answers a repeat that comes once this clock has passed its date.
+func TestFollowingKeepsAnEntryDatedAhead(t *testing.T) {
+	for _, readBack := range []bool{false, true} {
+		for _, outcome := range []string{journal.OutcomeSending, journal.OutcomeCreated, journal.OutcomeUnknown} {
+			t.Run(fmt.Sprintf("%s, read back %v", outcome, readBack), func(t *testing.T) {
+				fj := &fakeJournal{}
+				r, clk := following(fj)
+				s := &sender{made: true, id: "agt_new"}
+				if !readBack {
+					r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send) // reads the window back
+				}
+				e := journaled(1, clk.now().Add(2*time.Second), outcome)
+				e.Call = "c1"
+				fj.entries = append(fj.entries, e)
+				r.do(context.Background(), keyN(8), keyN(8), "create_agent_x", s.send) // another create reads it
+				clk.add(5 * time.Second)
+				before := s.calls.Load()
+				if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != before {
+					t.Errorf("a repeat 3s after the %s entry was sent: joined %v", outcome, joined)
+				}
+			})
+		}
+	}
+}
+
+// racingJournal is a fakeJournal to which, while a follower reads it,
+// another server appends the "sending" entry of a call it began after the
+// follower took the time, as time passes.
+type racingJournal struct {
+	*fakeJournal
+	during func() // run once, by the next After
+}
+
+func (r *racingJournal) After(c journal.Cursor, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+	if r.during != nil {
+		r.during()
+		r.during = nil
+	}
+	return r.fakeJournal.After(c, keep)
+}
+
+// A call another server began, and wrote its "sending" entry of, while this
+// one was reading the journal is no call dated after the read: a repeat of
+// it is not sent while it has no outcome.
+func TestCallBegunDuringARead(t *testing.T) {
+	fj := &racingJournal{fakeJournal: &fakeJournal{}}
+	r, clk := testRepeats(10 * time.Minute)
+	a := testAdapter()
+	a.repeats = r
+	r.follow = a.follower(fj)
+	s := &sender{made: true, id: "agt_new"}
+	r.do(context.Background(), repeatKey{9}, keyN(9), "create_agent_x", s.send) // reads the journal back
+	fj.during = func() {
+		clk.add(time.Millisecond)
+		e := journaled(1, clk.now(), journal.OutcomeSending)
+		e.Call, e.AgentID = "c1", ""
+		fj.entries = append(fj.entries, e)
+	}
+	r.do(context.Background(), repeatKey{8}, keyN(8), "create_agent_x", s.send)
+	clk.add(2 * time.Second) // the other server's call still runs
+	s.calls.Store(0)
+	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != 0 {
+		t.Errorf("a repeat of a call another server is still sending was sent: joined %v, sent %d", joined, s.calls.Load())
+	}
 }

@@ -446,3 +446,30 @@ func TestRepeatOnAServerBesideTheOneThatMadeIt(t *testing.T) {
 			res.IsError, s, sent, first.vendor.count(), text)
 	}
 }
+
+// A server beside one whose clock runs ahead (replicas on two hosts) knows
+// its creates all the same: a retry that reaches it before its own clock
+// has caught up with the entry's date gets the agent, not a second one.
+func TestRepeatOnAServerBesideOneWhoseClockRunsAhead(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	var url string
+	ahead := setup(t, withDedupe(10*time.Minute), withJournal(t, path), captureURL(&url))
+	beside := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+	if res, text := beside.call(t, map[string]any{"name": "Earlier"}); res.IsError { // follows the journal from here
+		t.Fatalf("earlier create: %s", text)
+	}
+	args := map[string]any{"name": "Analyst"}
+	if res, text := ahead.call(t, args); res.IsError {
+		t.Fatal(text)
+	}
+	rewriteJournal(t, path, func(e *journal.Entry) bool {
+		if e.AgentName == "Analyst" {
+			e.Time = e.Time.Add(2 * time.Second) // as its clock has them
+		}
+		return true
+	})
+	res, text := beside.call(t, args)
+	if s := structuredOf(t, res); res.IsError || s["already_created"] != true || ahead.vendor.count() != 2 {
+		t.Errorf("a retry beside a server whose clock runs 2s ahead: isError %v, vendor requests %d, want 2\n%s", res.IsError, ahead.vendor.count(), text)
+	}
+}
