@@ -687,22 +687,13 @@ func TestAfterFollowsTheJournal(t *testing.T) {
 	if err := writer.Record(createdNow("after", "agt_2", false)); err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	line, _ := json.Marshal(createdNow("being written", "agt_3", false))
 	half := len(line) / 2
-	if _, err := f.Write(line[:half]); err != nil {
-		t.Fatal(err)
-	}
+	writeRaw(t, path, line[:half])
 	if got, c, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
 		t.Fatalf("After = %+v, %v; want agt_2 alone", got, err)
 	}
-	if _, err := f.Write(append(line[half:], '\n')); err != nil {
-		t.Fatal(err)
-	}
+	writeRaw(t, path, append(line[half:], '\n'))
 	if got, c, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_3" {
 		t.Fatalf("After the line was finished = %+v, %v; want agt_3", got, err)
 	}
@@ -731,21 +722,12 @@ func TestTailLeavesALineBeingWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	line, _ := json.Marshal(createdNow("being written", "agt_2", false))
-	f, err := os.OpenFile(j.Path(), os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Write(line[:10]); err != nil {
-		t.Fatal(err)
-	}
+	writeRaw(t, j.Path(), line[:10])
 	got, c, err := reader.Tail(time.Now().Add(-time.Minute), nil)
 	if err != nil || len(got) != 1 {
 		t.Fatalf("Tail = %+v, %v", got, err)
 	}
-	if _, err := f.Write(append(line[10:], '\n')); err != nil {
-		t.Fatal(err)
-	}
+	writeRaw(t, j.Path(), append(line[10:], '\n'))
 	if got, _, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
 		t.Errorf("After = %+v, %v; want the line that was being written", got, err)
 	}
@@ -764,14 +746,7 @@ func TestFollowingSkipsOwnEntries(t *testing.T) {
 		t.Fatalf("Tail = %+v, %v; want none: the only entry is the server's own", got, err)
 	}
 	ownLine, _ := json.Marshal(Entry{Time: time.Now().UTC(), Provider: "datagrid", Tool: "t", Outcome: OutcomeCreated, Server: self.Server()})
-	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if _, err := f.Write(ownLine[:len(ownLine)-1]); err != nil { // a write of its own cut short, its id whole
-		t.Fatal(err)
-	}
+	writeRaw(t, path, ownLine[:len(ownLine)-1]) // a write of its own cut short, its id whole
 	if err := other.Record(createdNow("other's", "agt_2", false)); err != nil {
 		t.Fatal(err)
 	}
@@ -780,6 +755,20 @@ func TestFollowingSkipsOwnEntries(t *testing.T) {
 	}
 	if got, _, err = self.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
 		t.Errorf("After = %+v, %v; want only agt_2, the other server's", got, err)
+	}
+}
+
+// writeRaw appends b to the file at path as another process would, a line
+// or part of one.
+func writeRaw(t *testing.T, path string, b []byte) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Write(b); err != nil {
+		t.Fatal(err)
 	}
 }
 

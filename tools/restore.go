@@ -40,8 +40,9 @@ type journalUpdate struct {
 // included). An entry counts if it is of this tool, with a journal key. One
 // dated after the read counts from the read (another server's clock may run
 // ahead; left out, it would never be read again). Only one read back dated
-// a window or more ahead (a clock since set back by that much) is left out. ok is false while jr cannot be read: the next call tries again.
-// It is called under repeats.followMu.
+// a window or more ahead (a clock since set back by that much) is left out.
+// ok is false while jr cannot be read: the next call tries again. It is
+// called under repeats.followMu.
 func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate, ok bool) {
 	var cursor journal.Cursor
 	var read bool // the window was read back
