@@ -251,13 +251,15 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 	return out, Cursor{File: fi, Offset: end, f: f, mark: mark}, nil
 }
 
-// After returns the entries other servers wrote that keep accepts (all when
-// keep is nil), written after c, oldest first, and the Cursor after them.
+// After returns the entries of tool (of every tool when tool is "") other
+// servers wrote that keep accepts (all when keep is nil), written after c,
+// oldest first, and the Cursor after them. Lines of other tools are skipped
+// unparsed: a tool idle while others were busy reads a lot at once.
 // When the journal's file is no longer the one c is in (rotated, or removed
 // and maybe written again), the rest of that one is read first, as c keeps
 // it open, then the file at the path from its start; a journal not there has
 // nothing new but that rest. At most the last maxScanBytes of a file are read.
-func (j *Journal) After(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error) {
+func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	at, err := os.Stat(j.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -269,11 +271,11 @@ func (j *Journal) After(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error
 		return nil, c, fmt.Errorf("journal: %s is not a regular file", j.path)
 	}
 	if c.f != nil && at != nil && os.SameFile(c.File, at) {
-		return j.readOn(c, keep)
+		return j.readOn(c, tool, keep)
 	}
 	var out []Entry
 	if c.f != nil {
-		rest, next, err := j.readOn(c, keep)
+		rest, next, err := j.readOn(c, tool, keep)
 		if err == nil && at == nil {
 			// Kept: other servers may write to it until one writes the
 			// journal at its path again.
@@ -296,7 +298,7 @@ func (j *Journal) After(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error
 		c = Cursor{}
 	}
 	c.File, c.f = fi, f
-	kept, next, err := j.readOn(c, keep)
+	kept, next, err := j.readOn(c, tool, keep)
 	if err != nil {
 		f.Close()
 		c.f = nil
@@ -309,7 +311,7 @@ func (j *Journal) After(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error
 }
 
 // readOn reads c's open file on from c's offset.
-func (j *Journal) readOn(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, error) {
+func (j *Journal) readOn(c Cursor, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	fi, err := c.f.Stat()
 	if err != nil {
 		return nil, c, fmt.Errorf("journal: %w", err)
@@ -334,7 +336,7 @@ func (j *Journal) readOn(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, erro
 	}
 	last := bytes.LastIndexByte(data, '\n') // a line still being written is read next time
 	read := data[:last+1]
-	out := j.others(read, keep)
+	out := j.others(read, tool, keep)
 	next := Cursor{File: c.File, Offset: start + int64(len(read)), f: c.f, mark: c.mark}
 	switch {
 	case len(read) >= markBytes:
@@ -350,15 +352,23 @@ func (j *Journal) readOn(c Cursor, keep func(Entry) bool) ([]Entry, Cursor, erro
 	return out, next, nil
 }
 
-// others parses the lines of data that another server wrote and keep accepts.
-func (j *Journal) others(data []byte, keep func(Entry) bool) []Entry {
+// others parses the lines of data of tool (any when "") that another server
+// wrote, and returns the entries keep accepts.
+func (j *Journal) others(data []byte, tool string, keep func(Entry) bool) []Entry {
 	var out []Entry
 	own := []byte(`"server":"` + j.server + `"`)
+	var of []byte
+	if tool != "" {
+		of, _ = json.Marshal(tool)
+		of = append([]byte(`"tool":`), of...)
+	}
 	for line := range bytes.Lines(data) {
 		// Of a line another write was fused to, the last entry counts, as
-		// in parse; a string in JSON holds no bare quote, so own is the field.
-		if !bytes.Contains(line[max(0, bytes.LastIndex(line, []byte(`{"time":`))):], own) {
-			kept, _ := parse(line, keep)
+		// in parse; a string in JSON holds no bare quote, so own and of are
+		// the fields.
+		last := line[max(0, bytes.LastIndex(line, []byte(`{"time":`))):]
+		if !bytes.Contains(last, own) && (of == nil || bytes.Contains(last, of)) {
+			kept, _ := parse(line, func(e Entry) bool { return (tool == "" || e.Tool == tool) && (keep == nil || keep(e)) })
 			out = append(out, kept...)
 		}
 	}

@@ -680,7 +680,7 @@ func TestAfterFollowsTheJournal(t *testing.T) {
 	if err != nil || len(got) != 1 || got[0].Server != writer.Server() {
 		t.Fatalf("Tail = %+v, %v; want agt_1, written by the other server", got, err)
 	}
-	if got, c, err = reader.After(c, nil); err != nil || len(got) != 0 {
+	if got, c, err = reader.After(c, "", nil); err != nil || len(got) != 0 {
 		t.Fatalf("After with nothing new = %+v, %v", got, err)
 	}
 
@@ -690,11 +690,11 @@ func TestAfterFollowsTheJournal(t *testing.T) {
 	line, _ := json.Marshal(createdNow("being written", "agt_3", false))
 	half := len(line) / 2
 	writeRaw(t, path, line[:half])
-	if got, c, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
+	if got, c, err = reader.After(c, "", nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
 		t.Fatalf("After = %+v, %v; want agt_2 alone", got, err)
 	}
 	writeRaw(t, path, append(line[half:], '\n'))
-	if got, c, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_3" {
+	if got, c, err = reader.After(c, "", nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_3" {
 		t.Fatalf("After the line was finished = %+v, %v; want agt_3", got, err)
 	}
 
@@ -703,13 +703,13 @@ func TestAfterFollowsTheJournal(t *testing.T) {
 	if err := os.Rename(path, path+".1"); err != nil {
 		t.Fatal(err)
 	}
-	if got, c, err = reader.After(c, nil); err != nil || len(got) != 0 {
+	if got, c, err = reader.After(c, "", nil); err != nil || len(got) != 0 {
 		t.Fatalf("After the journal was moved away = %+v, %v; want nothing, no error", got, err)
 	}
 	if err := writer.Record(createdNow("rotated", "agt_4", false)); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_4" {
+	if got, _, err = reader.After(c, "", nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_4" {
 		t.Fatalf("After the rotation = %+v, %v; want agt_4", got, err)
 	}
 }
@@ -728,7 +728,7 @@ func TestTailLeavesALineBeingWritten(t *testing.T) {
 		t.Fatalf("Tail = %+v, %v", got, err)
 	}
 	writeRaw(t, j.Path(), append(line[10:], '\n'))
-	if got, _, err = reader.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
+	if got, _, err = reader.After(c, "", nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
 		t.Errorf("After = %+v, %v; want the line that was being written", got, err)
 	}
 }
@@ -753,8 +753,53 @@ func TestFollowingSkipsOwnEntries(t *testing.T) {
 	if err := self.Record(createdNow("own again", "agt_3", false)); err != nil {
 		t.Fatal(err)
 	}
-	if got, _, err = self.After(c, nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
+	if got, _, err = self.After(c, "", nil); err != nil || len(got) != 1 || got[0].AgentID != "agt_2" {
 		t.Errorf("After = %+v, %v; want only agt_2, the other server's", got, err)
+	}
+}
+
+// After of one tool returns only that tool's entries, also from a line
+// another write was fused to, where the last entry counts; After of "" all.
+func TestAfterReadsOneTool(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	reader, writer := openAt(t, path), openAt(t, path)
+	_, c, err := reader.Tail(time.Now().Add(-time.Minute), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	of := func(tool, id string) Entry {
+		e := createdNow("x", id, false)
+		e.Tool, e.Server = tool, writer.Server()
+		return e
+	}
+	line := func(e Entry) []byte {
+		b, err := json.Marshal(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	for _, e := range []Entry{of("t", "agt_1"), of("t2", "agt_2")} {
+		if err := writer.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A write of t cut short, then a whole t2 line: t2's. And the other way round: t's.
+	writeRaw(t, path, line(of("t", "agt_cut1"))[:40])
+	writeRaw(t, path, append(line(of("t2", "agt_3")), '\n'))
+	writeRaw(t, path, line(of("t2", "agt_cut2"))[:40])
+	writeRaw(t, path, append(line(of("t", "agt_4")), '\n'))
+
+	for _, c2 := range []struct{ tool, want string }{
+		{"t", "[agt_1 agt_4]"},
+		{"t2", "[agt_2 agt_3]"},
+		{"", "[agt_1 agt_2 agt_3 agt_4]"},
+		{"t3", "[]"},
+	} {
+		got, _, err := reader.After(c, c2.tool, nil)
+		if err != nil || fmt.Sprint(idsOf(got)) != c2.want {
+			t.Errorf("After(%q) = %v, %v; want %v", c2.tool, idsOf(got), err, c2.want)
+		}
 	}
 }
 
@@ -799,7 +844,7 @@ func TestAfterReadsAJournalTruncatedInPlace(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, _, err := reader.After(cur, nil)
+	got, _, err := reader.After(cur, "", nil)
 	var ids []string
 	for _, e := range got {
 		ids = append(ids, e.AgentID)
@@ -844,13 +889,13 @@ func TestAfterReadsTheRestOfARotatedFile(t *testing.T) {
 				record("agt_3")
 				want = append(want, "agt_3")
 			}
-			got, cur, err := reader.After(cur, nil)
+			got, cur, err := reader.After(cur, "", nil)
 			if err != nil || fmt.Sprint(idsOf(got)) != fmt.Sprint(want) {
 				t.Fatalf("After the rotation = %v, %v; want %v", idsOf(got), err, want)
 			}
 			if !c.writtenAgain {
 				record("agt_3")
-				if got, _, err = reader.After(cur, nil); err != nil || fmt.Sprint(idsOf(got)) != "[agt_3]" {
+				if got, _, err = reader.After(cur, "", nil); err != nil || fmt.Sprint(idsOf(got)) != "[agt_3]" {
 					t.Fatalf("After the journal was written again = %v, %v; want [agt_3]", idsOf(got), err)
 				}
 			}

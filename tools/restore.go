@@ -17,7 +17,7 @@ import (
 // other servers on the journal made: before it started, and while it runs.
 type JournalReader interface {
 	Tail(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
-	After(c journal.Cursor, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
+	After(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
 	Secret() ([]byte, error)
 }
 
@@ -56,7 +56,7 @@ func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate,
 		var next journal.Cursor
 		var err error
 		if read {
-			entries, next, err = jr.After(cursor, keep)
+			entries, next, err = jr.After(cursor, a.name, keep)
 		} else {
 			entries, next, err = jr.Tail(now.Add(-a.repeats.window), keep)
 		}

@@ -39,14 +39,14 @@ func (f *fakeJournal) Tail(t time.Time, keep func(journal.Entry) bool) ([]journa
 	return out, journal.Cursor{Offset: int64(len(f.entries))}, nil
 }
 
-func (f *fakeJournal) After(c journal.Cursor, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+func (f *fakeJournal) After(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
 	f.afters++
 	if f.err != nil {
 		return nil, c, f.err
 	}
 	var out []journal.Entry
 	for _, e := range f.entries[c.Offset:] {
-		if e.Server != "this-server" && keep(e) {
+		if e.Server != "this-server" && (tool == "" || e.Tool == tool) && keep(e) {
 			out = append(out, e)
 		}
 	}
@@ -319,12 +319,12 @@ type racingJournal struct {
 	during func() // run once, by the next After
 }
 
-func (r *racingJournal) After(c journal.Cursor, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+func (r *racingJournal) After(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
 	if r.during != nil {
 		r.during()
 		r.during = nil
 	}
-	return r.fakeJournal.After(c, keep)
+	return r.fakeJournal.After(c, tool, keep)
 }
 
 // A call another server began, and wrote its "sending" entry of, while this
