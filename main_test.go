@@ -375,6 +375,8 @@ func TestStartupErrorExitCodes(t *testing.T) {
 	}{
 		{"malformed duration in the environment", nil, map[string]string{"AGENTMCP_TIMEOUT": "soon"}, 2},
 		{"malformed address", []string{"--transport", "http", "--addr", "8080"}, nil, 2},
+		{"port out of range", []string{"--transport", "http", "--addr", "127.0.0.1:99999"}, nil, 2},
+		{"port that is no number or service", nil, map[string]string{"AGENTMCP_TRANSPORT": "http", "AGENTMCP_ADDR": "127.0.0.1:abc"}, 2},
 		{"token file that cannot be read", nil, map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": filepath.Join(dir, "missing")}, 2},
 		{"empty token file", nil, map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": empty}, 2},
 		{"journal that cannot be opened", []string{"--journal", filepath.Join(notADir, "journal.jsonl")}, nil, 1},

@@ -85,7 +85,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if c.Transport == TransportHTTP {
-		host, _, err := net.SplitHostPort(c.Addr)
+		host, port, err := net.SplitHostPort(c.Addr)
+		if err == nil {
+			// Checked here, not first by net.Listen, so that a bad port is a
+			// setting refused (exit 2, naming where it came from).
+			_, err = net.LookupPort("tcp", port)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("--addr %q: want host:port: %v", c.Addr, err))
 		} else if !IsLoopbackHost(host) && c.HTTPToken.IsZero() {
