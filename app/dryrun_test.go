@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -100,15 +101,7 @@ func TestDryRunShowsWhatIsSent(t *testing.T) {
 // it. A custom unmarshaler refusing one used to end the strict decode, and
 // the checks then called every later field blank and missed its problems.
 func TestRefusalNamesOnlyRealProblems(t *testing.T) {
-	env := providers.MapEnv(nil)
-	built, err := BuildTools(Slugs(), env, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 10 * time.Second, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bySlug := map[string]*tools.Tool{}
-	for _, tool := range built {
-		bySlug[tool.Slug] = tool
-	}
+	bySlug := toolsBySlug(t)
 	filesRule := `"permissionSet":{"resources":{"files":{"rules":[{"targetId":"f1","access":"read_only"}]}}}`
 	tests := []struct {
 		slug, args string
@@ -134,15 +127,8 @@ func TestRefusalNamesOnlyRealProblems(t *testing.T) {
 			[]string{"/latestRun"}, []string{"/name", "/prompt"}},
 	}
 	for _, tt := range tests {
-		var req mcp.CallToolRequest
-		req.Params.Name = tools.Prefix + tt.slug
-		req.Params.RawArguments = json.RawMessage(`{"dry_run":true,` + tt.args[1:])
-		res, err := bySlug[tt.slug].Handler(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text := res.Content[0].(mcp.TextContent).Text
-		if !res.IsError {
+		text, isError := dryCall(t, bySlug[tt.slug], tt.args)
+		if !isError {
 			t.Errorf("%s %s: accepted", tt.slug, tt.args)
 			continue
 		}
@@ -158,6 +144,67 @@ func TestRefusalNamesOnlyRealProblems(t *testing.T) {
 		}
 		if strings.Contains(text, "must not be blank") {
 			t.Errorf("%s %s: the refusal calls a given field blank:\n%s", tt.slug, tt.args, text)
+		}
+	}
+}
+
+// toolsBySlug builds every vendor's tool, without keys.
+func toolsBySlug(t *testing.T) map[string]*tools.Tool {
+	t.Helper()
+	env := providers.MapEnv(nil)
+	built, err := BuildTools(Slugs(), env, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Timeout: 10 * time.Second, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bySlug := map[string]*tools.Tool{}
+	for _, tool := range built {
+		bySlug[tool.Slug] = tool
+	}
+	return bySlug
+}
+
+// dryCall calls tool with args, a JSON object, and dry_run, and returns the
+// result's text and whether it is an error.
+func dryCall(t *testing.T, tool *tools.Tool, args string) (string, bool) {
+	t.Helper()
+	var req mcp.CallToolRequest
+	req.Params.Name = tool.Tool.Name
+	req.Params.RawArguments = json.RawMessage(`{"dry_run":true,` + args[1:])
+	res, err := tool.Handler(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Content[0].(mcp.TextContent).Text, res.IsError
+}
+
+// A refusal lists the first 20 problems in the order of the arguments (item
+// 2 before item 10) and counts the rest once each, also where both the schema
+// and the vendor's checks (or its advice on a known wrong shape) name a field.
+func TestRefusalCountsEachProblemOnce(t *testing.T) {
+	bySlug := toolsBySlug(t)
+	items := func(n int, item string) string { return strings.TrimSuffix(strings.Repeat(item+",", n), ",") }
+	tests := []struct {
+		slug, args string
+		field      string // of the items, each a problem
+		n          int
+	}{
+		{"everruns", `{"name":"n","system_prompt":"p","capabilities":[` + items(21, `{}`) + `]}`, "/capabilities/", 21},
+		{"everruns", `{"name":"n","system_prompt":"p","capabilities":[` + items(25, `{}`) + `]}`, "/capabilities/", 25},
+		{"datagrid", `{"tools":[` + items(21, `"data_analysis"`) + `]}`, "/tools/", 21},
+		{"datagrid", `{"tools":[` + items(25, `"data_analysis"`) + `]}`, "/tools/", 25},
+	}
+	for _, tt := range tests {
+		text, isError := dryCall(t, bySlug[tt.slug], tt.args)
+		// Each listed line names item i, or a field inside it, in order.
+		lines := strings.Split(text, "\n")[1:]
+		ok := isError && len(lines) == providers.MaxListed+1 &&
+			strings.HasPrefix(lines[providers.MaxListed], fmt.Sprintf("- …: %d more problems not listed", tt.n-providers.MaxListed))
+		for i := 0; ok && i < providers.MaxListed; i++ {
+			rest, named := strings.CutPrefix(lines[i], fmt.Sprintf("- %s%d", tt.field, i))
+			ok = named && (strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "/"))
+		}
+		if !ok {
+			t.Errorf("%s with %d wrong items: want %s0 to %s19 and %d more, got\n%s", tt.slug, tt.n, tt.field, tt.field, tt.n-providers.MaxListed, text)
 		}
 	}
 }

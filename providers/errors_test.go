@@ -117,3 +117,20 @@ func TestFieldErrorsCapped(t *testing.T) {
 		t.Errorf("a short list is only sorted: %+v", got)
 	}
 }
+
+// Capped lists problems in the order of the arguments: the whole arguments
+// first, a field before the fields inside it, array items by index.
+func TestCappedOrdersByPointer(t *testing.T) {
+	want := []string{"", "/", "//x", "/a", "/a/0", "/a/2", "/a/10", "/a/10/b", "/a/x", "/a~1b", "/b", "/b/01", "/b/1"}
+	var errs FieldErrors
+	for i := range want {
+		errs.Add(want[(i*5)%len(want)], "bad") // shuffled: 5 and 13 share no factor
+	}
+	var got []string
+	for _, e := range errs.Capped(len(errs)) {
+		got = append(got, e.Field)
+	}
+	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
+		t.Errorf("Capped ordered\n%q\nwant\n%q", got, want)
+	}
+}

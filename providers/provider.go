@@ -6,6 +6,7 @@ package providers
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -137,7 +138,7 @@ func (e FieldErrors) Capped(n int) FieldErrors {
 		}
 		listed = append(listed, fe)
 	}
-	sort.SliceStable(listed, func(i, j int) bool { return listed[i].Field < listed[j].Field })
+	sort.SliceStable(listed, func(i, j int) bool { return comparePointers(listed[i].Field, listed[j].Field) < 0 })
 	if len(listed) > n {
 		more += len(listed) - n
 		listed = listed[:n]
@@ -146,6 +147,43 @@ func (e FieldErrors) Capped(n int) FieldErrors {
 		listed = append(listed, FieldError{Field: moreField, More: more})
 	}
 	return listed
+}
+
+// comparePointers orders JSON pointers segment by segment, array indexes by
+// number: /tools/2 before /tools/10, so "the first 20" are the first 20.
+func comparePointers(a, b string) int {
+	for a != "" && b != "" {
+		var sa, sb string
+		sa, a = firstSegment(a)
+		sb, b = firstSegment(b)
+		if c := compareSegments(sa, sb); c != 0 {
+			return c
+		}
+	}
+	return cmp.Compare(len(a), len(b)) // the shorter, enclosing one first
+}
+
+// firstSegment splits the pointer p after its first segment.
+func firstSegment(p string) (segment, rest string) {
+	p = strings.TrimPrefix(p, "/")
+	if i := strings.IndexByte(p, '/'); i >= 0 {
+		return p[:i], p[i:]
+	}
+	return p, ""
+}
+
+func compareSegments(a, b string) int {
+	if isIndex(a) && isIndex(b) {
+		if c := cmp.Compare(len(a), len(b)); c != 0 {
+			return c
+		}
+	}
+	return strings.Compare(a, b)
+}
+
+// isIndex tells whether s reads as an array index (no leading zero).
+func isIndex(s string) bool {
+	return s == "0" || (s != "" && s[0] != '0' && strings.Trim(s, "0123456789") == "")
 }
 
 // Error lists every problem, one per line, by field.

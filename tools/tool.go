@@ -297,9 +297,9 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	var in T
 	dryRun, errs := a.decode(raw, parsed, &in)
 	if len(errs) > 0 {
-		errs = saidNull(errs, nulled)
 		log.Info().Int("problems", len(errs)).Msg("arguments refused")
-		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, errs.Capped(providers.MaxListed).Error())), nil
+		shown := saidNull(errs.Capped(providers.MaxListed), nulled)
+		return mcp.NewToolResultError(fmt.Sprintf("%s: invalid arguments, nothing was sent. Fix these and call again:\n%s", a.name, shown.Error())), nil
 	}
 	// A create asked of a server that only previews is told why it got a
 	// preview: a model would otherwise report an agent that was never made.
@@ -691,19 +691,16 @@ func (a *adapter[T]) decode(raw []byte, parsed any, in *T) (bool, providers.Fiel
 		// Some values did not fit their fields, and in holds the rest: the
 		// provider's checks still speak for the fields the schema let
 		// through, so that one answer names every problem.
-		return false, append(schemaErrs, notUnder(notUnder(a.p.Check(in), removed).Capped(providers.MaxListed), schemaErrs)...)
+		return false, append(schemaErrs, notUnder(notUnder(a.p.Check(in), removed), schemaErrs)...)
 	}
-	checkErrs := notUnder(a.p.Check(in), removed).Capped(providers.MaxListed)
 	// The provider's word on a field is more specific than the schema's
 	// (e.g. "31 hex digits" beats "does not match pattern"): keep it, and the
-	// schema's errors on every other field.
-	merged := append(providers.FieldErrors(nil), checkErrs...)
+	// schema's errors on every other field. Both lists whole, capped once by
+	// the caller, so that a field both name counts once among those left out.
+	merged := notUnder(a.p.Check(in), removed)
+	named := fieldSet(merged)
 	for _, se := range schemaErrs {
-		covered := false
-		for _, ce := range checkErrs {
-			covered = covered || (ce.Field == se.Field && se.More == 0)
-		}
-		if !covered {
+		if se.More > 0 || !named[se.Field] {
 			merged = append(merged, se)
 		}
 	}
@@ -720,17 +717,40 @@ func replaceUnder(errs, better providers.FieldErrors) providers.FieldErrors {
 // or encloses (a problem of the whole arguments encloses none), and errs'
 // count of problems left unlisted.
 func notUnder(errs, by providers.FieldErrors) providers.FieldErrors {
+	named := fieldSet(by)
 	var out providers.FieldErrors
 	for _, e := range errs {
-		covered := false
-		for _, b := range by {
-			covered = covered || (e.More == 0 && b.More == 0 && (e.Field == b.Field || (b.Field != "" && strings.HasPrefix(e.Field, b.Field+"/"))))
-		}
-		if !covered {
+		if e.More > 0 || !enclosed(e.Field, named) {
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// fieldSet is the fields errs names, its count of problems left out aside.
+func fieldSet(errs providers.FieldErrors) map[string]bool {
+	named := make(map[string]bool, len(errs))
+	for _, e := range errs {
+		if e.More == 0 {
+			named[e.Field] = true
+		}
+	}
+	return named
+}
+
+// enclosed tells whether named holds field or a pointer enclosing it.
+func enclosed(field string, named map[string]bool) bool {
+	if named[field] {
+		return true
+	}
+	for i := len(field); ; {
+		if i = strings.LastIndexByte(field[:i], '/'); i <= 0 {
+			return false
+		}
+		if named[field[:i]] {
+			return true
+		}
+	}
 }
 
 // decodeWhole decodes raw into in. JSON Schema counts 18.0 and 1e2 as

@@ -102,8 +102,10 @@ type refusals struct {
 	holders [][]string
 }
 
-// collector gathers the first providers.MaxListed violations and counts the
-// rest: arguments with a million unknown keys must not make a million lines.
+// collector gathers the first maxCollected violations and counts the rest:
+// arguments with a million unknown keys must not make a million lines. It
+// keeps more than a refusal lists, so that the problems the provider's checks
+// name too are counted once (see adapter.decode).
 type collector struct {
 	v       *validator
 	out     providers.FieldErrors
@@ -111,6 +113,11 @@ type collector struct {
 	allowed map[string]string // allowed keys by location, worked out once each
 	refused refusals
 }
+
+// maxCollected bounds what collector keeps. Past it the count of problems
+// left out may count some twice: the schema's and a provider check's on one
+// field.
+const maxCollected = 1000
 
 // maxKeyShown is the most of an unknown key a message shows, in characters.
 const maxKeyShown = 64
@@ -126,7 +133,7 @@ func (c *collector) refuse(loc []string) {
 }
 
 func (c *collector) add(field, format string, args ...any) {
-	if len(c.out) >= providers.MaxListed {
+	if len(c.out) >= maxCollected {
 		c.more++
 		return
 	}
@@ -170,7 +177,7 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 			c.refused.holders = append(c.refused.holders, loc[:len(loc)-1])
 		}
 	}
-	if len(c.out) >= providers.MaxListed {
+	if len(c.out) >= maxCollected {
 		c.more++ // before rendering the message, which is the costly part
 		return
 	}
