@@ -1,8 +1,10 @@
 package providers
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -121,10 +123,10 @@ func TestFieldErrorsCapped(t *testing.T) {
 // Capped lists problems in the order of the arguments: the whole arguments
 // first, a field before the fields inside it, array items by index.
 func TestCappedOrdersByPointer(t *testing.T) {
-	want := []string{"", "/", "//x", "/a", "/a/0", "/a/2", "/a/10", "/a/10/b", "/a/x", "/a~1b", "/b", "/b/01", "/b/1"}
+	want := []string{"", "/9", "/10", "/", "//x", "/1a", "/a", "/a/0", "/a/2", "/a/10", "/a/10/b", "/a/x", "/a~1b", "/b", "/b/1", "/b/01"}
 	var errs FieldErrors
 	for i := range want {
-		errs.Add(want[(i*5)%len(want)], "bad") // shuffled: 5 and 13 share no factor
+		errs.Add(want[(i*5)%len(want)], "bad") // shuffled: 5 and 16 share no factor
 	}
 	var got []string
 	for _, e := range errs.Capped(len(errs)) {
@@ -132,5 +134,36 @@ func TestCappedOrdersByPointer(t *testing.T) {
 	}
 	if fmt.Sprintf("%q", got) != fmt.Sprintf("%q", want) {
 		t.Errorf("Capped ordered\n%q\nwant\n%q", got, want)
+	}
+}
+
+// comparePointers is a total order, so that which problems are listed first
+// depends on the arguments, not on the order the checks found them in.
+func TestComparePointersIsAnOrder(t *testing.T) {
+	segments := []string{"", "0", "1", "2", "9", "10", "01", "1a", "a", "~0", "~1", "b"}
+	pointers := []string{""}
+	for range 2 {
+		for _, p := range pointers {
+			for _, s := range segments {
+				pointers = append(pointers, p+"/"+s)
+			}
+		}
+		pointers = slices.Compact(slices.Sorted(slices.Values(pointers)))
+	}
+	sign := func(a, b string) int { return cmp.Compare(comparePointers(a, b), 0) }
+	for _, a := range pointers {
+		for _, b := range pointers {
+			if ab := sign(a, b); ab != -sign(b, a) || (ab == 0) != (a == b) {
+				t.Fatalf("compare(%q, %q) = %d, compare(%q, %q) = %d", a, b, ab, b, a, sign(b, a))
+			}
+		}
+	}
+	sorted := slices.SortedFunc(slices.Values(pointers), comparePointers)
+	for i, a := range sorted {
+		for _, b := range sorted[i+1:] {
+			if sign(a, b) >= 0 {
+				t.Fatalf("after sorting %q comes before %q, which is less", a, b)
+			}
+		}
 	}
 }

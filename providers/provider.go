@@ -172,11 +172,20 @@ func firstSegment(p string) (segment, rest string) {
 	return p, ""
 }
 
+// compareSegments puts indexes first, by number, then other keys by bytes:
+// a consistent order, whatever the mix.
 func compareSegments(a, b string) int {
-	if isIndex(a) && isIndex(b) {
+	ia, ib := isIndex(a), isIndex(b)
+	switch {
+	case ia && ib:
 		if c := cmp.Compare(len(a), len(b)); c != 0 {
 			return c
 		}
+	case ia != ib:
+		if ia {
+			return -1
+		}
+		return 1
 	}
 	return strings.Compare(a, b)
 }

@@ -126,18 +126,23 @@ const maxKeyShown = 64
 // one of the values left in, which costs some provider messages, not safety.
 const maxRefused = 1000
 
-func (c *collector) refuse(loc []string) {
+// refuse records the value at loc, and under it at key when key is given.
+func (c *collector) refuse(loc []string, key ...string) {
 	if len(c.refused.values) < maxRefused {
-		c.refused.values = append(c.refused.values, loc)
+		c.refused.values = append(c.refused.values, append(slices.Clip(loc), key...))
 	}
 }
 
-func (c *collector) add(field, format string, args ...any) {
+// add records a problem at loc, and under it at key when key is given. The
+// pointer and message are made only for a problem kept: a refusal past the
+// bound is counted, and arguments as large as the body allows may hold a
+// hundred thousand of them.
+func (c *collector) add(loc []string, key []string, format string, args ...any) {
 	if len(c.out) >= maxCollected {
 		c.more++
 		return
 	}
-	c.out.Add(field, format, args...)
+	c.out.Add(pointer(loc)+pointer(key), format, args...)
 }
 
 func (c *collector) collect(e *jsonschema.ValidationError) {
@@ -147,8 +152,8 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		}
 		return
 	}
-	at := pointer(e.InstanceLocation)
 	if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
+		at := pointer(e.InstanceLocation)
 		allowed, known := c.allowed[at]
 		if !known {
 			allowed = strings.Join(c.v.allowedKeys(e.InstanceLocation), ", ")
@@ -158,8 +163,8 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		for _, p := range slices.Sorted(slices.Values(ap.Properties)) {
 			// Shown clipped: a key can be as long as the arguments, and the
 			// message goes back into the model's context.
-			c.add(pointer(append(slices.Clone(e.InstanceLocation), providers.Clip(p, maxKeyShown))), "unknown argument; allowed here: %s", allowed)
-			c.refuse(append(slices.Clone(e.InstanceLocation), p))
+			c.add(e.InstanceLocation, []string{providers.Clip(p, maxKeyShown)}, "unknown argument; allowed here: %s", allowed)
+			c.refuse(e.InstanceLocation, p)
 		}
 		return
 	}
@@ -167,7 +172,7 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		// At each missing field, as every other problem is: a provider's
 		// own word on that field then replaces this line, not repeats it.
 		for _, p := range req.Missing {
-			c.add(pointer(append(slices.Clone(e.InstanceLocation), p)), "missing (required)")
+			c.add(e.InstanceLocation, []string{p}, "missing (required)")
 		}
 		return
 	}
@@ -181,7 +186,7 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		c.more++ // before rendering the message, which is the costly part
 		return
 	}
-	c.add(at, "%s", plainly(e.ErrorKind, c.v.printer))
+	c.add(e.InstanceLocation, nil, "%s", plainly(e.ErrorKind, c.v.printer))
 }
 
 // plainly says what a schema error asks for in words, without the keyword's
@@ -244,11 +249,15 @@ func (v *validator) allowedKeys(loc []string) []string {
 	return keys
 }
 
+// pointerEscapes escapes a JSON pointer's reference token (RFC 6901). A
+// Replacer is safe for use by many goroutines, and costly to build.
+var pointerEscapes = strings.NewReplacer("~", "~0", "/", "~1")
+
 func pointer(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(t))
+		b.WriteString(pointerEscapes.Replace(t))
 	}
 	return b.String()
 }
