@@ -257,9 +257,9 @@ func (p *Provider) statusError(resp *providers.Incoming) *providers.VendorError 
 		}
 	}
 	ve := providers.NewStatusError(name, resp, code, msg)
-	if retryAfter > 0 {
-		ve.RetryAfter = retryAfter
-	}
+	// Both the header and the body may say how long to wait: a retry sooner
+	// than either asks is refused again.
+	ve.RetryAfter = max(ve.RetryAfter, retryAfter)
 	ve.RequestID = resp.Header.Get("X-Request-Id")
 	switch {
 	case resp.Status == http.StatusUnauthorized:
