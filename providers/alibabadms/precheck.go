@@ -28,8 +28,9 @@ var nested = []struct{ key, parent, example string }{
 }
 
 // Precheck refuses the document's flattened rows sent as top-level
-// arguments with the object each belongs in; the tool asks it only when the
-// schema refuses the arguments.
+// arguments with the object each belongs in, and DataJson sent as the JSON
+// text the document types it as with the object to give instead; the tool
+// asks it only when the schema refuses the arguments.
 func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 	var args map[string]json.RawMessage
 	if json.Unmarshal(raw, &args) != nil {
@@ -37,9 +38,26 @@ func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 	}
 	var errs providers.FieldErrors
 	for _, n := range nested {
-		if _, ok := args[n.key]; ok {
-			errs.Add("/"+n.key, "belongs in %s, not at the top level: %s", n.parent, n.example)
+		if _, ok := args[n.key]; !ok {
+			continue
 		}
+		if n.key == "RelatedSessionId" {
+			// Later API versions have a top-level one too, of another use.
+			errs.Add("/"+n.key, "this tool sends the document's RelatedSessionId, the session a scheduled task refers to, which belongs in ScheduleTaskConfig: %s (the top-level RelatedSessionId of later API versions is not one it sends)", n.example)
+			continue
+		}
+		errs.Add("/"+n.key, "belongs in %s, not at the top level: %s", n.parent, n.example)
+	}
+	// The document types DataJson as a string of JSON text.
+	var text string
+	if json.Unmarshal(args["DataJson"], &text) == nil {
+		example := `{"personal": {"DataSourceType": "database", ...}}`
+		var doc map[string]any
+		if providers.DecodeObject([]byte(text), &doc) == nil { // ids kept as written
+			compact, _ := providers.JSONBody(doc)
+			example = providers.Clip(string(compact), 300)
+		}
+		errs.Add("/DataJson", "give the object itself, not JSON text (the tool writes the text the API takes): \"DataJson\": %s", example)
 	}
 	return errs
 }

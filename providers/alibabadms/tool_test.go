@@ -72,6 +72,29 @@ func TestFlattenedParametersSayWhereTheyBelong(t *testing.T) {
 	}
 }
 
+// DataJson given as JSON text, the document's type for it, is refused with
+// the object to give instead; RelatedSessionId at the top level is told to
+// be the scheduled task's, which is the one this tool sends.
+func TestDataJSONTextAndRelatedSessionIDSayWhatToGive(t *testing.T) {
+	res, err := callTool(t, map[string]any{"dry_run": true, "Name": "a", "RelatedSessionId": "s1",
+		"DataJson": `{"tableFlag":true,"personal":{"DataSourceType":"database","DbName":"sales","DmsInstanceId":9007199254740993}}`})
+	if err != nil || !res.IsError {
+		t.Fatalf("not refused: %v", err)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	for _, want := range []string{
+		`/DataJson: give the object itself, not JSON text (the tool writes the text the API takes): "DataJson": {"personal":{"DataSourceType":"database","DbName":"sales","DmsInstanceId":9007199254740993},"tableFlag":true}`,
+		"/RelatedSessionId: this tool sends the document's RelatedSessionId, the session a scheduled task refers to, which belongs in ScheduleTaskConfig",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q:\n%s", want, text)
+		}
+	}
+	if strings.Contains(text, "got string, want object") {
+		t.Errorf("the schema's word stands beside the advice:\n%s", text)
+	}
+}
+
 // Both keys unset: the advice names the <VAR>_FILE of each, as either may be
 // kept in a file.
 func TestMissingKeysNameEachKeyFile(t *testing.T) {
