@@ -410,14 +410,17 @@ func TestSessionRules(t *testing.T) {
 		t.Errorf("initialize without a session: %d, want 200", got)
 	}
 	// A DELETE ends no session without a session id, nor with one that is
-	// none (mcp-go answered 200 to both).
-	for hdr, want := range map[string]int{"": http.StatusBadRequest, "zzz": http.StatusNotFound} {
-		h := map[string]string{"Mcp-Protocol-Version": "2025-06-18"}
-		if hdr != "" {
-			h["Mcp-Session-Id"] = hdr
-		}
-		if got := send(t, http.MethodDelete, stateful.URL+MCPPath, h).StatusCode; got != want {
-			t.Errorf("DELETE with session id %q: %d, want %d", hdr, got, want)
+	// none (mcp-go answered 200 to both); a GET opens no stream in them
+	// (mcp-go opened one, in a session no client was told of).
+	for _, method := range []string{http.MethodDelete, http.MethodGet} {
+		for hdr, want := range map[string]int{"": http.StatusBadRequest, "zzz": http.StatusNotFound} {
+			h := map[string]string{"Mcp-Protocol-Version": "2025-06-18", "Accept": "text/event-stream"}
+			if hdr != "" {
+				h["Mcp-Session-Id"] = hdr
+			}
+			if got := send(t, method, stateful.URL+MCPPath, h).StatusCode; got != want {
+				t.Errorf("%s with session id %q: %d, want %d", method, hdr, got, want)
+			}
 		}
 	}
 	modern := map[string]string{"Mcp-Protocol-Version": "2026-07-28", "Mcp-Method": "ping"}

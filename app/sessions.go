@@ -58,10 +58,10 @@ func (m *sessionIDs) Terminate(id string) (isNotAllowed bool, err error) {
 
 // check answers what mcp-go answers otherwise than the spec: 404 to a GET or
 // DELETE in an ended session (mcp-go asks Validate for a POST only, so a GET
-// would open a stream in it and a second DELETE succeed) and to a DELETE of
-// an id that is no session, and 400 to a DELETE without a session id and to
-// a POST without one that is not initialize (mcp-go's 404 tells a client its
-// session ended and to initialize again). m may be nil (no sessions),
+// would open a stream in it and a second DELETE succeed) and to a GET or
+// DELETE of an id that is no session, and 400 to a GET or DELETE without a
+// session id and to a POST without one that is not initialize (mcp-go's 404
+// tells a client its session ended and to initialize again). m may be nil (no sessions),
 // and then nothing is checked.
 func (m *sessionIDs) check(next http.Handler) http.Handler {
 	if m == nil {
@@ -77,11 +77,13 @@ func (m *sessionIDs) check(next http.Handler) http.Handler {
 			// Protocol 2026-07-28 has no sessions; its requests carry none.
 			http.Error(w, "Bad Request: Mcp-Session-Id header is required; send initialize first", http.StatusBadRequest)
 			return
-		case r.Method == http.MethodDelete && id == "" && !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)):
-			// mcp-go answers 200: a client would believe it ended a session.
+		case (r.Method == http.MethodDelete || r.Method == http.MethodGet) && id == "" && !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)):
+			// mcp-go answers a DELETE 200, and a client would believe it
+			// ended a session; a GET it gives a stream in a session it
+			// makes up and tells no one of.
 			http.Error(w, "Bad Request: Mcp-Session-Id header is required", http.StatusBadRequest)
 			return
-		case r.Method == http.MethodDelete && id != "" && !m.wellFormed(id):
+		case (r.Method == http.MethodDelete || r.Method == http.MethodGet) && id != "" && !m.wellFormed(id):
 			http.Error(w, "Session not found", http.StatusNotFound)
 			return
 		}
