@@ -177,7 +177,7 @@ func dryCall(t *testing.T, tool *tools.Tool, args string) (string, bool) {
 	return res.Content[0].(mcp.TextContent).Text, res.IsError
 }
 
-// A refusal lists the first 20 problems in the order of the arguments (item
+// A refusal lists the first 20 problems by field, list items by index (item
 // 2 before item 10) and counts the rest once each, also where both the schema
 // and the vendor's checks (or its advice on a known wrong shape) name a field.
 func TestRefusalCountsEachProblemOnce(t *testing.T) {

@@ -120,8 +120,8 @@ func TestFieldErrorsCapped(t *testing.T) {
 	}
 }
 
-// Capped lists problems in the order of the arguments: the whole arguments
-// first, a field before the fields inside it, array items by index.
+// Capped lists problems by field: the whole arguments first, a field before
+// the fields inside it, array items by index and before other keys.
 func TestCappedOrdersByPointer(t *testing.T) {
 	want := []string{"", "/9", "/10", "/", "//x", "/1a", "/a", "/a/0", "/a/2", "/a/10", "/a/10/b", "/a/x", "/a~1b", "/b", "/b/1", "/b/01"}
 	var errs FieldErrors
