@@ -208,3 +208,19 @@ func TestRefusalCountsEachProblemOnce(t *testing.T) {
 		}
 	}
 }
+
+// Past the bound on the problems kept (1,000), the ones listed are still the
+// first by field, whatever order the schema's checks found them in.
+func TestRefusalPastTheBoundListsTheFirstFields(t *testing.T) {
+	tool := toolsBySlug(t)["datagrid"]
+	args := `{"tools":[` + strings.TrimSuffix(strings.Repeat("1,", 1500), ",") + `],"corpus":[{"type":"nope"}],"agent_model":""}`
+	for range 10 {
+		text, isError := dryCall(t, tool, args)
+		lines := strings.Split(text, "\n")
+		if !isError || len(lines) != providers.MaxListed+2 || !strings.HasPrefix(lines[1], "- /agent_model:") ||
+			!strings.HasPrefix(lines[2], "- /corpus/0/type:") || !strings.HasPrefix(lines[3], "- /tools/0:") ||
+			!strings.HasPrefix(lines[20], "- /tools/17:") || !strings.HasPrefix(lines[21], "- …: 1482 more problems") {
+			t.Fatalf("want /agent_model, /corpus/0/type, /tools/0 to /tools/17 and 1482 more, got\n%s", text)
+		}
+	}
+}

@@ -137,7 +137,7 @@ func TestCappedOrdersByPointer(t *testing.T) {
 	}
 }
 
-// comparePointers is a total order, so that which problems are listed first
+// ComparePointers is a total order, so that which problems are listed first
 // depends on the arguments, not on the order the checks found them in.
 func TestComparePointersIsAnOrder(t *testing.T) {
 	segments := []string{"", "0", "1", "2", "9", "10", "01", "1a", "a", "~0", "~1", "b"}
@@ -150,7 +150,7 @@ func TestComparePointersIsAnOrder(t *testing.T) {
 		}
 		pointers = slices.Compact(slices.Sorted(slices.Values(pointers)))
 	}
-	sign := func(a, b string) int { return cmp.Compare(comparePointers(a, b), 0) }
+	sign := func(a, b string) int { return cmp.Compare(ComparePointers(a, b), 0) }
 	for _, a := range pointers {
 		for _, b := range pointers {
 			if ab := sign(a, b); ab != -sign(b, a) || (ab == 0) != (a == b) {
@@ -158,7 +158,7 @@ func TestComparePointersIsAnOrder(t *testing.T) {
 			}
 		}
 	}
-	sorted := slices.SortedFunc(slices.Values(pointers), comparePointers)
+	sorted := slices.SortedFunc(slices.Values(pointers), ComparePointers)
 	for i, a := range sorted {
 		for _, b := range sorted[i+1:] {
 			if sign(a, b) >= 0 {

@@ -138,7 +138,7 @@ func (e FieldErrors) Capped(n int) FieldErrors {
 		}
 		listed = append(listed, fe)
 	}
-	sort.SliceStable(listed, func(i, j int) bool { return comparePointers(listed[i].Field, listed[j].Field) < 0 })
+	sort.SliceStable(listed, func(i, j int) bool { return ComparePointers(listed[i].Field, listed[j].Field) < 0 })
 	if len(listed) > n {
 		more += len(listed) - n
 		listed = listed[:n]
@@ -149,9 +149,9 @@ func (e FieldErrors) Capped(n int) FieldErrors {
 	return listed
 }
 
-// comparePointers orders JSON pointers segment by segment, array indexes by
+// ComparePointers orders JSON pointers segment by segment, array indexes by
 // number: /tools/2 before /tools/10, so "the first 20" are the first 20.
-func comparePointers(a, b string) int {
+func ComparePointers(a, b string) int {
 	for a != "" && b != "" {
 		var sa, sb string
 		sa, a = firstSegment(a)

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"bytes"
+	"container/heap"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -102,8 +103,9 @@ type refusals struct {
 	holders [][]string
 }
 
-// collector gathers the first maxCollected violations and counts the rest:
-// arguments with a million unknown keys must not make a million lines. It
+// collector gathers the first maxCollected violations by field and counts
+// the rest: arguments with a million unknown keys must not make a million
+// lines. It
 // keeps more than a refusal lists, so that the problems the provider's checks
 // name too are counted once (see adapter.decode).
 type collector struct {
@@ -133,16 +135,44 @@ func (c *collector) refuse(loc []string, key ...string) {
 	}
 }
 
-// add records a problem at loc, and under it at key when key is given. The
-// pointer and message are made only for a problem kept: a refusal past the
-// bound is counted, and arguments as large as the body allows may hold a
-// hundred thousand of them.
-func (c *collector) add(loc []string, key []string, format string, args ...any) {
-	if len(c.out) >= maxCollected {
+// add records a problem at loc, and under it at key when key is given, with
+// the message msg makes. Past maxCollected it keeps the first problems by
+// field (providers.ComparePointers), so that which are listed hangs on the
+// arguments, not on the order the schema's checks found them in, and counts
+// the rest. A message is made only for a problem kept: arguments as large as
+// the body allows may hold a hundred thousand problems.
+func (c *collector) add(loc, key []string, msg func() string) {
+	field := pointer(loc) + pointer(key)
+	kept := (*lastFirst)(&c.out)
+	switch {
+	case len(c.out) < maxCollected:
+		c.out = append(c.out, providers.FieldError{Field: field, Message: msg()})
+		if len(c.out) == maxCollected {
+			heap.Init(kept)
+		}
+	case providers.ComparePointers(field, c.out[0].Field) < 0:
+		c.out[0] = providers.FieldError{Field: field, Message: msg()}
+		heap.Fix(kept, 0)
 		c.more++
-		return
+	default:
+		c.more++
 	}
-	c.out.Add(pointer(loc)+pointer(key), format, args...)
+}
+
+// lastFirst is a heap of problems with the last by field on top: the one a
+// problem at an earlier field takes the place of.
+type lastFirst providers.FieldErrors
+
+func (h lastFirst) Len() int { return len(h) }
+func (h lastFirst) Less(i, j int) bool {
+	return providers.ComparePointers(h[i].Field, h[j].Field) > 0
+}
+func (h lastFirst) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *lastFirst) Push(x any)   { *h = append(*h, x.(providers.FieldError)) }
+func (h *lastFirst) Pop() any {
+	last := (*h)[len(*h)-1]
+	*h = (*h)[:len(*h)-1]
+	return last
 }
 
 func (c *collector) collect(e *jsonschema.ValidationError) {
@@ -163,7 +193,7 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		for _, p := range slices.Sorted(slices.Values(ap.Properties)) {
 			// Shown clipped: a key can be as long as the arguments, and the
 			// message goes back into the model's context.
-			c.add(e.InstanceLocation, []string{providers.Clip(p, maxKeyShown)}, "unknown argument; allowed here: %s", allowed)
+			c.add(e.InstanceLocation, []string{providers.Clip(p, maxKeyShown)}, func() string { return "unknown argument; allowed here: " + allowed })
 			c.refuse(e.InstanceLocation, p)
 		}
 		return
@@ -172,7 +202,7 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 		// At each missing field, as every other problem is: a provider's
 		// own word on that field then replaces this line, not repeats it.
 		for _, p := range req.Missing {
-			c.add(e.InstanceLocation, []string{p}, "missing (required)")
+			c.add(e.InstanceLocation, []string{p}, func() string { return "missing (required)" })
 		}
 		return
 	}
@@ -182,11 +212,7 @@ func (c *collector) collect(e *jsonschema.ValidationError) {
 			c.refused.holders = append(c.refused.holders, loc[:len(loc)-1])
 		}
 	}
-	if len(c.out) >= maxCollected {
-		c.more++ // before rendering the message, which is the costly part
-		return
-	}
-	c.add(e.InstanceLocation, nil, "%s", plainly(e.ErrorKind, c.v.printer))
+	c.add(e.InstanceLocation, nil, func() string { return plainly(e.ErrorKind, c.v.printer) })
 }
 
 // plainly says what a schema error asks for in words, without the keyword's
