@@ -105,9 +105,8 @@ type refusals struct {
 
 // collector gathers the first maxCollected violations by field and counts
 // the rest: arguments with a million unknown keys must not make a million
-// lines. It
-// keeps more than a refusal lists, so that the problems the provider's checks
-// name too are counted once (see adapter.decode).
+// lines. It keeps more than a refusal lists, so that the problems the
+// provider's checks name too are counted once (see adapter.decode).
 type collector struct {
 	v       *validator
 	out     providers.FieldErrors
