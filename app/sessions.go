@@ -59,10 +59,10 @@ func (m *sessionIDs) Terminate(id string) (isNotAllowed bool, err error) {
 // check answers what mcp-go answers otherwise than the spec: 404 to a GET or
 // DELETE in an ended session (mcp-go asks Validate for a POST only, so a GET
 // would open a stream in it and a second DELETE succeed) and to a GET or
-// DELETE of an id not of the server's form, and 400 to a GET or DELETE without a
-// session id and to a POST without one that is not initialize (mcp-go's 404
-// tells a client its session ended and to initialize again). m may be nil (no sessions),
-// and then nothing is checked.
+// DELETE of an id not of the server's form, and 400 to a GET or DELETE
+// without a session id and to a POST without one that is not initialize
+// (mcp-go's 404 tells a client its session ended and to initialize again).
+// m may be nil (no sessions), and then nothing is checked.
 func (m *sessionIDs) check(next http.Handler) http.Handler {
 	if m == nil {
 		return next
