@@ -27,6 +27,13 @@ var nested = []struct{ key, parent, example string }{
 	{"Query", "ScheduleTaskConfig", scheduleExample},
 }
 
+// says words the refusal of a nested row otherwise than "belongs in": a
+// format taking the row's example. Later API versions have a top-level
+// RelatedSessionId too, of another use.
+var says = map[string]string{
+	"RelatedSessionId": "this tool sends the document's RelatedSessionId, the session a scheduled task refers to, which belongs in ScheduleTaskConfig: %s (the top-level RelatedSessionId of later API versions is not one it sends)",
+}
+
 // Precheck refuses the document's flattened rows sent as top-level
 // arguments with the object each belongs in, and DataJson sent as the JSON
 // text the document types it as with the object to give instead; the tool
@@ -41,12 +48,11 @@ func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 		if _, ok := args[n.key]; !ok {
 			continue
 		}
-		if n.key == "RelatedSessionId" {
-			// Later API versions have a top-level one too, of another use.
-			errs.Add("/"+n.key, "this tool sends the document's RelatedSessionId, the session a scheduled task refers to, which belongs in ScheduleTaskConfig: %s (the top-level RelatedSessionId of later API versions is not one it sends)", n.example)
-			continue
+		format, ok := says[n.key]
+		if !ok {
+			format = "belongs in " + n.parent + ", not at the top level: %s"
 		}
-		errs.Add("/"+n.key, "belongs in %s, not at the top level: %s", n.parent, n.example)
+		errs.Add("/"+n.key, format, n.example)
 	}
 	// The document types DataJson as a string of JSON text.
 	var text string
