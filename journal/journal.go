@@ -362,13 +362,14 @@ func (j *Journal) others(data []byte, tool string, keep func(Entry) bool) []Entr
 		of, _ = json.Marshal(tool)
 		of = append([]byte(`"tool":`), of...)
 	}
+	ofTool := func(e Entry) bool { return (tool == "" || e.Tool == tool) && (keep == nil || keep(e)) }
 	for line := range bytes.Lines(data) {
 		// Of a line another write was fused to, the last entry counts, as
 		// in parse; a string in JSON holds no bare quote, so own and of are
 		// the fields.
 		last := line[max(0, bytes.LastIndex(line, []byte(`{"time":`))):]
 		if !bytes.Contains(last, own) && (of == nil || bytes.Contains(last, of)) {
-			kept, _ := parse(line, func(e Entry) bool { return (tool == "" || e.Tool == tool) && (keep == nil || keep(e)) })
+			kept, _ := parse(line, ofTool)
 			out = append(out, kept...)
 		}
 	}
