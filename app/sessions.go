@@ -69,21 +69,23 @@ func (m *sessionIDs) check(next http.Handler) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(server.HeaderKeySessionID)
+		getOrDelete := r.Method == http.MethodGet || r.Method == http.MethodDelete
+		// Protocol 2026-07-28 has no sessions; its requests carry none.
+		modern := mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion))
 		switch {
-		case id != "" && (r.Method == http.MethodGet || r.Method == http.MethodDelete) && m.isEnded(id):
+		case id != "" && getOrDelete && m.isEnded(id):
 			http.Error(w, "Session terminated", http.StatusNotFound)
 			return
-		case id == "" && r.Method == http.MethodPost && !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)) && !startsSession(r):
-			// Protocol 2026-07-28 has no sessions; its requests carry none.
+		case id == "" && r.Method == http.MethodPost && !modern && !startsSession(r):
 			http.Error(w, "Bad Request: Mcp-Session-Id header is required; send initialize first", http.StatusBadRequest)
 			return
-		case (r.Method == http.MethodDelete || r.Method == http.MethodGet) && id == "" && !mcp.IsModernProtocol(r.Header.Get(mcp.HeaderProtocolVersion)):
+		case id == "" && getOrDelete && !modern:
 			// mcp-go answers a DELETE 200, and a client would believe it
 			// ended a session; a GET it gives a stream in a session it
 			// makes up and tells no one of.
 			http.Error(w, "Bad Request: Mcp-Session-Id header is required", http.StatusBadRequest)
 			return
-		case (r.Method == http.MethodDelete || r.Method == http.MethodGet) && id != "" && !m.wellFormed(id):
+		case id != "" && getOrDelete && !m.wellFormed(id):
 			http.Error(w, "Session not found", http.StatusNotFound)
 			return
 		}
