@@ -10,7 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -138,7 +138,7 @@ func (e FieldErrors) Capped(n int) FieldErrors {
 		}
 		listed = append(listed, fe)
 	}
-	sort.SliceStable(listed, func(i, j int) bool { return ComparePointers(listed[i].Field, listed[j].Field) < 0 })
+	slices.SortStableFunc(listed, func(x, y FieldError) int { return ComparePointers(x.Field, y.Field) })
 	if len(listed) > n {
 		more += len(listed) - n
 		listed = listed[:n]
