@@ -177,12 +177,16 @@ func dryCall(t *testing.T, tool *tools.Tool, args string) (string, bool) {
 	return res.Content[0].(mcp.TextContent).Text, res.IsError
 }
 
+// items is n copies of item, comma-separated: a JSON list's inside.
+func items(n int, item string) string {
+	return strings.TrimSuffix(strings.Repeat(item+",", n), ",")
+}
+
 // A refusal lists the first 20 problems by field, list items by index (item
 // 2 before item 10) and counts the rest once each, also where both the schema
 // and the vendor's checks (or its advice on a known wrong shape) name a field.
 func TestRefusalCountsEachProblemOnce(t *testing.T) {
 	bySlug := toolsBySlug(t)
-	items := func(n int, item string) string { return strings.TrimSuffix(strings.Repeat(item+",", n), ",") }
 	tests := []struct {
 		slug, args string
 		field      string // of the items, each a problem
@@ -213,7 +217,7 @@ func TestRefusalCountsEachProblemOnce(t *testing.T) {
 // first by field, whatever order the schema's checks found them in.
 func TestRefusalPastTheBoundListsTheFirstFields(t *testing.T) {
 	tool := toolsBySlug(t)["datagrid"]
-	args := `{"tools":[` + strings.TrimSuffix(strings.Repeat("1,", 1500), ",") + `],"corpus":[{"type":"nope"}],"agent_model":""}`
+	args := `{"tools":[` + items(1500, "1") + `],"corpus":[{"type":"nope"}],"agent_model":""}`
 	for range 10 {
 		text, isError := dryCall(t, tool, args)
 		lines := strings.Split(text, "\n")
