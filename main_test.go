@@ -278,7 +278,7 @@ func TestReadmeFlagTable(t *testing.T) {
 		case def == "" || r.def == def:
 		case name == "providers" && r.def == "all" && def == strings.Join(app.Slugs(), ","):
 			if want := "`" + def + "`"; !strings.Contains(r.usage, want) {
-				t.Errorf("--providers: README lists the slugs as other than %s", want)
+				t.Errorf("--providers: README's row for it (Configuration) lists the slugs as other than %s, the catalog's order", want)
 			}
 		default:
 			want, err1 := time.ParseDuration(def)
