@@ -664,7 +664,8 @@ func TestDoReadsTheEchoOfALargeRequest(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		w.WriteHeader(201)
-		_, _ = w.Write([]byte(`{"id":"agt_1","echo":` + string(body) + `}`))
+		// Some vendors echo a prompt in more than one field.
+		_, _ = w.Write([]byte(`{"id":"agt_1","echo":` + string(body) + `,"again":` + string(body) + `,"thrice":` + string(body) + `}`))
 	}))
 	defer srv.Close()
 	c := NewClient("agentmcp/test")

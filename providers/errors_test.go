@@ -21,6 +21,13 @@ func TestVendorErrorClipsVendorText(t *testing.T) {
 	if n := utf8.RuneCountInString(msg); n > maxMessageRunes+2*maxCodeRunes+200 {
 		t.Errorf("message is %d characters; vendor text must be clipped", n)
 	}
+	for _, n := range []int{maxMessageRunes, maxMessageRunes + 1} {
+		got := (&VendorError{Provider: "Datagrid", Status: 400, Message: strings.Repeat("a", n)}).Error()
+		clipped := n > maxMessageRunes
+		if !strings.Contains(got, strings.Repeat("a", maxMessageRunes)) || strings.Contains(got, strings.Repeat("a", maxMessageRunes+1)) || strings.Contains(got, "a…") != clipped {
+			t.Errorf("a message of %d characters: %q", n, got)
+		}
+	}
 	if !strings.HasSuffix(msg, ". Check the key.") {
 		t.Errorf("our own hint must survive clipping: …%s", msg[len(msg)-40:])
 	}

@@ -96,6 +96,7 @@ func TestCredentialsFromEnv(t *testing.T) {
 	for name, env := range map[string]map[string]string{
 		"V_KEY_FILE": {"V_KEY_FILE": twoLines},
 		"V_OPT":      {"V_KEY": canary, "V_OPT": canary + "\x00"},
+		"V_KEY":      {"V_KEY": canary + "\x7f"}, // DEL: net/http refuses it in a header too
 	} {
 		_, err = CredentialsFromEnv(specs, MapEnv(env))
 		if err == nil || !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "control character") || strings.Contains(err.Error(), canary) {

@@ -201,6 +201,7 @@ func TestCheck(t *testing.T) {
 		{"external model", func(r *Request) { r.Model = "external:openai:gpt-4o" }, nil, ""},
 		{"external encoded id", func(r *Request) { r.Model = "external:ollama:llama3%3A8b" }, nil, ""},
 		{"external encoded slash", func(r *Request) { r.Model = "external:huggingface:meta-llama%2FLlama-3.1-8B" }, nil, ""},
+		{"external id with encodeURIComponent's unescaped marks", func(r *Request) { r.Model = "external:openai:gpt!1~(a)*'b'" }, nil, ""},
 		{"blank name", func(r *Request) { r.Name = "   " }, []string{"/name"}, "must not be blank"},
 		{"blank model", func(r *Request) { r.Model = " " }, []string{"/model"}, "must not be blank"},
 		{"model with space", func(r *Request) { r.Model = "claude sonnet" }, []string{"/model"}, "no whitespace"},

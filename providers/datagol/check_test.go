@@ -25,6 +25,9 @@ func TestCheck(t *testing.T) {
 		{"default model without list", func(r *Request) {
 			r.UIMetadata.Capabilities = &Capabilities{Models: &Models{DefaultValue: "o4-mini"}}
 		}, nil, ""},
+		{"list without default model", func(r *Request) {
+			r.UIMetadata.Capabilities = &Capabilities{Models: &Models{SupportedModels: []string{"gpt-5.2"}}}
+		}, nil, ""},
 		{"default model not in list", func(r *Request) {
 			r.UIMetadata.Capabilities = &Capabilities{Models: &Models{SupportedModels: []string{"gpt-5.2"}, DefaultValue: "o4-mini"}}
 		}, []string{"/uiMetadata/capabilities/models/defaultValue"}, "not in supportedModels (gpt-5.2)"},

@@ -221,6 +221,7 @@ func TestParseErrors(t *testing.T) {
 		{"401 error string", 401, nil, `{"error":"Unauthorized"}`, "", "Unauthorized", providers.Final, 0},
 		{"404 nested error", 404, nil, `{"error":{"code":"NOT_FOUND","message":"skill 11 not found"}}`, "NOT_FOUND", "skill 11 not found", providers.Final, 0},
 		{"422 errors list", 422, nil, `{"code":422,"errors":[{"field":"name","message":"too long"},"bad prompt"]}`, "422", "too long; bad prompt", providers.Final, 0},
+		{"400 errorCode", 400, nil, `{"errorCode":"AGENT_EXISTS","message":"taken"}`, "AGENT_EXISTS", "taken", providers.Final, 0},
 		{"409 detail", 409, nil, `{"title":"Conflict","detail":"agent name taken"}`, "", "agent name taken", providers.Final, 0},
 		{"429 retry-after", 429, http.Header{"Retry-After": {"7"}}, `{"message":"slow down"}`, "", "slow down", providers.NotProcessed, 7 * time.Second},
 		{"503 retry-after", 503, http.Header{"Retry-After": {"2"}}, ``, "", "(empty response body)", providers.NotProcessed, 2 * time.Second},

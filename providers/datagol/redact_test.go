@@ -14,6 +14,7 @@ func TestRedactURL(t *testing.T) {
 		{"https://h/cb#access_token=a&state=s", "https://h/cb#access_token=[REDACTED]&state=s"},
 		{"https://user:pw@h.example/x?token=a", "https://[REDACTED]@h.example/x?token=[REDACTED]"},
 		{"https://ghp_abc@h.example/x", "https://[REDACTED]@h.example/x"},
+		{"https://user:p@ss@mcp.example.com/sse", "https://[REDACTED]@mcp.example.com/sse"}, // user info ends at the last @
 		{"https://h/a@b?q=1", "https://h/a@b?q=1"},
 		{"https://h/?token=&token", "https://h/?token=&token"},
 		{"https://h/?workspace_id=1&tokens_used=3", "https://h/?workspace_id=1&tokens_used=3"},
