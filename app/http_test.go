@@ -215,6 +215,8 @@ func TestConfigValidate(t *testing.T) {
 		{"bad transport", Config{Transport: "sse", Timeout: time.Second}, "want stdio or http"},
 		{"header credentials over stdio", Config{Transport: TransportStdio, HeaderCredentials: true, Timeout: time.Second}, "needs --transport http"},
 		{"bad origin", Config{Transport: TransportHTTP, Addr: DefaultAddr, AllowedOrigins: []string{"example.com"}, Timeout: time.Second}, "want scheme://host"},
+		// url.Parse reads "localhost" as the scheme: an origin that would never match.
+		{"origin without scheme", Config{Transport: TransportHTTP, Addr: DefaultAddr, AllowedOrigins: []string{"localhost:3000"}, Timeout: time.Second}, "want scheme://host"},
 		{"zero timeout", Config{Transport: TransportStdio}, "--timeout"},
 		{"negative session idle timeout", Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: time.Second, SessionIdleTimeout: -time.Second}, "--session-idle-timeout"},
 		{"negative dedupe window", Config{Transport: TransportStdio, Timeout: time.Second, DedupeWindow: -time.Second}, "--dedupe-window"},

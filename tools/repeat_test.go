@@ -225,6 +225,26 @@ func TestRepeatOfAnUnknownOutcome(t *testing.T) {
 	}
 }
 
+// A call that waited for an identical one whose outcome turned out unknown
+// gets that outcome as it was, said to be of a call in progress.
+func TestRepeatWhileInProgressOfAnUnknownOutcome(t *testing.T) {
+	r, _ := testRepeats(time.Minute)
+	key := repeatKey{6}
+	s := &sender{release: make(chan struct{}), unknown: true}
+	first := lead(t, r, key, s)
+	second := join(t, r, context.Background(), key, s.send)
+	close(s.release)
+	want := resultText(<-first)
+	res := <-second
+	text := resultText(res)
+	if s.calls.Load() != 1 || !res.IsError {
+		t.Fatalf("sent %d times, isError %v", s.calls.Load(), res.IsError)
+	}
+	if !strings.HasPrefix(text, "Not sent again: an identical call (same arguments) was in progress when this one arrived") || !strings.HasSuffix(text, want) {
+		t.Errorf("second: %s\nwant the first's outcome: %s", text, want)
+	}
+}
+
 func TestRepeatCancelledWhileWaiting(t *testing.T) {
 	r, _ := testRepeats(time.Minute)
 	key := repeatKey{6}

@@ -311,6 +311,52 @@ func TestFollowingKeepsAnEntryDatedAhead(t *testing.T) {
 	}
 }
 
+// An entry dated ahead counts its window from when it was read, not from its date: a clock
+// an hour ahead must not hold identical calls back for an hour more.
+func TestAnEntryDatedAheadCountsFromTheRead(t *testing.T) {
+	for _, outcome := range []string{journal.OutcomeCreated, journal.OutcomeUnknown} {
+		fj := &fakeJournal{}
+		r, clk := following(fj)
+		s := &sender{made: true, id: "agt_new"}
+		r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send) // reads the window back
+		fj.entries = append(fj.entries, journaled(1, clk.now().Add(time.Hour), outcome))
+		r.do(context.Background(), keyN(8), keyN(8), "create_agent_x", s.send) // another create reads it
+		clk.add(r.window + time.Second)
+		before := s.calls.Load()
+		if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send); joined || s.calls.Load() != before+1 {
+			t.Errorf("%s: a call a window after the entry was read was not sent (joined %v)", outcome, joined)
+		}
+	}
+}
+
+// A journaled outcome answers for exactly its window, as one of this
+// server's own does: a whole window after it, the call is sent, as the
+// refusal's "call again in" said it could be.
+func TestAJournaledOutcomeEndsWithItsWindow(t *testing.T) {
+	fj := &fakeJournal{}
+	r, clk := following(fj)
+	s := &sender{made: true, id: "agt_new"}
+	fj.entries = []journal.Entry{journaled(2, clk.now(), journal.OutcomeCreated)}
+	r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send) // reads the window back
+	clk.add(time.Minute)
+	fj.entries = append(fj.entries, journaled(1, clk.now(), journal.OutcomeCreated))
+	r.do(context.Background(), keyN(8), keyN(8), "create_agent_x", s.send) // another create reads it
+	// A call in between lets go of what passed the window (entry 2), not of
+	// entry 1, whose end is then judged where calls are answered, not where
+	// the journal's entries are let go.
+	clk.add(r.window - time.Minute)
+	r.do(context.Background(), keyN(6), keyN(6), "create_agent_x", s.send)
+	clk.add(time.Minute - time.Nanosecond)
+	if _, joined := r.do(context.Background(), keyN(5), keyN(1), "create_agent_x", s.send); !joined {
+		t.Fatal("a repeat just inside the window was sent")
+	}
+	clk.add(time.Nanosecond)
+	before := s.calls.Load()
+	if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send); joined || s.calls.Load() != before+1 {
+		t.Errorf("a call a whole window after the journaled create was not sent (joined %v)", joined)
+	}
+}
+
 // racingJournal is a fakeJournal to which, while a follower reads it,
 // another server appends the "sending" entry of a call it began after the
 // follower took the time, as time passes.

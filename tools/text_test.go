@@ -18,6 +18,7 @@ func TestInvalidText(t *testing.T) {
 		`{"name":"a\"b\\\\","x":"\n\t\u0041"}`: "",
 		`{"name":"a\ud800b"}`:                  `\ud800 is half of a UTF-16 surrogate pair`,
 		`{"name":"a\udc00"}`:                   `\udc00 is half`,
+		`{"name":"a\udc00\udc01"}`:             `\udc00 is half`, // two low halves make no pair
 		`{"name":"a\uD83D\u0041"}`:             `\uD83D is half`,
 		`{"name":"\ud83d"}`:                    `\ud83d is half`, // at the very end
 		"{\"name\":\"\xff\xfeab\"}":            "not UTF-8",

@@ -848,6 +848,51 @@ func TestPanickingHandlerIsAnError(t *testing.T) {
 	}
 }
 
+// leakyBuild is a Datagrid provider whose Build fails quoting the key, as a
+// signing library's error might.
+type leakyBuild struct{ *datagrid.Provider }
+
+func (leakyBuild) Build(_ *datagrid.Request, creds providers.Credentials, _ providers.Attempt) (*providers.Outgoing, error) {
+	return nil, errors.New("cannot sign with key " + creds.Get("api_key").Reveal())
+}
+
+// The client passes a build error on as it is: the adapter masks the keys
+// in it, in the result of a create and of a preview, and in the journal.
+func TestBuildErrorShowsNoKey(t *testing.T) {
+	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: "http://127.0.0.1:9/v1"})
+	p, err := datagrid.New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jr := &journaltest.Recorder{}
+	tool, err := tools.New[datagrid.Request](leakyBuild{p}, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Journal: jr, Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := inProcessClient(t, tool)
+	for _, dryRun := range []bool{false, true} {
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": "x", "dry_run": dryRun}
+		res, err := cl.CallTool(context.Background(), req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if text := tools.ResultText(res); !res.IsError || !strings.Contains(text, "cannot sign") || strings.Contains(text, canary) {
+			t.Errorf("dry_run %v: want the build error with the key masked: %s", dryRun, text)
+		}
+	}
+	entries := jr.Entries()
+	if len(entries) == 0 {
+		t.Fatal("the failed create was not journaled")
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Error, canary) {
+			t.Errorf("the journal's %s entry shows the key", e.Outcome)
+		}
+	}
+}
+
 // A vendor message is clipped to 1,000 characters; a key it echoes across
 // the cut must not show in part.
 func TestEchoedKeyCutByClipping(t *testing.T) {
