@@ -114,17 +114,24 @@ func join(t *testing.T, r *repeats, ctx context.Context, key repeatKey, send fun
 	return out
 }
 
+// whileInProgress leads a call of s with key, makes an identical one with
+// send while s is held, then lets s end: their results.
+func whileInProgress(t *testing.T, r *repeats, key repeatKey, s *sender, send func() (*mcp.CallToolResult, bool, *created)) (first, second *mcp.CallToolResult) {
+	t.Helper()
+	led := lead(t, r, key, s)
+	joined := join(t, r, context.Background(), key, send)
+	close(s.release)
+	return <-led, <-joined
+}
+
 func TestRepeatWhileInProgressGetsTheSameAgent(t *testing.T) {
 	r, _ := testRepeats(time.Minute)
 	key := repeatKey{1}
 	s := &sender{release: make(chan struct{}), made: true, id: "agt_1"}
-	first := lead(t, r, key, s)
-	second := join(t, r, context.Background(), key, s.send)
-	close(s.release)
-	if res := <-first; res.IsError {
-		t.Fatalf("first: %s", resultText(res))
+	first, res := whileInProgress(t, r, key, s, s.send)
+	if first.IsError {
+		t.Fatalf("first: %s", resultText(first))
 	}
-	res := <-second
 	if n := s.calls.Load(); n != 1 {
 		t.Fatalf("sent %d times, want once", n)
 	}
@@ -170,11 +177,7 @@ func TestRepeatOfAFailure(t *testing.T) {
 		r, _ := testRepeats(time.Minute)
 		key := repeatKey{4}
 		s := &sender{release: make(chan struct{}), sent: true}
-		first := lead(t, r, key, s)
-		second := join(t, r, context.Background(), key, s.send)
-		close(s.release)
-		<-first
-		res := <-second
+		_, res := whileInProgress(t, r, key, s, s.send)
 		if text := resultText(res); !res.IsError || !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, "boom") || s.calls.Load() != 1 {
 			t.Fatalf("waiter: isError %v, sent %d times, text %s", res.IsError, s.calls.Load(), text)
 		}
@@ -186,12 +189,8 @@ func TestRepeatOfAFailure(t *testing.T) {
 		r, _ := testRepeats(time.Minute)
 		key := repeatKey{5}
 		s := &sender{release: make(chan struct{})}
-		first := lead(t, r, key, s)
 		own := &sender{made: true, id: "agt_5"}
-		second := join(t, r, context.Background(), key, own.send)
-		close(s.release)
-		<-first
-		res := <-second
+		_, res := whileInProgress(t, r, key, s, own.send)
 		if id, again := alreadyCreated(t, res); id != "agt_5" || again || own.calls.Load() != 1 {
 			t.Errorf("waiter: id %q, already_created %v, sent %d times; want its own create", id, again, own.calls.Load())
 		}
@@ -231,12 +230,8 @@ func TestRepeatWhileInProgressOfAnUnknownOutcome(t *testing.T) {
 	r, _ := testRepeats(time.Minute)
 	key := repeatKey{6}
 	s := &sender{release: make(chan struct{}), unknown: true}
-	first := lead(t, r, key, s)
-	second := join(t, r, context.Background(), key, s.send)
-	close(s.release)
-	want := resultText(<-first)
-	res := <-second
-	text := resultText(res)
+	first, res := whileInProgress(t, r, key, s, s.send)
+	want, text := resultText(first), resultText(res)
 	if s.calls.Load() != 1 || !res.IsError {
 		t.Fatalf("sent %d times, isError %v", s.calls.Load(), res.IsError)
 	}
