@@ -157,9 +157,28 @@ func TestVersion(t *testing.T) {
 // serving.
 func TestVersionIgnoresServingSettings(t *testing.T) {
 	env := map[string]string{"AGENTMCP_DRY_RUN": "yes", "AGENTMCP_HTTP_TOKEN_FILE": "/nonexistent/token"}
-	var stdout, stderr bytes.Buffer
-	if code := run(context.Background(), []string{"--version"}, lookup(env), nil, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "agentmcp ") {
-		t.Errorf("exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	for _, args := range [][]string{{"--version"}, {"--version", "--transport", "sse"}, {"--version", "--header-credentials"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, lookup(env), nil, &stdout, &stderr); code != 0 || !strings.HasPrefix(stdout.String(), "agentmcp ") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, stdout.String(), stderr.String())
+		}
+	}
+}
+
+// An empty twin (a placeholder left in a client's env block) is unset.
+func TestEmptyEnvTwinIsUnset(t *testing.T) {
+	env := map[string]string{"AGENTMCP_TIMEOUT": "", "AGENTMCP_TRANSPORT": "", "AGENTMCP_PROVIDERS": "", "AGENTMCP_DRY_RUN": ""}
+	cfg, _, err := parseConfig(nil, lookup(env), &bytes.Buffer{})
+	if err != nil || cfg.Timeout != 60*time.Second || cfg.Transport != "stdio" || len(cfg.Providers) != len(app.Slugs()) || cfg.DryRun || len(cfg.FromEnv) != 0 {
+		t.Errorf("err %v, cfg %+v", err, cfg)
+	}
+}
+
+// --help is where the binary itself tells of the twins.
+func TestHelpNamesTheEnvTwins(t *testing.T) {
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"--help"}, lookup(nil), nil, &bytes.Buffer{}, &stderr); code != 0 || !strings.Contains(stderr.String(), "AGENTMCP_<FLAG>") {
+		t.Errorf("exit %d, help %q", code, stderr.String())
 	}
 }
 

@@ -3,6 +3,7 @@ package examples_test
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -341,4 +342,18 @@ func TestReleaseFiles(t *testing.T) {
 			}
 		}
 	})
+}
+
+// A build with neither ldflags nor a module version (from a source archive:
+// no VCS stamp) says dev, not Go's "(devel)".
+func TestVersionOfAPlainBuild(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "agentmcp")
+	cmd := exec.Command(goTool(t), "build", "-buildvcs=false", "-o", bin, ".")
+	cmd.Dir = repoRoot
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := runBinary(bin, "--version"); err != nil || out != "agentmcp dev\n" {
+		t.Errorf("--version = %q, %v; want \"agentmcp dev\\n\"", out, err)
+	}
 }

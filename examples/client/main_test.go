@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -13,8 +14,15 @@ import (
 // fakeServerEnv makes this test binary, started by the client as its
 // server, an MCP server that lists create_agent_datagrid (or, "empty", no
 // tool) and answers a call as the value says: "dying" exits without an
-// answer, "previewing" returns a dry-run preview, "refusing" an isError.
-const fakeServerEnv = "AGENTMCP_CLIENT_TEST_SERVER"
+// answer, "refusing" with an isError, "creating" with a created agent,
+// "previewing" as agentmcp would: with a preview when started with
+// --dry-run and asked for dry_run, else with a created agent (the client
+// passes the user's keys on, so it asks for previews both ways). With
+// fakeRootEnv set, it answers only when started in that folder.
+const (
+	fakeServerEnv = "AGENTMCP_CLIENT_TEST_SERVER"
+	fakeRootEnv   = "AGENTMCP_CLIENT_TEST_ROOT"
+)
 
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(fakeServerEnv); mode != "" {
@@ -25,11 +33,22 @@ func TestMain(m *testing.M) {
 }
 
 func fakeServer(mode string) {
+	if root := os.Getenv(fakeRootEnv); root != "" {
+		if wd, err := os.Getwd(); err != nil || evalSymlinks(wd) != evalSymlinks(root) {
+			return
+		}
+	}
+	dryRunOnly := slices.Contains(os.Args[1:], "--dry-run")
 	in := bufio.NewScanner(os.Stdin)
 	for in.Scan() {
 		var msg struct {
 			ID     json.RawMessage `json:"id"`
 			Method string          `json:"method"`
+			Params struct {
+				Arguments struct {
+					DryRun bool `json:"dry_run"`
+				} `json:"arguments"`
+			} `json:"params"`
 		}
 		if json.Unmarshal(in.Bytes(), &msg) != nil || msg.ID == nil {
 			continue // a notification
@@ -42,6 +61,8 @@ func fakeServer(mode string) {
 			result = `{"tools":[]}`
 		case msg.Method == "tools/list":
 			result = `{"tools":[{"name":"create_agent_datagrid","inputSchema":{"type":"object"}}]}`
+		case msg.Method == "tools/call" && (mode == "creating" || mode == "previewing" && !(dryRunOnly && msg.Params.Arguments.DryRun)):
+			result = `{"content":[{"type":"text","text":"Created"}],"structuredContent":{"provider":"datagrid","dry_run":false,"agent_id":"agt_1","agent":{"id":"agt_1"}}}`
 		case msg.Method == "tools/call" && mode == "previewing":
 			result = `{"content":[{"type":"text","text":"preview"}],"structuredContent":{"provider":"datagrid","dry_run":true,"request":{"method":"POST","url":"http://127.0.0.1:1/v1/agents","headers":{},"body":{}}}}`
 		case msg.Method == "tools/call" && mode == "refusing":
@@ -60,22 +81,30 @@ func TestExitCodes(t *testing.T) {
 	cases := []struct {
 		name   string
 		server string // fakeServerEnv; "" starts no fake
+		root   bool   // run with -root, and the fake answers only there
 		args   []string
 		want   int
 		stderr string
 	}{
-		{"every tool previews", "previewing", nil, 0, ""},
-		{"a tool answers isError", "refusing", nil, 1, ""},
-		{"a tool has no arguments file", "previewing", []string{"-arguments", t.TempDir()}, 1, ""},
-		{"no tools", "empty", nil, 1, "lists no tools"},
-		{"the server exits mid-run", "dying", nil, 2, "the server stopped answering"},
-		{"the server cannot start", "", []string{"-server", filepath.Join(t.TempDir(), "missing")}, 2, "start"},
-		{"an unknown flag", "", []string{"-no-such-flag"}, 2, "flag provided but not defined"},
+		{"every tool previews", "previewing", false, nil, 0, ""},
+		{"the server runs in -root", "previewing", true, nil, 0, ""},
+		{"a tool answers isError", "refusing", false, nil, 1, ""},
+		{"a tool creates instead of previewing", "creating", false, nil, 1, ""},
+		{"a tool has no arguments file", "previewing", false, []string{"-arguments", t.TempDir()}, 1, ""},
+		{"no tools", "empty", false, nil, 1, "lists no tools"},
+		{"the server exits mid-run", "dying", false, nil, 2, "the server stopped answering"},
+		{"the server cannot start", "", false, []string{"-server", filepath.Join(t.TempDir(), "missing")}, 2, "start"},
+		{"an unknown flag", "", false, []string{"-no-such-flag"}, 2, "flag provided but not defined"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Setenv(fakeServerEnv, c.server)
 			args := append([]string{"-server", os.Args[0], "-legacy", "-quiet", "-arguments", "../arguments"}, c.args...)
+			if c.root {
+				root := t.TempDir()
+				t.Setenv(fakeRootEnv, root)
+				args = append(args, "-root", root)
+			}
 			var stdout, stderr strings.Builder
 			code := run(args, &stdout, &stderr)
 			if code != c.want || !strings.Contains(stderr.String(), c.stderr) {
@@ -83,4 +112,12 @@ func TestExitCodes(t *testing.T) {
 			}
 		})
 	}
+}
+
+func evalSymlinks(path string) string {
+	p, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return path
+	}
+	return p
 }
