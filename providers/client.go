@@ -194,24 +194,45 @@ func (c *Client) Do(ctx context.Context, call Call) (Result, error) {
 
 // attempt sends one request and classifies the outcome.
 func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Created, Retry, time.Duration, error) {
-	// Once the headers are on the wire the vendor may get the whole request:
+	// Once the headers are written the vendor may get the whole request:
 	// counting from WroteRequest instead leaves a window (the body still
 	// being written) in which a failure would look unsent and be retried.
 	var wrote atomic.Bool
-	var mu sync.Mutex // orders WroteHeaders against a stop cutting the attempt off
-	trace := &httptrace.ClientTrace{WroteHeaders: func() { mu.Lock(); wrote.Store(true); mu.Unlock() }}
+	trace := &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}
 	// A stop (a cancelled call, an ending session) cuts the attempt off while
-	// its headers are not yet written (resolving, connecting, waiting for a
-	// connection): nothing has left that the vendor could act on. From then
-	// on the attempt is followed to its answer.
+	// it has no connection yet (resolving, connecting, waiting for one):
+	// nothing has left that the vendor could act on. From the connection on
+	// the attempt is followed to its answer: cancelled while the transport
+	// writes, the request may still reach the vendor whole, and the answer,
+	// with the new agent's id, would be lost.
+	var mu sync.Mutex
+	connected, cut := false, false // guarded by mu
+	trace.GotConn = func(info httptrace.GotConnInfo) {
+		mu.Lock()
+		defer mu.Unlock()
+		if cut {
+			// The transport took the connection as the stop came: it would
+			// still write on it. Closed first, it sends nothing.
+			info.Conn.Close()
+			return
+		}
+		connected = true
+	}
 	sendCtx, cutOff := onStop(ctx, call.Stop, func(cutOff context.CancelFunc) {
 		mu.Lock()
-		if !wrote.Load() {
+		if !connected {
+			cut = true
 			cutOff()
 		}
 		mu.Unlock()
 	})
 	defer cutOff()
+	// Whether anything the vendor could act on may have left.
+	mayHaveSent := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return wrote.Load() && !cut
+	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(sendCtx, trace), out.Method, out.URL, bytes.NewReader(out.Body))
 	if err != nil {
 		return nil, Final, 0, fmt.Errorf("%s: bad request URL: %w", call.Provider, err)
@@ -230,7 +251,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		err = scrubURLError(err)
-		if wrote.Load() {
+		if mayHaveSent() {
 			return nil, MaybeProcessed, 0, fmt.Errorf("%s: connection lost after the request was sent: %w", call.Provider, err)
 		}
 		if ctx.Err() != nil {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -841,6 +842,89 @@ func TestDoStopCutsOffAnUnsentAttempt(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the stop did not end an attempt that was still connecting")
+	}
+}
+
+// roundTripFunc is an http.RoundTripper of a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// stopOnTrace runs call through c with trace hooks of the test's own (which
+// run after the client's) and the context of each request sent.
+func stopOnTrace(c *Client, call Call, trace func(requestCtx func() context.Context) *httptrace.ClientTrace) (Result, error) {
+	var mu sync.Mutex
+	var reqCtx context.Context
+	base := c.HTTP.Transport
+	c.HTTP.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		mu.Lock()
+		reqCtx = r.Context()
+		mu.Unlock()
+		return base.RoundTrip(r)
+	})
+	defer func() { c.HTTP.Transport = base }()
+	current := func() context.Context { mu.Lock(); defer mu.Unlock(); return reqCtx }
+	return c.Do(httptrace.WithClientTrace(context.Background(), trace(current)), call)
+}
+
+// cutOffOrSoon waits for ctx to be cut off, or a moment when it is not.
+func cutOffOrSoon(ctx context.Context) {
+	select {
+	case <-ctx.Done():
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// TestDoStopOnceConnectedIsFollowed: a stop that comes once the attempt has
+// its connection no longer cuts it off: the transport may already be
+// writing, and a request that reached the vendor whole while its answer was
+// cut off would lose the new agent's id.
+func TestDoStopOnceConnectedIsFollowed(t *testing.T) {
+	f := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){created}}
+	srv := httptest.NewServer(f)
+	defer srv.Close()
+	stop := make(chan struct{})
+	call := testCall(srv.URL, false)
+	call.Stop = stop
+	res, err := stopOnTrace(NewClient("agentmcp/test"), call, func(requestCtx func() context.Context) *httptrace.ClientTrace {
+		return &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) {
+			close(stop)
+			cutOffOrSoon(requestCtx())
+		}}
+	})
+	if err != nil || res.Created == nil || res.Created.AgentID != "agt_1" || f.n.Load() != 1 {
+		t.Fatalf("err = %v, requests %d: want the agent the one request created", err, f.n.Load())
+	}
+}
+
+// TestDoStopAsTheConnectionComesSendsNothing: a stop that cuts the attempt
+// off as the transport takes an idle connection (both ready at once, it
+// may go on with the connection) lets nothing reach the vendor.
+func TestDoStopAsTheConnectionComesSendsNothing(t *testing.T) {
+	f := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){created}}
+	srv := httptest.NewServer(f)
+	c := NewClient("agentmcp/test")
+	if _, err := c.Do(context.Background(), testCall(srv.URL, false)); err != nil { // leaves an idle connection
+		t.Fatal(err)
+	}
+	for i := 0; i < 20; i++ {
+		stop := make(chan struct{})
+		call := testCall(srv.URL, false)
+		call.Stop = stop
+		_, err := stopOnTrace(c, call, func(requestCtx func() context.Context) *httptrace.ClientTrace {
+			return &httptrace.ClientTrace{GetConn: func(string) {
+				close(stop)
+				cutOffOrSoon(requestCtx())
+			}}
+		})
+		var notSent *NotSentError
+		if !errors.As(err, &notSent) {
+			t.Fatalf("attempt %d: err = %v (%T), want not sent", i, err, err)
+		}
+	}
+	srv.Close() // waits for every request the vendor got
+	if n := f.n.Load(); n != 1 {
+		t.Errorf("the vendor got %d requests after the first: a cut-off attempt was sent", n-1)
 	}
 }
 
