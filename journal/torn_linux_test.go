@@ -10,6 +10,17 @@ import (
 	"time"
 )
 
+// runInChild runs test again in a child process with env set to value, for
+// what holds process-wide (a resource limit), and fails t if the child fails.
+func runInChild(t *testing.T, test, env, value string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+test+"$")
+	cmd.Env = append(os.Environ(), env+"="+value)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+}
+
 // tornChildEnv names the journal the child process of
 // TestFailedWriteKeepsTheNextLine writes to.
 const tornChildEnv = "AGENTMCP_JOURNAL_TORN_CHILD"
@@ -24,11 +35,7 @@ func TestFailedWriteKeepsTheNextLine(t *testing.T) {
 		return
 	}
 	path := t.TempDir() + "/journal.jsonl"
-	cmd := exec.Command(os.Args[0], "-test.run=^TestFailedWriteKeepsTheNextLine$")
-	cmd.Env = append(os.Environ(), tornChildEnv+"="+path)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("child: %v\n%s", err, out)
-	}
+	runInChild(t, "TestFailedWriteKeepsTheNextLine", tornChildEnv, path)
 	j := openAt(t, path)
 	got, err := j.Recent(10)
 	if err != nil {

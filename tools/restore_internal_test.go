@@ -357,6 +357,21 @@ func TestAJournaledOutcomeEndsWithItsWindow(t *testing.T) {
 	}
 }
 
+// Only a read back leaves out an entry dated a window or more ahead (a
+// clock set back since): one followed as it is written is another server's
+// create now, whose clock runs ahead, and answers an identical call.
+func TestAFollowedEntryDatedAWindowAheadCounts(t *testing.T) {
+	fj := &fakeJournal{}
+	r, clk := following(fj)
+	s := &sender{made: true, id: "agt_new"}
+	r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send) // reads the window back
+	fj.entries = append(fj.entries, journaled(1, clk.now().Add(r.window+time.Minute), journal.OutcomeCreated))
+	before := s.calls.Load()
+	if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != before {
+		t.Errorf("a repeat of an agent followed from a clock a window ahead was sent again (joined %v)", joined)
+	}
+}
+
 // racingJournal is a fakeJournal to which, while a follower reads it,
 // another server appends the "sending" entry of a call it began after the
 // follower took the time, as time passes.
