@@ -114,6 +114,8 @@ func TestExitCodes(t *testing.T) {
 	}
 }
 
+// evalSymlinks is path with its symbolic links resolved (a temporary folder
+// may be reached through one), or path when that fails.
 func evalSymlinks(path string) string {
 	p, err := filepath.EvalSymlinks(path)
 	if err != nil {
