@@ -311,8 +311,8 @@ func TestFollowingKeepsAnEntryDatedAhead(t *testing.T) {
 	}
 }
 
-// An entry dated ahead counts its window from when it was read, not from its date: a clock
-// an hour ahead must not hold identical calls back for an hour more.
+// An entry dated ahead counts its window from when it was read, not from its
+// date: a clock an hour ahead must not hold identical calls back an hour more.
 func TestAnEntryDatedAheadCountsFromTheRead(t *testing.T) {
 	for _, outcome := range []string{journal.OutcomeCreated, journal.OutcomeUnknown} {
 		fj := &fakeJournal{}
