@@ -198,40 +198,57 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	// counting from WroteRequest instead leaves a window (the body still
 	// being written) in which a failure would look unsent and be retried.
 	var wrote atomic.Bool
-	trace := &httptrace.ClientTrace{WroteHeaders: func() { wrote.Store(true) }}
 	// A stop (a cancelled call, an ending session) cuts the attempt off while
-	// it has no connection yet (resolving, connecting, waiting for one):
-	// nothing has left that the vendor could act on. From the connection on
-	// the attempt is followed to its answer: cancelled while the transport
+	// it has no connection (resolving, connecting, waiting for one): nothing
+	// has left that the vendor could act on. From the connection on the
+	// attempt is followed to its answer: cancelled while the transport
 	// writes, the request may still reach the vendor whole, and the answer,
 	// with the new agent's id, would be lost.
 	var mu sync.Mutex
-	connected, cut := false, false // guarded by mu
-	trace.GotConn = func(info httptrace.GotConnInfo) {
-		mu.Lock()
-		defer mu.Unlock()
-		if cut {
-			// The transport took the connection as the stop came: it would
-			// still write on it. Closed first, it sends nothing.
-			info.Conn.Close()
-			return
-		}
-		connected = true
+	connected, cut, wroteAtCut := false, false, false // guarded by mu
+	cutWith := func(cancel context.CancelFunc) {
+		cut, wroteAtCut = true, wrote.Load()
+		cancel()
 	}
-	sendCtx, cutOff := onStop(ctx, call.Stop, func(cutOff context.CancelFunc) {
+	sendCtx, cutOff := onStop(ctx, call.Stop, func(cancel context.CancelFunc) {
 		mu.Lock()
 		if !connected {
-			cut = true
-			cutOff()
+			cutWith(cancel)
 		}
 		mu.Unlock()
 	})
 	defer cutOff()
-	// Whether anything the vendor could act on may have left.
+	trace := &httptrace.ClientTrace{
+		// The transport asks for a connection again after one that proved
+		// dead before anything was written on it, to send the request again
+		// by itself: a stop that came meanwhile cuts that off.
+		GetConn: func(string) {
+			mu.Lock()
+			defer mu.Unlock()
+			connected = false
+			if !cut && stopped(call.Stop) {
+				cutWith(cutOff)
+			}
+		},
+		GotConn: func(info httptrace.GotConnInfo) {
+			mu.Lock()
+			defer mu.Unlock()
+			if cut {
+				// The transport took the connection as the stop came: it
+				// would still write on it. Closed first, it sends nothing.
+				info.Conn.Close()
+				return
+			}
+			connected = true
+		},
+		WroteHeaders: func() { wrote.Store(true) },
+	}
+	// Whether anything the vendor could act on may have left: not when the
+	// attempt was cut off before its headers were written.
 	mayHaveSent := func() bool {
 		mu.Lock()
 		defer mu.Unlock()
-		return wrote.Load() && !cut
+		return wrote.Load() && (!cut || wroteAtCut)
 	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(sendCtx, trace), out.Method, out.URL, bytes.NewReader(out.Body))
 	if err != nil {

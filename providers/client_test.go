@@ -928,6 +928,53 @@ func TestDoStopAsTheConnectionComesSendsNothing(t *testing.T) {
 	}
 }
 
+// TestDoStopBeforeTheTransportSendsAgain: a POST without a body (as
+// Alibaba's) whose pooled connection proves dead before anything is written
+// on it is sent again by the transport on a new connection; a stop that came
+// while it had the dead one cuts that off.
+func TestDoStopBeforeTheTransportSendsAgain(t *testing.T) {
+	var mu sync.Mutex
+	conns := map[string]net.Conn{} // the vendor's side of each connection, by the client's address
+	f := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){created}}
+	srv := httptest.NewUnstartedServer(f)
+	srv.Config.ConnState = func(c net.Conn, _ http.ConnState) {
+		mu.Lock()
+		conns[c.RemoteAddr().String()] = c
+		mu.Unlock()
+	}
+	srv.Start()
+	defer srv.Close()
+	call := testCall(srv.URL, false)
+	call.Build = func(Attempt) (*Outgoing, error) {
+		return &Outgoing{Method: http.MethodPost, URL: srv.URL + "/?Action=Create"}, nil
+	}
+	c := NewClient("agentmcp/test")
+	if _, err := c.Do(context.Background(), call); err != nil { // leaves an idle connection
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	call.Stop = stop
+	var got atomic.Int32
+	trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) {
+		if got.Add(1) > 1 {
+			return
+		}
+		close(stop) // once the attempt has its pooled connection
+		mu.Lock()
+		vendorSide := conns[info.Conn.LocalAddr().String()]
+		mu.Unlock()
+		_ = vendorSide.(*net.TCPConn).SetLinger(0)
+		_ = vendorSide.Close()            // reset: the connection was dead
+		time.Sleep(50 * time.Millisecond) // for the reset to arrive before the transport writes
+	}}
+	_, err := c.Do(httptrace.WithClientTrace(context.Background(), trace), call)
+	srv.Close() // waits for every request the vendor got
+	var notSent *NotSentError
+	if n := f.n.Load(); n != 1 || !errors.As(err, &notSent) {
+		t.Errorf("the vendor got %d requests after the first, err = %v: want none, not sent", n-1, err)
+	}
+}
+
 // TestDoStopAnnouncesNoRetry: a stop while an attempt is in flight, which
 // the vendor then refuses with a 429, ends the call there: no retry is
 // announced, waited for or sent.
