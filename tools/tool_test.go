@@ -811,6 +811,27 @@ func TestUnjournaledOutcomeSaysKeepThisID(t *testing.T) {
 	}
 }
 
+// wrappedClient serves the Datagrid tool of wrap(the provider), its key the
+// canary and its vendor unreachable, journaling to jr when it is not nil,
+// and returns an initialized client of it.
+func wrappedClient(t *testing.T, wrap func(*datagrid.Provider) providers.Provider[datagrid.Request], jr *journaltest.Recorder) *client.Client {
+	t.Helper()
+	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: "http://127.0.0.1:9/v1"})
+	p, err := datagrid.New(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Logger: zerolog.Nop()}
+	if jr != nil {
+		deps.Journal = jr
+	}
+	tool, err := tools.New(wrap(p), deps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inProcessClient(t, tool)
+}
+
 // panicky is a Datagrid provider with a bug: its Check panics.
 type panicky struct{ *datagrid.Provider }
 
@@ -819,16 +840,7 @@ func (panicky) Check(*datagrid.Request) providers.FieldErrors { panic("provider 
 // A panic in a provider becomes an isError the model can read, and the
 // server keeps serving.
 func TestPanickingHandlerIsAnError(t *testing.T) {
-	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary})
-	p, err := datagrid.New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tool, err := tools.New[datagrid.Request](panicky{p}, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := inProcessClient(t, tool)
+	cl := wrappedClient(t, func(p *datagrid.Provider) providers.Provider[datagrid.Request] { return panicky{p} }, nil)
 	ctx := context.Background()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = "create_agent_datagrid"
@@ -859,17 +871,8 @@ func (leakyBuild) Build(_ *datagrid.Request, creds providers.Credentials, _ prov
 // The client passes a build error on as it is: the adapter masks the keys
 // in it, in the result of a create and of a preview, and in the journal.
 func TestBuildErrorShowsNoKey(t *testing.T) {
-	env := providers.MapEnv(map[string]string{datagrid.EnvAPIKey: canary, datagrid.EnvBaseURL: "http://127.0.0.1:9/v1"})
-	p, err := datagrid.New(env)
-	if err != nil {
-		t.Fatal(err)
-	}
 	jr := &journaltest.Recorder{}
-	tool, err := tools.New[datagrid.Request](leakyBuild{p}, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: env, Journal: jr, Logger: zerolog.Nop()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cl := inProcessClient(t, tool)
+	cl := wrappedClient(t, func(p *datagrid.Provider) providers.Provider[datagrid.Request] { return leakyBuild{p} }, jr)
 	for _, dryRun := range []bool{false, true} {
 		req := mcp.CallToolRequest{}
 		req.Params.Name = "create_agent_datagrid"
