@@ -260,11 +260,7 @@ func TestHTTPFaultyVendorKeepsThePromises(t *testing.T) {
 				continue
 			}
 			text := textOf(c.res)
-			st := map[string]any{}
-			if b, err := json.Marshal(c.res.StructuredContent); err == nil {
-				_ = json.Unmarshal(b, &st)
-			}
-			id, _ := st["agent_id"].(string)
+			id, _ := structured(t, c.res)["agent_id"].(string)
 			if firstID == "" {
 				firstID = id
 			} else if id != "" && id != firstID {
