@@ -30,7 +30,7 @@ func NewLogger(level, logFile string, stderr io.Writer) (zerolog.Logger, io.Clos
 	if err != nil {
 		return zerolog.Nop(), nil, err
 	}
-	var w io.Writer = stderr
+	w := stderr
 	var closer io.Closer = io.NopCloser(nil)
 	if logFile != "" {
 		f, err := os.OpenFile(logFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)

@@ -108,13 +108,6 @@ func num(v float64) string {
 	return fmt.Sprintf("%.2f", v)
 }
 
-func ratio(a, b float64) string {
-	if b == 0 {
-		return "-"
-	}
-	return fmt.Sprintf("%.2f×", a/b)
-}
-
 func (b *bench) report(out io.Writer, rounds []metrics, checks [][2]string, load string, took time.Duration) {
 	fmt.Fprintf(out, "agentmcp performance, %s\n", machine())
 	fmt.Fprintf(out, "%d rounds; per round and server: %d cold starts, %d sequential calls per transport, %s per concurrency level. Load average %s. Run time %s.\n",

@@ -2,6 +2,7 @@ package journal
 
 import (
 	"os"
+	"runtime"
 	"syscall"
 	"testing"
 )
@@ -62,6 +63,9 @@ func rotatedRestChild(path string) int {
 	}
 	got, _, err := b.After(c, "create_agent_datagrid", nil)
 	syscall.Setrlimit(syscall.RLIMIT_NOFILE, &old)
+	// Unreachable files may be closed by their finalizers, which would free
+	// descriptors and let After open the new file after all.
+	runtime.KeepAlive(fill)
 	if _, err := os.Open(path); err != nil {
 		return 10
 	}

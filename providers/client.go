@@ -288,7 +288,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	success := resp.StatusCode >= 200 && resp.StatusCode < 300
 	if readErr != nil || truncated {
-		why := "response truncated"
+		var why string
 		if truncated {
 			why = fmt.Sprintf("response larger than %d bytes", limit)
 		} else {

@@ -83,10 +83,9 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 				errs.Add(at+"/url", "a CUSTOM server needs its url, or the id of a server registered in DataGOL")
 			}
 		case ServerWorkbook:
-			switch {
-			case m.Data == nil:
+			if m.Data == nil {
 				errs.Add(at+"/data", "required for a WORKBOOK server: {\"id\": <workbook id>, \"workspaceId\": <workspace id>}")
-			default:
+			} else {
 				if strings.TrimSpace(m.Data.ID) == "" {
 					errs.Add(at+"/data/id", "must not be blank: the workbook id")
 				}
