@@ -469,9 +469,14 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		if entry.AgentID == "" && entry.Outcome == journal.OutcomeUnknown {
 			entry.AgentID = given
 		}
-		a.record(entry, start, log)
+		journalErr := a.record(entry, start, log)
 		log.Warn().Str("outcome", entry.Outcome).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("create failed")
 		text := a.name + ": " + msg
+		if journalErr != nil && entry.AgentID != "" {
+			// The journal's "sending" entry may not name this id: the
+			// result is now its only record.
+			text += " (The journal could not record this outcome: keep the id " + entry.AgentID + ".)"
+		}
 		if entry.Outcome == journal.OutcomeUnknown {
 			return mcp.NewToolResultError(text), true, &created{summary: text, maybe: true}
 		}

@@ -811,6 +811,28 @@ func TestUnjournaledOutcomeSaysKeepThisID(t *testing.T) {
 	}
 }
 
+// An unknown outcome that names an agent, which the journal cannot record,
+// says so too: its "sending" entry does not hold the id.
+func TestUnjournaledUnknownOutcomeSaysKeepTheID(t *testing.T) {
+	f := setup(t)
+	f.journal.Fail = diskFullOn(journal.OutcomeUnknown)
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		// Cut after the id: the length promises more than is sent.
+		w.Header().Set("Content-Length", "200")
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9","name":"Ana`))
+	}
+	f.vendor.mu.Unlock()
+	res, text := f.call(t, map[string]any{"name": "Analyst"})
+	if !res.IsError || !strings.Contains(text, "outcome unknown") {
+		t.Fatalf("want an unknown outcome: %s", text)
+	}
+	if !strings.Contains(text, "keep the id agt_9") {
+		t.Errorf("want the result to say to keep agt_9: %s", text)
+	}
+}
+
 // wrappedClient serves the Datagrid tool of wrap(the provider), its key the
 // canary and its vendor unreachable, journaling to jr when it is not nil,
 // and returns an initialized client of it.
