@@ -15,6 +15,7 @@ import (
 
 	"github.com/agentmcp/agentmcp/providers"
 	"github.com/agentmcp/agentmcp/tools"
+	"github.com/agentmcp/agentmcp/tools/toolstest"
 )
 
 // TestDryRunShowsWhatIsSent: for every vendor, a dry run's request is the
@@ -51,6 +52,9 @@ func TestDryRunShowsWhatIsSent(t *testing.T) {
 				res, err := ts[0].Handler(context.Background(), req)
 				if err != nil || res.IsError {
 					t.Fatalf("call %s: %v %+v", args, err, res)
+				}
+				if err := toolstest.ConformsToOutputSchema(ts[0].Tool, res); err != nil {
+					t.Errorf("call %s: %v", args, err)
 				}
 				return res
 			}

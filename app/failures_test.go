@@ -26,6 +26,7 @@ import (
 	"github.com/agentmcp/agentmcp/providers/datagrid"
 	"github.com/agentmcp/agentmcp/providers/everruns"
 	"github.com/agentmcp/agentmcp/tools"
+	"github.com/agentmcp/agentmcp/tools/toolstest"
 )
 
 // failureKey is the dummy value of every credential; no result may show it.
@@ -521,6 +522,9 @@ func runFailureMode(t *testing.T, v vendorCase, m failureMode) (*tools.Tool, cal
 	}
 	if res == nil {
 		t.Fatal("handler returned no result")
+	}
+	if err := toolstest.ConformsToOutputSchema(tool.Tool, res); err != nil {
+		t.Error(err)
 	}
 	var text []string
 	for _, c := range res.Content {

@@ -28,6 +28,7 @@ import (
 	"github.com/agentmcp/agentmcp/providers/datagrid"
 	"github.com/agentmcp/agentmcp/schemas"
 	"github.com/agentmcp/agentmcp/tools"
+	"github.com/agentmcp/agentmcp/tools/toolstest"
 )
 
 const canary = "canary-tool-key-3b8f1d2e"
@@ -54,6 +55,7 @@ func (v *vendor) count() int {
 }
 
 type fixture struct {
+	tool    mcp.Tool
 	client  *client.Client
 	vendor  *vendor
 	journal *journaltest.Recorder
@@ -100,7 +102,7 @@ func setup(t *testing.T, opts ...option) *fixture {
 			t.Errorf("logs contain the API key")
 		}
 	})
-	return &fixture{client: cl, vendor: v, journal: jr, logs: logs}
+	return &fixture{tool: tool.Tool, client: cl, vendor: v, journal: jr, logs: logs}
 }
 
 // inProcessClient serves tool alone and returns an initialized client of it.
@@ -152,6 +154,9 @@ func (f *fixture) call(t *testing.T, args any) (*mcp.CallToolResult, string) {
 	}
 	if b, _ := json.Marshal(res.StructuredContent); strings.Contains(string(b), canary) {
 		t.Fatalf("structured result leaks the API key")
+	}
+	if err := toolstest.ConformsToOutputSchema(f.tool, res); err != nil {
+		t.Error(err)
 	}
 	return res, all
 }
