@@ -23,6 +23,8 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/agentmcp/agentmcp/tools/toolstest"
 )
 
 // canary is a fake API key that must never appear in any output.
@@ -313,7 +315,47 @@ func callTool(t *testing.T, c *client.Client, name string, args map[string]any) 
 	if err != nil {
 		t.Fatalf("call %s: %v", name, err)
 	}
+	if !res.IsError {
+		checkOutputSchema(ctx, t, c, name, res)
+	}
 	return res
+}
+
+// outputSchemas holds each client's tools/list output schemas by tool name,
+// read once per client: a tools/list before every call would shift which
+// replica a round-robin proxy hands the next call.
+var outputSchemas sync.Map // *client.Client → map[string]json.RawMessage
+
+// checkOutputSchema does what a client holding the served tools/list does
+// with a result: check it against the tool's outputSchema.
+func checkOutputSchema(ctx context.Context, t *testing.T, c *client.Client, name string, res *mcp.CallToolResult) {
+	t.Helper()
+	cached, ok := outputSchemas.Load(c)
+	if !ok {
+		list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+		if err != nil {
+			t.Fatalf("tools/list: %v", err)
+		}
+		byName := map[string]json.RawMessage{}
+		for _, tool := range list.Tools {
+			b, _ := json.Marshal(tool)
+			var wire struct {
+				OutputSchema json.RawMessage `json:"outputSchema"`
+			}
+			if err := json.Unmarshal(b, &wire); err != nil || wire.OutputSchema == nil {
+				t.Fatalf("%s has no outputSchema in tools/list: %s", tool.Name, b)
+			}
+			byName[tool.Name] = wire.OutputSchema
+		}
+		cached, _ = outputSchemas.LoadOrStore(c, byName)
+	}
+	schema, ok := cached.(map[string]json.RawMessage)[name]
+	if !ok {
+		t.Fatalf("tools/list has no %s", name)
+	}
+	if err := toolstest.ConformsToOutputSchema(mcp.Tool{RawOutputSchema: schema}, res); err != nil {
+		t.Errorf("%s: %v", name, err)
+	}
 }
 
 func textOf(res *mcp.CallToolResult) string {
