@@ -130,7 +130,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	fs.StringVar(&origins, "allowed-origins", "", "comma-separated browser origins allowed besides loopback ones, e.g. https://app.example.com")
 	fs.StringVar(&providerList, "providers", providerList, "comma-separated providers to serve")
 	fs.BoolVar(&cfg.DryRun, "dry-run", false, "preview every call; nothing is sent to any vendor")
-	fs.DurationVar(&cfg.Timeout, "timeout", app.DefaultTimeout, "time limit of one vendor call, retries included")
+	fs.DurationVar(&cfg.Timeout, "timeout", app.DefaultTimeout, "time limit of one call, retries included: the answer is sent within it")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "trace, debug, info, warn, error or disabled")
 	fs.StringVar(&cfg.LogFile, "log-file", "", "write logs to this file instead of stderr")
 	fs.StringVar(&cfg.Journal, "journal", "", `journal of create attempts (JSON Lines); default $XDG_STATE_HOME/agentmcp/journal.jsonl, else ~/.local/state/agentmcp/journal.jsonl; "off" disables`)

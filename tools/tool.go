@@ -170,14 +170,24 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 	return tool, nil
 }
 
-// callContext bounds the vendor call by timeout. A cancelled request (a
+// answerMargin is how long before --timeout has passed since a call arrived
+// its vendor call is given up: time to journal the outcome and send the
+// answer. A client whose own request timeout is the same as --timeout (the
+// TypeScript SDK's default and --timeout's are both 60 s) then gets the
+// answer, an outcome unknown that says how to check for the agent, say,
+// instead of timing out first and leaving its model only "timed out".
+func answerMargin(timeout time.Duration) time.Duration {
+	return min(timeout/10, time.Second)
+}
+
+// callContext bounds the vendor call by deadline. A cancelled request (a
 // client that gave up or went away) or an ending session stops the call: no
 // attempt starts after it (stop closes). An attempt the vendor already has
 // is followed to its answer, since cutting it off would not undo the create,
-// only lose the new agent's id. That wait ends with the call's timeout, after
+// only lose the new agent's id. That wait ends at the deadline, after
 // DrainTimeout once the session is ending, or at once when Abort closes.
-func (a *adapter[T]) callContext(ctx context.Context, timeout time.Duration) (context.Context, <-chan struct{}, func()) {
-	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+func (a *adapter[T]) callContext(ctx context.Context, deadline time.Time) (context.Context, <-chan struct{}, func()) {
+	callCtx, cancel := context.WithDeadline(context.WithoutCancel(ctx), deadline)
 	stop, done := make(chan struct{}), make(chan struct{})
 	var once sync.Once
 	stopAttempts := func() { once.Do(func() { close(stop) }) }
@@ -205,7 +215,7 @@ func (a *adapter[T]) callContext(ctx context.Context, timeout time.Duration) (co
 				cancelled = nil
 			case <-ending:
 				ending = nil
-				if a.deps.DrainTimeout > 0 && a.deps.DrainTimeout < timeout {
+				if a.deps.DrainTimeout > 0 && a.deps.DrainTimeout < time.Until(deadline) {
 					drain = time.After(a.deps.DrainTimeout)
 				}
 			}
@@ -433,7 +443,7 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 	}
 
 	red := a.redactor(creds)
-	callCtx, stop, release := a.callContext(ctx, timeout)
+	callCtx, stop, release := a.callContext(ctx, start.Add(timeout-answerMargin(timeout)))
 	defer release()
 	progress := newProgress(ctx, req, a.deps.ProgressPause)
 	call := providers.Call{
