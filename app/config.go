@@ -48,6 +48,8 @@ type Config struct {
 	// call identical to one in progress waits for it. 0: off.
 	DedupeWindow time.Duration
 	Version      string
+	// streamHeartbeat overrides defaultStreamHeartbeat (tests).
+	streamHeartbeat time.Duration
 	// FromEnv names, by flag, the environment variable that set it, so that
 	// an error can say what the user wrote.
 	FromEnv map[string]string

@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -53,18 +54,35 @@ func NewHTTPService(s *Server, cfg Config) *HTTPService {
 		opts = append(opts, server.WithStateLess(true), server.WithDisableStreaming(true))
 	} else {
 		sessions = newSessionIDs()
-		opts = append(opts, server.WithSessionIdManager(sessions), server.WithSessionIdleTTL(cfg.SessionIdleTimeout))
+		opts = append(opts, server.WithSessionIdManager(sessions), server.WithSessionIdleTTL(cfg.SessionIdleTimeout),
+			server.WithHeartbeatInterval(cmp.Or(cfg.streamHeartbeat, defaultStreamHeartbeat)))
 	}
 	h := &HTTPService{cfg: cfg, log: s.Log, server: s, mcp: server.NewStreamableHTTPServer(s.MCP, opts...)}
 	mux := http.NewServeMux()
 	inner := ignoreCancellations(sessions.check(h.trackStreams(h.mcp)), cfg.Stateless)
-	mux.Handle(MCPPath, h.calls.track(h.checkOrigin(h.checkToken(h.limitBody(inner)))))
+	mux.Handle(MCPPath, noProxyBuffering(h.calls.track(h.checkOrigin(h.checkToken(h.limitBody(inner))))))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		_, _ = io.WriteString(w, "ok\n")
 	})
 	h.handler = mux
 	return h
+}
+
+// defaultStreamHeartbeat is how often an open GET stream gets a ping: more
+// often than a reverse proxy's read timeout (nginx's default is 60 s) ends a
+// stream with nothing to read, and with it the notifications sent meanwhile.
+const defaultStreamHeartbeat = 30 * time.Second
+
+// noProxyBuffering asks a reverse proxy to pass responses on as they are
+// written (nginx honours X-Accel-Buffering), so that the progress
+// notifications of an event stream arrive while its call runs, not with its
+// result.
+func noProxyBuffering(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Accel-Buffering", "no")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // ServeHTTP implements http.Handler.

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"io"
 	"net/http"
@@ -691,4 +692,70 @@ func TestHeaderCredentialsJournalOfItsOwn(t *testing.T) {
 		}
 		jr.Close()
 	}
+}
+
+// TestResponsesAskProxiesNotToBuffer: nginx buffers a response unless told
+// not to, and an event stream's progress notifications would then arrive
+// only with its call's result.
+func TestResponsesAskProxiesNotToBuffer(t *testing.T) {
+	ts := testService(t, nil)
+	resp := post(t, ts.URL+MCPPath, nil, initBody)
+	if got := resp.Header.Get("X-Accel-Buffering"); resp.StatusCode != http.StatusOK || got != "no" {
+		t.Errorf("initialize: %d, X-Accel-Buffering %q, want 200 and no", resp.StatusCode, got)
+	}
+	stream := openStream(t, ts.URL+MCPPath, resp.Header.Get("Mcp-Session-Id"))
+	if got := stream.Header.Get("X-Accel-Buffering"); got != "no" {
+		t.Errorf("GET stream: X-Accel-Buffering %q, want no", got)
+	}
+}
+
+// TestIdleStreamGetsHeartbeats: an open GET stream gets pings, so a proxy's
+// read timeout (nginx: 60 s) does not end it while nothing else is sent.
+func TestIdleStreamGetsHeartbeats(t *testing.T) {
+	ts := testService(t, func(c *Config) { c.streamHeartbeat = 50 * time.Millisecond })
+	resp := post(t, ts.URL+MCPPath, nil, initBody)
+	stream := openStream(t, ts.URL+MCPPath, resp.Header.Get("Mcp-Session-Id"))
+	got := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stream.Body)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), `"method":"ping"`) {
+				got <- sc.Text()
+				return
+			}
+		}
+		got <- ""
+	}()
+	select {
+	case line := <-got:
+		if line == "" {
+			t.Fatal("the stream ended without a ping")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no ping on an idle stream")
+	}
+}
+
+// openStream opens the GET event stream of a session; it is closed when the
+// test ends.
+func openStream(t *testing.T, url, session string) *http.Response {
+	t.Helper()
+	if session == "" {
+		t.Fatal("no session id")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Mcp-Session-Id", session)
+	req.Header.Set("Mcp-Protocol-Version", "2025-06-18")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); resp.Body.Close() })
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET stream: %d", resp.StatusCode)
+	}
+	return resp
 }
