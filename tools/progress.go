@@ -2,11 +2,20 @@ package tools
 
 import (
 	"context"
+	"fmt"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 )
+
+// defaultProgressHeartbeat is how often a client that sent a progressToken
+// hears that its call still waits for the vendor: three times in the 60 s
+// that clients commonly allow a request, so that one which resets its
+// timeout on progress (the TypeScript SDK's resetTimeoutOnProgress) waits
+// for a slow create up to --timeout.
+const defaultProgressHeartbeat = 20 * time.Second
 
 // progress reports retries and waits to a client that sent a progressToken.
 // It only ever repeats what the final result also says.
@@ -14,7 +23,10 @@ type progress struct {
 	ctx   context.Context
 	token mcp.ProgressToken
 	pause time.Duration
-	sent  bool
+
+	mu   sync.Mutex
+	n    int // notifications sent: the progress value, which must increase
+	sent bool
 }
 
 func newProgress(ctx context.Context, req mcp.CallToolRequest, pause time.Duration) *progress {
@@ -25,7 +37,7 @@ func newProgress(ctx context.Context, req mcp.CallToolRequest, pause time.Durati
 	return p
 }
 
-func (p *progress) send(done float64, msg string) {
+func (p *progress) send(msg string) {
 	if p.token == nil {
 		return
 	}
@@ -33,17 +45,49 @@ func (p *progress) send(done float64, msg string) {
 	if srv == nil {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
 	if err := srv.SendNotificationToClient(p.ctx, "notifications/progress", map[string]any{
-		"progressToken": p.token, "progress": done, "message": msg,
+		"progressToken": p.token, "progress": p.n, "message": msg,
 	}); err == nil {
 		p.sent = true
 	}
 }
 
+// heartbeat says every interval, until the returned stop is called, that
+// the call still waits for vendor. stop returns once nothing more is sent.
+func (p *progress) heartbeat(interval time.Duration, vendor string) (stop func()) {
+	if p.token == nil || interval <= 0 {
+		return func() {}
+	}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		began := time.Now()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				p.send(fmt.Sprintf("waiting for %s to answer (%s so far)", vendor, time.Since(began).Round(time.Second)))
+			case <-quit:
+				return
+			case <-p.ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() { close(quit); <-done }
+}
+
 // finish gives the transport a moment to flush the last notification before
 // the result closes the stream.
 func (p *progress) finish() {
-	if !p.sent || p.pause <= 0 {
+	p.mu.Lock()
+	sent := p.sent
+	p.mu.Unlock()
+	if !sent || p.pause <= 0 {
 		return
 	}
 	t := time.NewTimer(p.pause)

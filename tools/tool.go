@@ -66,6 +66,8 @@ type Deps struct {
 	// streamable HTTP transport delivers it before the result (mcp-go drops a
 	// trailing notification otherwise).
 	ProgressPause time.Duration
+	// ProgressHeartbeat overrides defaultProgressHeartbeat (tests).
+	ProgressHeartbeat time.Duration
 }
 
 // CredentialStatus tells, for the startup log, where a credential comes from.
@@ -459,10 +461,12 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		Stop:       stop,
 		OnRetry: func(ev providers.RetryEvent) {
 			log.Warn().Int("attempt", ev.Attempt).Dur("wait", ev.Wait).Str("reason", red.Redact(ev.Reason)).Msg("retrying vendor call")
-			progress.send(float64(ev.Attempt), fmt.Sprintf("attempt %d failed (%s); retrying in %s", ev.Attempt, shorten(red.Redact(ev.Reason)), ev.Wait.Round(time.Millisecond)))
+			progress.send(fmt.Sprintf("attempt %d failed (%s); retrying in %s", ev.Attempt, shorten(red.Redact(ev.Reason)), ev.Wait.Round(time.Millisecond)))
 		},
 	}
+	stopHeartbeat := progress.heartbeat(cmp.Or(a.deps.ProgressHeartbeat, defaultProgressHeartbeat), a.desc.Name)
 	res, err := a.deps.Client.Do(callCtx, call)
+	stopHeartbeat()
 	progress.finish()
 	entry.Attempts = res.Attempts
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -835,6 +836,68 @@ func TestUnjournaledUnknownOutcomeSaysKeepTheID(t *testing.T) {
 	}
 	if !strings.Contains(text, "keep the id agt_9") {
 		t.Errorf("want the result to say to keep agt_9: %s", text)
+	}
+}
+
+// A client that sent a progressToken hears, while the vendor takes its time,
+// that the call still waits, so one that resets its timeout on progress
+// waits up to --timeout; one without a token hears nothing.
+func TestProgressHeartbeatWhileTheVendorIsSlow(t *testing.T) {
+	f := setup(t, func(d *tools.Deps, _ map[string]string) { d.ProgressHeartbeat = 20 * time.Millisecond })
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9","name":"Analyst"}`))
+	}
+	f.vendor.mu.Unlock()
+	var mu sync.Mutex
+	var got []mcp.JSONRPCNotification
+	f.client.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/progress" {
+			mu.Lock()
+			got = append(got, n)
+			mu.Unlock()
+		}
+	})
+	for _, token := range []mcp.ProgressToken{nil, "p1"} {
+		mu.Lock()
+		got = nil
+		mu.Unlock()
+		req := mcp.CallToolRequest{}
+		req.Params.Name = "create_agent_datagrid"
+		req.Params.Arguments = map[string]any{"name": fmt.Sprint("Analyst ", token)}
+		if token != nil {
+			req.Params.Meta = &mcp.Meta{ProgressToken: token}
+		}
+		res, err := f.client.CallTool(context.Background(), req)
+		if err != nil || res.IsError {
+			t.Fatalf("token %v: %v %s", token, err, tools.ResultText(res))
+		}
+		mu.Lock()
+		notes := slices.Clone(got)
+		mu.Unlock()
+		if token == nil {
+			if len(notes) != 0 {
+				t.Errorf("no token, yet %d progress notifications", len(notes))
+			}
+			continue
+		}
+		if len(notes) < 2 {
+			t.Fatalf("token %v: %d progress notifications while the vendor took 300 ms, want a heartbeat every 20 ms", token, len(notes))
+		}
+		last := 0.0
+		for _, n := range notes {
+			p := n.Params.AdditionalFields
+			value, err := strconv.ParseFloat(fmt.Sprint(p["progress"]), 64)
+			if err != nil {
+				t.Fatalf("progress %v: %v", p["progress"], err)
+			}
+			if p["progressToken"] != token || value <= last || !strings.Contains(fmt.Sprint(p["message"]), "waiting for Datagrid to answer") {
+				t.Errorf("notification %v after progress %v: want token %v, a larger progress and the wait", p, last, token)
+			}
+			last = value
+		}
 	}
 }
 
