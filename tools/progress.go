@@ -56,7 +56,8 @@ func (p *progress) send(msg string) {
 }
 
 // heartbeat says every interval, until the returned stop is called, that
-// the call still waits for vendor. stop returns once nothing more is sent.
+// the call still waits for vendor. stop returns once nothing more is sent;
+// it may be called more than once.
 func (p *progress) heartbeat(interval time.Duration, vendor string) (stop func()) {
 	if p.token == nil || interval <= 0 {
 		return func() {}
@@ -78,7 +79,8 @@ func (p *progress) heartbeat(interval time.Duration, vendor string) (stop func()
 			}
 		}
 	}()
-	return func() { close(quit); <-done }
+	var once sync.Once
+	return func() { once.Do(func() { close(quit) }); <-done }
 }
 
 // finish gives the transport a moment to flush the last notification before

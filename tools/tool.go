@@ -465,6 +465,7 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		},
 	}
 	stopHeartbeat := progress.heartbeat(cmp.Or(a.deps.ProgressHeartbeat, defaultProgressHeartbeat), a.desc.Name)
+	defer stopHeartbeat() // also if Do panics: no heartbeat outlives its call
 	res, err := a.deps.Client.Do(callCtx, call)
 	stopHeartbeat()
 	progress.finish()
