@@ -71,7 +71,7 @@ func followingSimulated(t *testing.T, skew time.Duration) {
 					must = e.Call + ":" + e.Outcome
 				}
 			}
-			_, joined := r.do(context.Background(), keyN(1<<20+round*64+step), keyN(1), "create_agent_x", s.send)
+			_, joined := r.do(context.Background(), keyN(1<<20+round*64+step), keyN(1), "create_agent_x", s.send, nil)
 			if must != "" && !joined {
 				t.Fatalf("round %d: a repeat was sent although %s is within the window; history %v", round, must, outcomesOf(history))
 			}

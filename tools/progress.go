@@ -56,9 +56,9 @@ func (p *progress) send(msg string) {
 }
 
 // heartbeat says every interval, until the returned stop is called, that
-// the call still waits for vendor. stop returns once nothing more is sent;
+// the call still waits for what. stop returns once nothing more is sent;
 // it may be called more than once.
-func (p *progress) heartbeat(interval time.Duration, vendor string) (stop func()) {
+func (p *progress) heartbeat(interval time.Duration, what string) (stop func()) {
 	if p.token == nil || interval <= 0 {
 		return func() {}
 	}
@@ -71,7 +71,7 @@ func (p *progress) heartbeat(interval time.Duration, vendor string) (stop func()
 		for {
 			select {
 			case <-t.C:
-				p.send(fmt.Sprintf("waiting for %s to answer (%s so far)", vendor, time.Since(began).Round(time.Second)))
+				p.send(fmt.Sprintf("waiting for %s (%s so far)", what, time.Since(began).Round(time.Second)))
 			case <-quit:
 				return
 			case <-p.ctx.Done():

@@ -164,17 +164,25 @@ func sumKey(h hash.Hash, tool string, args []byte, specs []providers.CredentialS
 // do runs send unless a call identical to it is in progress or created an
 // agent within the window, and answers with that call's outcome then
 // (joined). send reports whether its outcome is also that of the calls
-// waiting for it, and what it created.
-func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created)) (res *mcp.CallToolResult, joined bool) {
+// waiting for it, and what it created. waiting, when not nil, is called as
+// this call starts to wait for an identical one; what it returns is called
+// when that wait ends.
+func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string, send func() (*mcp.CallToolResult, bool, *created), waiting func() (done func())) (res *mcp.CallToolResult, joined bool) {
 	r.followJournal()
 	for {
 		c, lead, ended := r.begin(key, journaled)
 		if lead {
 			return r.lead(key, c, name, send), false
 		}
+		waited := func() {}
+		if waiting != nil {
+			waited = waiting()
+		}
 		select {
 		case <-c.done:
+			waited()
 		case <-ctx.Done():
+			waited()
 			return mcp.NewToolResultError(name + ": the request was cancelled while an identical call (same arguments) was in progress; this one sent nothing, and that call's outcome goes to the journal"), true
 		}
 		now := r.now()

@@ -92,7 +92,7 @@ func lead(t *testing.T, r *repeats, key repeatKey, s *sender) <-chan *mcp.CallTo
 	t.Helper()
 	out := make(chan *mcp.CallToolResult, 1)
 	go func() {
-		res, _ := r.do(context.Background(), key, key, "create_agent_x", s.send)
+		res, _ := r.do(context.Background(), key, key, "create_agent_x", s.send, nil)
 		out <- res
 	}()
 	for s.calls.Load() == 0 {
@@ -107,7 +107,7 @@ func join(t *testing.T, r *repeats, ctx context.Context, key repeatKey, send fun
 	t.Helper()
 	out := make(chan *mcp.CallToolResult, 1)
 	go func() {
-		res, _ := r.do(ctx, key, key, "create_agent_x", send)
+		res, _ := r.do(ctx, key, key, "create_agent_x", send, nil)
 		out <- res
 	}()
 	WaitForIdenticalCall(t)
@@ -148,11 +148,11 @@ func TestRepeatWithinTheWindowGetsTheSameAgent(t *testing.T) {
 	r, clk := testRepeats(10 * time.Minute)
 	key := repeatKey{2}
 	s := &sender{made: true, id: "agt_2"}
-	if res, joined := r.do(context.Background(), key, key, "create_agent_x", s.send); joined || res.IsError {
+	if res, joined := r.do(context.Background(), key, key, "create_agent_x", s.send, nil); joined || res.IsError {
 		t.Fatalf("first: joined %v, %s", joined, resultText(res))
 	}
 	clk.add(9*time.Minute + 59*time.Second)
-	res, joined := r.do(context.Background(), key, key, "create_agent_x", s.send)
+	res, joined := r.do(context.Background(), key, key, "create_agent_x", s.send, nil)
 	if id, again := alreadyCreated(t, res); !joined || id != "agt_2" || !again || s.calls.Load() != 1 {
 		t.Fatalf("within the window: joined %v, id %q, already_created %v, sent %d times", joined, id, again, s.calls.Load())
 	}
@@ -163,11 +163,11 @@ func TestRepeatWithinTheWindowGetsTheSameAgent(t *testing.T) {
 		t.Errorf("the agent is not returned as the vendor wrote it: %s", raw)
 	}
 	// Another key is another call.
-	if _, joined := r.do(context.Background(), repeatKey{3}, repeatKey{3}, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
+	if _, joined := r.do(context.Background(), repeatKey{3}, repeatKey{3}, "create_agent_x", s.send, nil); joined || s.calls.Load() != 2 {
 		t.Errorf("a different call was answered from memory")
 	}
 	clk.add(time.Second)
-	if _, joined := r.do(context.Background(), key, key, "create_agent_x", s.send); joined || s.calls.Load() != 3 {
+	if _, joined := r.do(context.Background(), key, key, "create_agent_x", s.send, nil); joined || s.calls.Load() != 3 {
 		t.Errorf("a call past the window was not sent")
 	}
 }
@@ -181,7 +181,7 @@ func TestRepeatOfAFailure(t *testing.T) {
 		if text := resultText(res); !res.IsError || !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, "boom") || s.calls.Load() != 1 {
 			t.Fatalf("waiter: isError %v, sent %d times, text %s", res.IsError, s.calls.Load(), text)
 		}
-		if _, joined := r.do(context.Background(), key, key, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
+		if _, joined := r.do(context.Background(), key, key, "create_agent_x", s.send, nil); joined || s.calls.Load() != 2 {
 			t.Errorf("a call after a failure was not sent")
 		}
 	})
@@ -204,11 +204,11 @@ func TestRepeatOfAnUnknownOutcome(t *testing.T) {
 	r, clk := testRepeats(10 * time.Minute)
 	key := repeatKey{8}
 	s := &sender{unknown: true}
-	if res, joined := r.do(context.Background(), key, key, "create_agent_x", s.send); joined || !res.IsError {
+	if res, joined := r.do(context.Background(), key, key, "create_agent_x", s.send, nil); joined || !res.IsError {
 		t.Fatalf("first: joined %v, %s", joined, resultText(res))
 	}
 	clk.add(2 * time.Minute)
-	res, joined := r.do(context.Background(), key, key, "create_agent_x", s.send)
+	res, joined := r.do(context.Background(), key, key, "create_agent_x", s.send, nil)
 	text := resultText(res)
 	if !joined || !res.IsError || s.calls.Load() != 1 {
 		t.Fatalf("within the window: joined %v, isError %v, sent %d times", joined, res.IsError, s.calls.Load())
@@ -219,7 +219,7 @@ func TestRepeatOfAnUnknownOutcome(t *testing.T) {
 		}
 	}
 	clk.add(8 * time.Minute)
-	if _, joined := r.do(context.Background(), key, key, "create_agent_x", s.send); joined || s.calls.Load() != 2 {
+	if _, joined := r.do(context.Background(), key, key, "create_agent_x", s.send, nil); joined || s.calls.Load() != 2 {
 		t.Errorf("a call past the window was not sent")
 	}
 }
@@ -271,7 +271,7 @@ func TestRepeatOfAPanickedCall(t *testing.T) {
 	}
 	go func() {
 		defer func() { _ = recover() }()
-		r.do(context.Background(), key, key, "create_agent_x", panicky)
+		r.do(context.Background(), key, key, "create_agent_x", panicky, nil)
 	}()
 	for calls.Load() == 0 {
 		time.Sleep(time.Millisecond)
@@ -283,7 +283,7 @@ func TestRepeatOfAPanickedCall(t *testing.T) {
 		t.Errorf("waiter of a panicked call: %s", text)
 	}
 	s := &sender{made: true, id: "agt_7"}
-	if _, joined := r.do(context.Background(), key, key, "create_agent_x", s.send); joined || s.calls.Load() != 1 {
+	if _, joined := r.do(context.Background(), key, key, "create_agent_x", s.send, nil); joined || s.calls.Load() != 1 {
 		t.Errorf("the call after a panic was not sent")
 	}
 }
@@ -293,16 +293,16 @@ func TestRepeatsRememberBoundedly(t *testing.T) {
 	s := &sender{made: true, id: "agt"}
 	key := func(i int) repeatKey { return repeatKey{byte(i), byte(i >> 8), 8} }
 	for i := range maxRemembered + 10 {
-		r.do(context.Background(), key(i), key(i), "create_agent_x", s.send)
+		r.do(context.Background(), key(i), key(i), "create_agent_x", s.send, nil)
 	}
 	_, _, one := (&sender{made: true, id: "agt"}).send()
 	if len(r.calls) != maxRemembered || len(r.created.keys) != maxRemembered || r.created.bytes != one.size()*maxRemembered {
 		t.Fatalf("remembered %d calls, %d creates, %d bytes; want %d", len(r.calls), len(r.created.keys), r.created.bytes, maxRemembered)
 	}
-	if _, joined := r.do(context.Background(), key(0), key(0), "create_agent_x", s.send); joined {
+	if _, joined := r.do(context.Background(), key(0), key(0), "create_agent_x", s.send, nil); joined {
 		t.Errorf("the oldest create is still remembered")
 	}
-	if _, joined := r.do(context.Background(), key(maxRemembered+9), key(maxRemembered+9), "create_agent_x", s.send); !joined {
+	if _, joined := r.do(context.Background(), key(maxRemembered+9), key(maxRemembered+9), "create_agent_x", s.send, nil); !joined {
 		t.Errorf("the newest create is forgotten")
 	}
 }
@@ -312,14 +312,14 @@ func TestRepeatsRememberBoundedly(t *testing.T) {
 func TestUnknownOutcomesDoNotPushOutCreates(t *testing.T) {
 	r, _ := testRepeats(time.Hour)
 	s := &sender{made: true, id: "agt_1"}
-	r.do(context.Background(), repeatKey{1}, repeatKey{1}, "create_agent_x", s.send)
+	r.do(context.Background(), repeatKey{1}, repeatKey{1}, "create_agent_x", s.send, nil)
 	for i := range maxRemembered + 10 {
-		r.do(context.Background(), repeatKey{byte(i), byte(i >> 8), 9}, repeatKey{byte(i), byte(i >> 8), 9}, "create_agent_x", (&sender{unknown: true}).send)
+		r.do(context.Background(), repeatKey{byte(i), byte(i >> 8), 9}, repeatKey{byte(i), byte(i >> 8), 9}, "create_agent_x", (&sender{unknown: true}).send, nil)
 	}
 	if len(r.unknown.keys) != maxRemembered {
 		t.Errorf("remembered %d unknown outcomes, want %d", len(r.unknown.keys), maxRemembered)
 	}
-	if res, joined := r.do(context.Background(), repeatKey{1}, repeatKey{1}, "create_agent_x", s.send); !joined || s.calls.Load() != 1 || res.IsError {
+	if res, joined := r.do(context.Background(), repeatKey{1}, repeatKey{1}, "create_agent_x", s.send, nil); !joined || s.calls.Load() != 1 || res.IsError {
 		t.Errorf("the create was forgotten: joined %v, sent %d times", joined, s.calls.Load())
 	}
 }

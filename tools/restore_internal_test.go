@@ -94,7 +94,7 @@ func TestJournaledCallsAreBounded(t *testing.T) {
 		fj.entries = append(fj.entries, journaled(i, start, journal.OutcomeUnknown))
 	}
 	s := &sender{made: true, id: "agt_new"}
-	r.do(context.Background(), keyN(1<<20), keyN(1<<20), "create_agent_x", s.send) // reads the journal back
+	r.do(context.Background(), keyN(1<<20), keyN(1<<20), "create_agent_x", s.send, nil) // reads the journal back
 	r.mu.Lock()
 	held, newest, oldest, unknown := len(r.restored), r.restored[keyN(n-1)] != nil, r.restored[keyN(n-maxRestored-1)] != nil, r.restored[keyN(n)] != nil
 	r.mu.Unlock()
@@ -113,9 +113,9 @@ func TestRestoredCallKeepsItsOwnWindow(t *testing.T) {
 	e.DurationMS = 30_000 // ended 29 s after the read
 	fj.entries = []journal.Entry{e}
 	s := &sender{made: true, id: "agt_new"}
-	r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send) // reads the journal back
-	clk.add(10*time.Minute + 20*time.Second)                                         // 9m51s after it ended
-	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != 1 {
+	r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send, nil) // reads the journal back
+	clk.add(10*time.Minute + 20*time.Second)                                              // 9m51s after it ended
+	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send, nil); !joined || s.calls.Load() != 1 {
 		t.Errorf("a repeat within the window of a call read back was sent")
 	}
 }
@@ -129,21 +129,21 @@ func TestFollowIsRetriedAndReleased(t *testing.T) {
 	fj.entries = []journal.Entry{journaled(1, clk.now().Add(-time.Minute), journal.OutcomeCreated)}
 	s := &sender{made: true, id: "agt_new"}
 
-	if _, joined := r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send); joined || fj.tails != 1 {
+	if _, joined := r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send, nil); joined || fj.tails != 1 {
 		t.Fatalf("first call: joined %v, journal read back %d times", joined, fj.tails)
 	}
 	fj.err = nil
-	res, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send)
+	res, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send, nil)
 	if !joined || res.IsError || fj.tails != 2 || s.calls.Load() != 1 {
 		t.Fatalf("after the journal became readable: joined %v, journal read back %d times, sent %d", joined, fj.tails, s.calls.Load())
 	}
 	fj.entries = append(fj.entries, journaled(2, clk.now(), journal.OutcomeCreated))
-	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(2), "create_agent_x", s.send); !joined || fj.tails != 2 || fj.afters != 1 {
+	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(2), "create_agent_x", s.send, nil); !joined || fj.tails != 2 || fj.afters != 1 {
 		t.Errorf("a create recorded since: joined %v, read back %d times, followed %d times", joined, fj.tails, fj.afters)
 	}
 
 	clk.add(10 * time.Minute)
-	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(2), "create_agent_x", s.send); joined {
+	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(2), "create_agent_x", s.send, nil); joined {
 		t.Errorf("answered from the journal past the window")
 	}
 	r.mu.Lock()
@@ -163,12 +163,12 @@ func TestRestoredCallExpiresOnItsOwn(t *testing.T) {
 		journaled(2, clk.now(), journal.OutcomeCreated),
 	}
 	s := &sender{made: true, id: "agt_new"}
-	r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send) // reads the journal back
+	r.do(context.Background(), repeatKey{9}, repeatKey{9}, "create_agent_x", s.send, nil) // reads the journal back
 	clk.add(2 * time.Minute)
-	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(2), "create_agent_x", s.send); !joined {
+	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(2), "create_agent_x", s.send, nil); !joined {
 		t.Errorf("a repeat of the create made 2 minutes ago was sent")
 	}
-	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send); joined || s.calls.Load() != 2 {
+	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send, nil); joined || s.calls.Load() != 2 {
 		t.Errorf("a repeat of a create made 11 minutes ago (window 10m) was not sent: joined %v, sent %d", joined, s.calls.Load())
 	}
 }
@@ -191,18 +191,18 @@ func TestPendingCallOutlivesItsSendingEntry(t *testing.T) {
 			fj.entries = []journal.Entry{sending}
 			s := &sender{made: true, id: "agt_new"}
 			if c.firstTouch {
-				if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != 0 {
+				if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send, nil); !joined || s.calls.Load() != 0 {
 					t.Fatalf("repeat before the outcome: joined %v, sent %d", joined, s.calls.Load())
 				}
 			} else {
-				r.do(context.Background(), repeatKey{9}, keyN(2), "create_agent_x", s.send)
+				r.do(context.Background(), repeatKey{9}, keyN(2), "create_agent_x", s.send, nil)
 				s.calls.Store(0)
 			}
 			made := sending
 			made.Outcome, made.DurationMS = journal.OutcomeCreated, 60_000 // ended a minute after it began
 			fj.entries = append(fj.entries, made)
 			clk.add(9*time.Minute + 30*time.Second) // 10m30s after the sending entry, 9m30s after the agent
-			res, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send)
+			res, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send, nil)
 			if !joined || res.IsError || s.calls.Load() != 0 {
 				t.Errorf("a repeat 9m30s after its call made an agent: joined %v, isError %v, sent %d", joined, res.IsError, s.calls.Load())
 			}
@@ -253,7 +253,7 @@ func TestFollowingAgreesWithReadingAtOnce(t *testing.T) {
 				continue // read in a later part
 			}
 			got := "sent"
-			res, joined := r.do(context.Background(), keyN(1<<20+round*16+step), keyN(1), "create_agent_x", s.send)
+			res, joined := r.do(context.Background(), keyN(1<<20+round*16+step), keyN(1), "create_agent_x", s.send, nil)
 			switch id, _ := alreadyCreatedID(res); {
 			case joined && res.IsError:
 				got = "unknown"
@@ -295,15 +295,15 @@ func TestFollowingKeepsAnEntryDatedAhead(t *testing.T) {
 				r, clk := following(fj)
 				s := &sender{made: true, id: "agt_new"}
 				if !readBack {
-					r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send) // reads the window back
+					r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send, nil) // reads the window back
 				}
 				e := journaled(1, clk.now().Add(2*time.Second), outcome)
 				e.Call = "c1"
 				fj.entries = append(fj.entries, e)
-				r.do(context.Background(), keyN(8), keyN(8), "create_agent_x", s.send) // another create reads it
+				r.do(context.Background(), keyN(8), keyN(8), "create_agent_x", s.send, nil) // another create reads it
 				clk.add(5 * time.Second)
 				before := s.calls.Load()
-				if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != before {
+				if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send, nil); !joined || s.calls.Load() != before {
 					t.Errorf("a repeat 3s after the %s entry was sent: joined %v", outcome, joined)
 				}
 			})
@@ -318,12 +318,12 @@ func TestAnEntryDatedAheadCountsFromTheRead(t *testing.T) {
 		fj := &fakeJournal{}
 		r, clk := following(fj)
 		s := &sender{made: true, id: "agt_new"}
-		r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send) // reads the window back
+		r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send, nil) // reads the window back
 		fj.entries = append(fj.entries, journaled(1, clk.now().Add(time.Hour), outcome))
-		r.do(context.Background(), keyN(8), keyN(8), "create_agent_x", s.send) // another create reads it
+		r.do(context.Background(), keyN(8), keyN(8), "create_agent_x", s.send, nil) // another create reads it
 		clk.add(r.window + time.Second)
 		before := s.calls.Load()
-		if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send); joined || s.calls.Load() != before+1 {
+		if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send, nil); joined || s.calls.Load() != before+1 {
 			t.Errorf("%s: a call a window after the entry was read was not sent (joined %v)", outcome, joined)
 		}
 	}
@@ -337,22 +337,22 @@ func TestAJournaledOutcomeEndsWithItsWindow(t *testing.T) {
 	r, clk := following(fj)
 	s := &sender{made: true, id: "agt_new"}
 	fj.entries = []journal.Entry{journaled(2, clk.now(), journal.OutcomeCreated)}
-	r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send) // reads the window back
+	r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send, nil) // reads the window back
 	clk.add(time.Minute)
 	fj.entries = append(fj.entries, journaled(1, clk.now(), journal.OutcomeCreated))
-	r.do(context.Background(), keyN(8), keyN(8), "create_agent_x", s.send) // another create reads it
+	r.do(context.Background(), keyN(8), keyN(8), "create_agent_x", s.send, nil) // another create reads it
 	// A call in between lets go of what passed the window (entry 2), not of
 	// entry 1, whose end is then judged where calls are answered, not where
 	// the journal's entries are let go.
 	clk.add(r.window - time.Minute)
-	r.do(context.Background(), keyN(6), keyN(6), "create_agent_x", s.send)
+	r.do(context.Background(), keyN(6), keyN(6), "create_agent_x", s.send, nil)
 	clk.add(time.Minute - time.Nanosecond)
-	if _, joined := r.do(context.Background(), keyN(5), keyN(1), "create_agent_x", s.send); !joined {
+	if _, joined := r.do(context.Background(), keyN(5), keyN(1), "create_agent_x", s.send, nil); !joined {
 		t.Fatal("a repeat just inside the window was sent")
 	}
 	clk.add(time.Nanosecond)
 	before := s.calls.Load()
-	if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send); joined || s.calls.Load() != before+1 {
+	if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send, nil); joined || s.calls.Load() != before+1 {
 		t.Errorf("a call a whole window after the journaled create was not sent (joined %v)", joined)
 	}
 }
@@ -364,10 +364,10 @@ func TestAFollowedEntryDatedAWindowAheadCounts(t *testing.T) {
 	fj := &fakeJournal{}
 	r, clk := following(fj)
 	s := &sender{made: true, id: "agt_new"}
-	r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send) // reads the window back
+	r.do(context.Background(), keyN(9), keyN(9), "create_agent_x", s.send, nil) // reads the window back
 	fj.entries = append(fj.entries, journaled(1, clk.now().Add(r.window+time.Minute), journal.OutcomeCreated))
 	before := s.calls.Load()
-	if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != before {
+	if _, joined := r.do(context.Background(), keyN(7), keyN(1), "create_agent_x", s.send, nil); !joined || s.calls.Load() != before {
 		t.Errorf("a repeat of an agent followed from a clock a window ahead was sent again (joined %v)", joined)
 	}
 }
@@ -398,17 +398,17 @@ func TestCallBegunDuringARead(t *testing.T) {
 	a.repeats = r
 	r.follow = a.follower(fj)
 	s := &sender{made: true, id: "agt_new"}
-	r.do(context.Background(), repeatKey{9}, keyN(9), "create_agent_x", s.send) // reads the journal back
+	r.do(context.Background(), repeatKey{9}, keyN(9), "create_agent_x", s.send, nil) // reads the journal back
 	fj.during = func() {
 		clk.add(time.Millisecond)
 		e := journaled(1, clk.now(), journal.OutcomeSending)
 		e.Call, e.AgentID = "c1", ""
 		fj.entries = append(fj.entries, e)
 	}
-	r.do(context.Background(), repeatKey{8}, keyN(8), "create_agent_x", s.send)
+	r.do(context.Background(), repeatKey{8}, keyN(8), "create_agent_x", s.send, nil)
 	clk.add(2 * time.Second) // the other server's call still runs
 	s.calls.Store(0)
-	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(1), "create_agent_x", s.send); !joined || s.calls.Load() != 0 {
+	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(1), "create_agent_x", s.send, nil); !joined || s.calls.Load() != 0 {
 		t.Errorf("a repeat of a call another server is still sending was sent: joined %v, sent %d", joined, s.calls.Load())
 	}
 }

@@ -172,12 +172,12 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 	return tool, nil
 }
 
-// answerMargin is how long before --timeout has passed since a call arrived
-// its vendor call is given up: time to journal the outcome and send the
-// answer. A client whose own request timeout is the same as --timeout (the
-// TypeScript SDK's default and --timeout's are both 60 s) then gets the
-// answer, an outcome unknown that says how to check for the agent, say,
-// instead of timing out first and leaving its model only "timed out".
+// answerMargin is how much of --timeout the vendor call leaves the server to
+// journal the outcome and answer. A client whose own request timeout is the
+// same as --timeout (the TypeScript SDK's default and --timeout's are both
+// 60 s) then gets the answer, an outcome unknown that says how to check for
+// the agent, say, instead of timing out first and leaving its model only
+// "timed out".
 func answerMargin(timeout time.Duration) time.Duration {
 	return min(timeout/10, time.Second)
 }
@@ -345,7 +345,10 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if len(missing) > 0 {
 		return a.notSent(entry, start, log, a.missingMessage(missing)), nil
 	}
-	send := func() (*mcp.CallToolResult, bool, *created) { return a.send(ctx, req, &in, creds, entry, start, log) }
+	progress := newProgress(ctx, req, a.deps.ProgressPause)
+	send := func() (*mcp.CallToolResult, bool, *created) {
+		return a.send(ctx, req, &in, creds, entry, start, progress, log)
+	}
 	if args == nil {
 		res, _, _ := send()
 		return res, nil
@@ -368,8 +371,10 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 			entry.Repeat = hex.EncodeToString(journaled[:])
 		}
 	}
-	res, joined := a.repeats.do(ctx, key, journaled, a.name, send)
+	waiting := func() func() { return progress.heartbeat(a.heartbeat(), "an identical call (same arguments) to end") }
+	res, joined := a.repeats.do(ctx, key, journaled, a.name, send, waiting)
 	if joined {
+		progress.finish()
 		log.Info().Bool("error", res.IsError).Msg("identical call: answered with the outcome of the one before it, nothing sent")
 	}
 	return res, nil
@@ -397,7 +402,7 @@ func (a *adapter[T]) createdSummary(agentName, agentID, status, requestID string
 // failure is theirs too unless this call's own client cancelled it (they
 // were not cancelled, and are sent), or the agent may exist: then it always
 // is.
-func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start time.Time, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
+func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start time.Time, progress *progress, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
 	timeout := a.deps.Timeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -445,9 +450,11 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 	}
 
 	red := a.redactor(creds)
-	callCtx, stop, release := a.callContext(ctx, start.Add(timeout-answerMargin(timeout)))
+	// Counted from now, not from when the call arrived: a call that waited
+	// for an identical one, which then created nothing, has its whole time
+	// for its own create (one cut short would leave the outcome unknown).
+	callCtx, stop, release := a.callContext(ctx, time.Now().Add(timeout-answerMargin(timeout)))
 	defer release()
-	progress := newProgress(ctx, req, a.deps.ProgressPause)
 	call := providers.Call{
 		Provider:   a.desc.Name,
 		AgentName:  entry.AgentName,
@@ -464,7 +471,7 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 			progress.send(fmt.Sprintf("attempt %d failed (%s); retrying in %s", ev.Attempt, shorten(red.Redact(ev.Reason)), ev.Wait.Round(time.Millisecond)))
 		},
 	}
-	stopHeartbeat := progress.heartbeat(cmp.Or(a.deps.ProgressHeartbeat, defaultProgressHeartbeat), a.desc.Name)
+	stopHeartbeat := progress.heartbeat(a.heartbeat(), a.desc.Name+" to answer")
 	defer stopHeartbeat() // also if Do panics: no heartbeat outlives its call
 	res, err := a.deps.Client.Do(callCtx, call)
 	stopHeartbeat()
@@ -512,6 +519,12 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 		return result, true, nil // not encoded: nothing to answer a repeat with
 	}
 	return result, true, &created{result: b, summary: summary}
+}
+
+// heartbeat is how often a call that carries a progressToken hears that it
+// still waits.
+func (a *adapter[T]) heartbeat() time.Duration {
+	return cmp.Or(a.deps.ProgressHeartbeat, defaultProgressHeartbeat)
 }
 
 // clientID is the id the request carries for an idempotent create ("" when

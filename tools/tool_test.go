@@ -901,6 +901,49 @@ func TestProgressHeartbeatWhileTheVendorIsSlow(t *testing.T) {
 	}
 }
 
+// A call with a progressToken that waits for an identical call in progress
+// hears so too, and then gets that call's agent.
+func TestProgressHeartbeatWhileWaitingForAnIdenticalCall(t *testing.T) {
+	f := setup(t, withDedupe(time.Minute), func(d *tools.Deps, _ map[string]string) { d.ProgressHeartbeat = 20 * time.Millisecond })
+	arrived := make(chan struct{}, 1)
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		time.Sleep(300 * time.Millisecond)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9","name":"Analyst"}`))
+	}
+	f.vendor.mu.Unlock()
+	var mu sync.Mutex
+	var notes []string
+	f.client.OnNotification(func(n mcp.JSONRPCNotification) {
+		if n.Method == "notifications/progress" && n.Params.AdditionalFields["progressToken"] == "w" {
+			mu.Lock()
+			notes = append(notes, fmt.Sprint(n.Params.AdditionalFields["message"]))
+			mu.Unlock()
+		}
+	})
+	leader := f.callInBackground(context.Background(), "Analyst")
+	<-arrived
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "create_agent_datagrid"
+	req.Params.Arguments = map[string]any{"name": "Analyst"}
+	req.Params.Meta = &mcp.Meta{ProgressToken: "w"}
+	res, err := f.client.CallTool(context.Background(), req)
+	<-leader
+	if err != nil || res.IsError || structuredOf(t, res)["already_created"] != true {
+		t.Fatalf("want the leader's agent: %v %s", err, tools.ResultText(res))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(notes) < 2 || !strings.Contains(notes[0], "waiting for an identical call (same arguments) to end") {
+		t.Errorf("progress while waiting for the identical call: %q", notes)
+	}
+	if n := f.vendor.count(); n != 1 {
+		t.Errorf("the vendor got %d requests, want 1", n)
+	}
+}
+
 // wrappedClient serves the Datagrid tool of wrap(the provider), its key the
 // canary and its vendor unreachable, journaling to jr when it is not nil,
 // and returns an initialized client of it.
@@ -1239,6 +1282,17 @@ func TestWaiterOfACallItsClientCancelledIsSent(t *testing.T) {
 		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9","name":"Analyst"}`))
 	}
 	f.vendor.mu.Unlock()
+	if got := f.waiterOfACancelledCall(t, first, nil); got != "created agt_9" {
+		t.Errorf("the waiter, which was not cancelled, got: %s", got)
+	}
+}
+
+// waiterOfACancelledCall starts a create of "Analyst" and, once the vendor
+// has it (first closes), an identical call that waits for it; then the first
+// call's client gives up, and between, when not nil, runs before that call
+// ends. It returns what the waiter got: "created <agent id>", or its error.
+func (f *fixture) waiterOfACancelledCall(t *testing.T, first <-chan struct{}, between func()) string {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	gaveUp := f.callInBackground(ctx, "Analyst")
 	<-first
@@ -1251,11 +1305,41 @@ func TestWaiterOfACallItsClientCancelledIsSent(t *testing.T) {
 		}
 		waiter <- "created " + fmt.Sprint(structuredOf(t, res)["agent_id"])
 	}()
-	tools.WaitForIdenticalCall(t) // the waiter joins the call waiting out its 429
+	tools.WaitForIdenticalCall(t)
 	cancel()
+	if between != nil {
+		between()
+	}
 	<-gaveUp
-	if got := <-waiter; got != "created agt_9" {
-		t.Errorf("the waiter, which was not cancelled, got: %s", got)
+	return <-waiter
+}
+
+// A waiter that goes ahead after the call it waited for created nothing has
+// the whole --timeout for its own create, not what its wait left of it: a
+// create cut short would end as an unknown outcome.
+func TestWaiterThatGoesAheadHasItsWholeTimeout(t *testing.T) {
+	f := setup(t, withDedupe(time.Minute), func(d *tools.Deps, _ map[string]string) { d.Timeout = 2 * time.Second; d.Client.Sleep = nil })
+	first, release := make(chan struct{}), make(chan struct{})
+	var n atomic.Int32
+	f.vendor.mu.Lock()
+	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			close(first)
+			<-release
+			w.WriteHeader(http.StatusTooManyRequests) // not processed: the leader made nothing
+			return
+		}
+		time.Sleep(400 * time.Millisecond) // a create takes a moment
+		w.WriteHeader(http.StatusCreated)
+		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9","name":"Analyst"}`))
+	}
+	f.vendor.mu.Unlock()
+	got := f.waiterOfACancelledCall(t, first, func() {
+		time.Sleep(1600 * time.Millisecond) // most of the waiter's 2 s go by
+		close(release)
+	})
+	if got != "created agt_9" {
+		t.Errorf("the waiter, sent after its wait, got: %s", got)
 	}
 }
 
