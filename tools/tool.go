@@ -346,8 +346,12 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		return a.notSent(entry, start, log, a.missingMessage(missing)), nil
 	}
 	progress := newProgress(ctx, req, a.deps.ProgressPause)
+	// waited is the time spent waiting for identical calls, which then
+	// created nothing: a call sent after that has its whole time for its own
+	// create (one cut short would leave the outcome unknown).
+	var waited time.Duration
 	send := func() (*mcp.CallToolResult, bool, *created) {
-		return a.send(ctx, req, &in, creds, entry, start, progress, log)
+		return a.send(ctx, req, &in, creds, entry, start, start.Add(waited), progress, log)
 	}
 	if args == nil {
 		res, _, _ := send()
@@ -371,7 +375,11 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 			entry.Repeat = hex.EncodeToString(journaled[:])
 		}
 	}
-	waiting := func() func() { return progress.heartbeat(a.heartbeat(), "an identical call (same arguments) to end") }
+	waiting := func() func() {
+		began := time.Now()
+		stop := progress.heartbeat(a.heartbeat(), "an identical call (same arguments) to end")
+		return func() { stop(); waited += time.Since(began) }
+	}
 	res, joined := a.repeats.do(ctx, key, journaled, a.name, send, waiting)
 	if joined {
 		progress.finish()
@@ -401,8 +409,9 @@ func (a *adapter[T]) createdSummary(agentName, agentID, status, requestID string
 // waiting for it, and the agent it created or may have (nil when none). A
 // failure is theirs too unless this call's own client cancelled it (they
 // were not cancelled, and are sent), or the agent may exist: then it always
-// is.
-func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start time.Time, progress *progress, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
+// is. budgetFrom is when the call's --timeout began: its arrival, plus any
+// wait for identical calls.
+func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start, budgetFrom time.Time, progress *progress, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
 	timeout := a.deps.Timeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -450,10 +459,9 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 	}
 
 	red := a.redactor(creds)
-	// Counted from now, not from when the call arrived: a call that waited
-	// for an identical one, which then created nothing, has its whole time
-	// for its own create (one cut short would leave the outcome unknown).
-	callCtx, stop, release := a.callContext(ctx, time.Now().Add(timeout-answerMargin(timeout)))
+	// The journal writes and reads before this count: the answer is due
+	// within --timeout all the same.
+	callCtx, stop, release := a.callContext(ctx, budgetFrom.Add(timeout-answerMargin(timeout)))
 	defer release()
 	call := providers.Call{
 		Provider:   a.desc.Name,

@@ -1314,6 +1314,46 @@ func (f *fixture) waiterOfACancelledCall(t *testing.T, first <-chan struct{}, be
 	return <-waiter
 }
 
+// The journal's writes before the vendor call count against --timeout: the
+// vendor call ends so that the answer is due within --timeout of the call's
+// arrival however long the "sending" entry took to write.
+func TestSlowJournalWriteCountsAgainstTheTimeout(t *testing.T) {
+	const timeout = 2 * time.Second
+	var mu sync.Mutex
+	var arrived, deadline time.Time
+	f := setup(t, func(d *tools.Deps, _ map[string]string) {
+		d.Timeout = timeout
+		next := d.Client.HTTP.Transport
+		d.Client.HTTP.Transport = roundTripFunc(func(r *http.Request) (*http.Response, error) {
+			mu.Lock()
+			deadline, _ = r.Context().Deadline()
+			mu.Unlock()
+			return next.RoundTrip(r)
+		})
+	})
+	f.journal.Fail = func(e journal.Entry) error {
+		if e.Outcome == journal.OutcomeSending {
+			mu.Lock()
+			arrived = e.Time // the call's arrival
+			mu.Unlock()
+			time.Sleep(500 * time.Millisecond) // a sync on a busy disk
+		}
+		return nil
+	}
+	if res, text := f.call(t, map[string]any{"name": "Analyst"}); res.IsError {
+		t.Fatalf("want the agent: %s", text)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if deadline.IsZero() || deadline.After(arrived.Add(timeout)) {
+		t.Errorf("the vendor call's deadline is %v after the call arrived, past --timeout %v", deadline.Sub(arrived), timeout)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
 // A waiter that goes ahead after the call it waited for created nothing has
 // the whole --timeout for its own create, not what its wait left of it: a
 // create cut short would end as an unknown outcome.
