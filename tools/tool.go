@@ -432,7 +432,10 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 	sending := entry
 	sending.Outcome = journal.OutcomeSending
 	sending.AgentID = cmp.Or(entry.AgentID, given)
-	if err := a.record(sending, start, log); err != nil {
+	began := time.Now()
+	err := a.record(sending, start, log)
+	journalWrite := time.Since(began)
+	if err != nil {
 		// Sent anyway, a call the process did not survive would leave no
 		// trace of an agent that may exist.
 		return a.notSent(entry, start, log, fmt.Sprintf("the journal could not be written (%v), so nothing was sent. Free disk space or fix --journal, "+
@@ -460,8 +463,9 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 
 	red := a.redactor(creds)
 	// The journal writes and reads before this count: the answer is due
-	// within --timeout all the same.
-	callCtx, stop, release := a.callContext(ctx, budgetFrom.Add(timeout-answerMargin(timeout)))
+	// within --timeout all the same. The outcome's write after it may take
+	// as long as the sending entry's did.
+	callCtx, stop, release := a.callContext(ctx, budgetFrom.Add(timeout-max(answerMargin(timeout), journalWrite)))
 	defer release()
 	call := providers.Call{
 		Provider:   a.desc.Name,
