@@ -1359,13 +1359,10 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // create cut short would end as an unknown outcome.
 func TestWaiterThatGoesAheadHasItsWholeTimeout(t *testing.T) {
 	f := setup(t, withDedupe(time.Minute), func(d *tools.Deps, _ map[string]string) { d.Timeout = 2 * time.Second; d.Client.Sleep = nil })
-	first, release := make(chan struct{}), make(chan struct{})
-	var n atomic.Int32
+	first := holdFirst(t)
 	f.vendor.mu.Lock()
 	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			close(first)
-			<-release
+		if first.hold() {
 			w.WriteHeader(http.StatusTooManyRequests) // not processed: the leader made nothing
 			return
 		}
@@ -1374,14 +1371,42 @@ func TestWaiterThatGoesAheadHasItsWholeTimeout(t *testing.T) {
 		_, _ = w.Write([]byte(`{"object":"agent","id":"agt_9","name":"Analyst"}`))
 	}
 	f.vendor.mu.Unlock()
-	got := f.waiterOfACancelledCall(t, first, func() {
+	got := f.waiterOfACancelledCall(t, first.arrived, func() {
 		time.Sleep(1600 * time.Millisecond) // most of the waiter's 2 s go by
-		close(release)
+		first.release()
 	})
 	if got != "created agt_9" {
 		t.Errorf("the waiter, sent after its wait, got: %s", got)
 	}
 }
+
+// firstHeld holds a fake vendor's first request: hold, called by the
+// handler, reports whether its request is the first, and then, arrived
+// closed, blocks until release. release may be called more than once, and
+// runs at cleanup, so that a test failing early frees the handler.
+type firstHeld struct {
+	n        atomic.Int32
+	arrived  chan struct{}
+	released chan struct{}
+	once     sync.Once
+}
+
+func holdFirst(t *testing.T) *firstHeld {
+	h := &firstHeld{arrived: make(chan struct{}), released: make(chan struct{})}
+	t.Cleanup(h.release)
+	return h
+}
+
+func (h *firstHeld) hold() bool {
+	if h.n.Add(1) != 1 {
+		return false
+	}
+	close(h.arrived)
+	<-h.released
+	return true
+}
+
+func (h *firstHeld) release() { h.once.Do(func() { close(h.released) }) }
 
 // The server's own key rotated in its <VAR>_FILE (an STS token refreshed, a
 // mounted secret renewed) between a create and its repeat: the account is
@@ -1412,34 +1437,17 @@ func TestRepeatAcrossAKeyRotationGetsTheSameAgent(t *testing.T) {
 // waiting for it gets that outcome, and is not sent as a second create.
 func TestWaiterOfACancelledCallWithAnUnknownOutcomeIsNotSent(t *testing.T) {
 	f := setup(t, withDedupe(time.Minute))
-	got, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free) // a test that fails early must not leave the vendor waiting
-	var n atomic.Int32
+	first := holdFirst(t)
 	f.vendor.mu.Lock()
 	f.vendor.answer = func(w http.ResponseWriter, r *http.Request) {
-		if n.Add(1) == 1 {
-			close(got)
-			<-release
-		}
+		first.hold()
 		w.WriteHeader(http.StatusInternalServerError)
 		_, _ = w.Write([]byte(`{"status_code":500,"error":"internal_error","message":"boom"}`))
 	}
 	f.vendor.mu.Unlock()
-	ctx, cancel := context.WithCancel(context.Background())
-	f.callInBackground(ctx, "Analyst")
-	<-got
-	waiter := make(chan string, 1)
-	go func() {
-		_, text := f.call(t, map[string]any{"name": "Analyst"})
-		waiter <- text
-	}()
-	tools.WaitForIdenticalCall(t)
-	cancel()
-	free()
-	if text := <-waiter; !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, "outcome unknown") || n.Load() != 1 {
-		t.Errorf("the vendor got %d creates; the waiter got: %s", n.Load(), text)
+	text := f.waiterOfACancelledCall(t, first.arrived, first.release)
+	if n := first.n.Load(); !strings.HasPrefix(text, "Not sent again") || !strings.Contains(text, "outcome unknown") || n != 1 {
+		t.Errorf("the vendor got %d creates; the waiter got: %s", n, text)
 	}
 }
 
