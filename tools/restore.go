@@ -118,7 +118,9 @@ func (a *adapter[T]) restoredCreate(e journal.Entry) *created {
 	if e.AgentID == "" {
 		return nil
 	}
-	summary := a.createdSummary(e.AgentName, e.AgentID, "", e.RequestID) + " Its details are not in the journal; to see them, " + a.desc.VerifyHint + "."
+	// false: a call with an id of its own to upsert by is never answered
+	// from the journal.
+	summary := a.createdSummary(e.AgentName, e.AgentID, "", e.RequestID, false) + " Its details are not in the journal; to see them, " + a.desc.VerifyHint + "."
 	b, err := json.Marshal(Success{Provider: a.desc.Slug, AgentID: e.AgentID, RequestID: e.RequestID})
 	if err != nil {
 		return nil

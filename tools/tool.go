@@ -351,7 +351,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	// create (one cut short would leave the outcome unknown).
 	var waited time.Duration
 	send := func() (*mcp.CallToolResult, bool, *created) {
-		return a.send(ctx, req, &in, creds, entry, start, start.Add(waited), progress, log)
+		return a.send(ctx, req, &in, idGiven, creds, entry, start, start.Add(waited), progress, log)
 	}
 	if args == nil {
 		res, _, _ := send()
@@ -389,12 +389,17 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 }
 
 // createdSummary is the first line of a create's result; status and
-// requestID are left out when empty.
-func (a *adapter[T]) createdSummary(agentName, agentID, status, requestID string) string {
-	summary := fmt.Sprintf("Created %s agent %q with id %s.", a.desc.Name, agentName, agentID)
+// requestID are left out when empty. upsert is a create by an id the caller
+// gave, which the vendor upserts by: it may have replaced an agent.
+func (a *adapter[T]) createdSummary(agentName, agentID, status, requestID string, upsert bool) string {
+	summary := fmt.Sprintf("Created %s agent %q with id %s", a.desc.Name, agentName, agentID)
 	if agentName == "" {
-		summary = fmt.Sprintf("Created %s agent with id %s.", a.desc.Name, agentID)
+		summary = fmt.Sprintf("Created %s agent with id %s", a.desc.Name, agentID)
 	}
+	if upsert {
+		summary += ", or replaced the agent that already had this id"
+	}
+	summary += "."
 	if status != "" {
 		summary += " Status: " + status + "."
 	}
@@ -410,8 +415,9 @@ func (a *adapter[T]) createdSummary(agentName, agentID, status, requestID string
 // failure is theirs too unless this call's own client cancelled it (they
 // were not cancelled, and are sent), or the agent may exist: then it always
 // is. budgetFrom is when the call's --timeout began: its arrival, plus any
-// wait for identical calls.
-func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, creds providers.Credentials, entry journal.Entry, start, budgetFrom time.Time, progress *progress, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
+// wait for identical calls. idGiven: the caller chose the id the vendor
+// upserts by, so the create may have replaced an agent.
+func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, idGiven bool, creds providers.Credentials, entry journal.Entry, start, budgetFrom time.Time, progress *progress, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
 	timeout := a.deps.Timeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -521,7 +527,7 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, c
 	journalErr := a.record(entry, start, log)
 	log.Info().Str("agent_id", c.AgentID).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("agent created")
 
-	summary := a.createdSummary(entry.AgentName, c.AgentID, c.Status, c.RequestID)
+	summary := a.createdSummary(entry.AgentName, c.AgentID, c.Status, c.RequestID, idGiven)
 	if journalErr != nil {
 		summary += " (The journal could not record it: keep this id.)"
 	}
@@ -602,9 +608,14 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 	if hasQuery {
 		shown += " (parameters in the query string: see request.url)"
 	}
-	summary := fmt.Sprintf("Dry run: nothing was sent. %s %s would create the %s agent.", p.Method, shown, a.desc.Name)
+	would := fmt.Sprintf("%s %s would create the %s agent.", p.Method, shown, a.desc.Name)
+	if generatedID == "" && entry.AgentID != "" {
+		// The caller's own id, which the vendor upserts by.
+		would = fmt.Sprintf("%s %s would create the %s agent with id %s, or replace the agent that already has it.", p.Method, shown, a.desc.Name, entry.AgentID)
+	}
+	summary := "Dry run: nothing was sent. " + would
 	if forced {
-		summary = fmt.Sprintf("Dry run: nothing was sent and no agent was created, because this server runs with --dry-run (AGENTMCP_DRY_RUN) and only previews; calling again will not create one. %s %s would create the %s agent.", p.Method, shown, a.desc.Name)
+		summary = "Dry run: nothing was sent and no agent was created, because this server runs with --dry-run (AGENTMCP_DRY_RUN) and only previews; calling again will not create one. " + would
 	}
 	if len(missing) > 0 {
 		summary += " Before a real call, " + strings.Join(a.missingTodo(missing), "; and ") + "."

@@ -99,6 +99,6 @@ type ExecutionConfig struct {
 // ScheduleTaskConfig is the recurring task.
 type ScheduleTaskConfig struct {
 	RelatedSessionID string `json:"RelatedSessionId,omitempty" jsonschema_description:"Past session to use as reference."`
-	CronExpression   string `json:"CronExpression,omitempty" jsonschema_description:"Quartz cron: sec min hour day-of-month month day-of-week [year]; ? in exactly one day field. E.g. 0 0 0 ? * 1-7 (daily at midnight)."`
+	CronExpression   string `json:"CronExpression,omitempty" jsonschema_description:"Quartz cron: sec min hour day-of-month month day-of-week (1=SUN..7=SAT) [year]; ? in exactly one day field. E.g. 0 0 0 ? * 1-7 (daily at midnight), 0 30 8 ? * 2-6 (weekdays 8:30)."`
 	Query            string `json:"Query,omitempty" jsonschema_description:"What the task asks."`
 }

@@ -15,7 +15,7 @@ import (
 // reflected schema is the tool's input schema. The document requires name and
 // model only.
 type Request struct {
-	ID          string `json:"id,omitempty" jsonschema:"minLength=1"`
+	ID          string `json:"id,omitempty" jsonschema:"minLength=1" jsonschema_description:"Custom agent id; usually omitted."`
 	Name        string `json:"name" jsonschema:"minLength=1"`
 	Description string `json:"description,omitempty"`
 	// Model is not an enum: workspaces add external and newer models, so the

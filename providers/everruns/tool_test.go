@@ -197,6 +197,38 @@ func TestToolSendsEveryUpsertOfAGivenID(t *testing.T) {
 	}
 }
 
+// Everruns upserts by a given id, so the result and the preview of a call with
+// one say that an agent may be replaced; those of a call without one, which
+// gets a fresh id, do not.
+func TestAGivenIDIsSaidToReplace(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body map[string]any
+		_ = json.NewDecoder(r.Body).Decode(&body)
+		w.WriteHeader(http.StatusCreated)
+		_ = json.NewEncoder(w).Encode(body)
+	}))
+	defer srv.Close()
+	tool := newTool(t, map[string]string{EnvAPIKey: testKey, EnvBaseURL: srv.URL}, nil)
+	const id = "agent_0123456789abcdef0123456789abcdef"
+	for _, tc := range []struct {
+		name, args, want string
+		replaces         bool
+	}{
+		{"create with an id", `{"id":"` + id + `","name":"Support","system_prompt":"p"}`, `Created Everruns agent "Support" with id ` + id + `, or replaced the agent that already had this id.`, true},
+		{"preview with an id", `{"id":"` + id + `","name":"Support","system_prompt":"p","dry_run":true}`, "would create the Everruns agent with id " + id + ", or replace the agent that already has it.", true},
+		{"create without an id", `{"name":"Support","system_prompt":"p"}`, `Created Everruns agent "Support" with id agent_`, false},
+		{"preview without an id", `{"name":"Support","system_prompt":"p","dry_run":true}`, "would create the Everruns agent.", false},
+	} {
+		res, text := callTool(t, tool, tc.args)
+		if res.IsError || !strings.Contains(text, tc.want) {
+			t.Errorf("%s: want %q in: %s", tc.name, tc.want, text)
+		}
+		if got := strings.Contains(text, "replace"); got != tc.replaces {
+			t.Errorf("%s: says an agent may be replaced: %v, want %v: %s", tc.name, got, tc.replaces, text)
+		}
+	}
+}
+
 // A refused key read from EVERRUNS_API_KEY_FILE is named as that file's: the
 // vendor's advice names EVERRUNS_API_KEY, which is not set.
 func TestRefusedKeyFromAFileIsNamed(t *testing.T) {
