@@ -103,7 +103,7 @@ func Open(path string) (*Journal, error) {
 		// protocol, and a pipe or device cannot be synced or read back.
 		return nil, fmt.Errorf("journal: %s is not a regular file", path)
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
+	f, err := openAppend(path)
 	if err != nil {
 		return nil, fmt.Errorf("journal: %w", err)
 	}
@@ -405,7 +405,7 @@ func (j *Journal) open() (*os.File, os.FileInfo, error) {
 	if fi, err := os.Stat(j.path); err == nil && !fi.Mode().IsRegular() {
 		return nil, nil, fmt.Errorf("journal: %s is not a regular file", j.path)
 	}
-	f, err := os.Open(j.path)
+	f, err := openRead(j.path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("journal: %w", err)
 	}
@@ -528,7 +528,7 @@ func (j *Journal) Secret() ([]byte, error) {
 // never makes a new key. link is os.Link (see makeSecret).
 func (j *Journal) keepSecret(path string, link func(oldname, newname string) error) error {
 	for attempt := 0; ; attempt++ {
-		b, err := os.ReadFile(path)
+		b, err := readFile(path)
 		switch {
 		case err == nil && len(b) < secretSize && attempt < 20 && justWritten(path):
 			// Being written in place by another server (see putSecret).
@@ -555,6 +555,18 @@ func (j *Journal) keepSecret(path string, link func(oldname, newname string) err
 
 const secretSize = 32
 
+// readFile reads the file at path whole, as os.ReadFile, opened as the
+// journal is (on Windows, so that another server can remove the temporary
+// name of a key it links into place while this one reads it).
+func readFile(path string) ([]byte, error) {
+	f, err := openRead(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
 // lexists reports whether path names anything, a symlink leading nowhere
 // included.
 func lexists(path string) bool {
@@ -574,7 +586,7 @@ func secretPath(path string) string {
 // loadSecret reads the secret at path, made with makeSecret when missing.
 func loadSecret(path string, link func(oldname, newname string) error) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
-		b, err := os.ReadFile(path)
+		b, err := readFile(path)
 		switch {
 		case err == nil && len(b) == secretSize:
 			return b, nil
