@@ -724,13 +724,16 @@ func clip(s string, max int) string {
 
 // reopenIfMoved opens j.path again when the open file is no longer the one
 // at that path (deleted, or moved aside): entries written to it would be in
-// no file the journal resource, or a person, reads.
+// no file the journal resource, or a person, reads. A file deleted but kept
+// until closed (on some Windows filesystems) is no longer the journal
+// either; while it blocks its path, the open fails and the entry is reported
+// unwritten, rather than written to a file about to go.
 func (j *Journal) reopenIfMoved() error {
 	open, err := j.f.Stat()
 	if err != nil {
 		return fmt.Errorf("journal: %w", err)
 	}
-	if at, err := os.Stat(j.path); err == nil && os.SameFile(open, at) {
+	if at, err := os.Stat(j.path); err == nil && os.SameFile(open, at) && !deletePending(j.f) {
 		return nil
 	}
 	nj, err := Open(j.path)

@@ -5,6 +5,7 @@ package journal
 import (
 	"io/fs"
 	"os"
+	"unsafe"
 
 	"golang.org/x/sys/windows"
 )
@@ -43,4 +44,24 @@ func open(path string, access, createMode uint32) (*os.File, error) {
 		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
 	}
 	return os.NewFile(uintptr(h), path), nil
+}
+
+// fileStandardInfo is Windows' FILE_STANDARD_INFO.
+type fileStandardInfo struct {
+	AllocationSize int64
+	EndOfFile      int64
+	NumberOfLinks  uint32
+	DeletePending  bool
+	Directory      bool
+}
+
+// deletePending reports whether f's file was deleted while open. Where a
+// delete takes the name at once (NTFS since Windows 10 1809), the path no
+// longer leads to it; where it does not (FAT, exFAT, some network shares),
+// the file stays at its path, the same file, until its last handle closes,
+// and then goes with every entry written to it since.
+func deletePending(f *os.File) bool {
+	var info fileStandardInfo
+	err := windows.GetFileInformationByHandleEx(windows.Handle(f.Fd()), windows.FileStandardInfo, (*byte)(unsafe.Pointer(&info)), uint32(unsafe.Sizeof(info)))
+	return err == nil && info.DeletePending
 }
