@@ -133,7 +133,7 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 	fs.DurationVar(&cfg.Timeout, "timeout", app.DefaultTimeout, "time limit of one call, retries included: the answer is sent within it")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "trace, debug, info, warn, error or disabled")
 	fs.StringVar(&cfg.LogFile, "log-file", "", "write logs to this file instead of stderr")
-	fs.StringVar(&cfg.Journal, "journal", "", `journal of create attempts (JSON Lines); default $XDG_STATE_HOME/agentmcp/journal.jsonl, else ~/.local/state/agentmcp/journal.jsonl; "off" disables`)
+	fs.StringVar(&cfg.Journal, "journal", "", `journal of create attempts (JSON Lines); default $XDG_STATE_HOME/agentmcp/journal.jsonl, else on Windows %LOCALAPPDATA%\agentmcp\journal.jsonl, else ~/.local/state/agentmcp/journal.jsonl; "off" disables`)
 	fs.BoolVar(&cfg.HeaderCredentials, "header-credentials", false, "HTTP only: take vendor credentials from allowlisted request headers, never from the server environment")
 	fs.BoolVar(&cfg.Stateless, "stateless", false, "HTTP only: no sessions, so replicas can run behind any load balancer")
 	fs.Int64Var(&cfg.MaxBodyBytes, "max-body-bytes", app.DefaultMaxBodyBytes, "largest HTTP request body accepted (413 above; 0 or less: the default)")

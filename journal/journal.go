@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -73,12 +74,22 @@ type Journal struct {
 	server string // stamped on every entry written: see Entry.Server
 }
 
-// DefaultPath is $XDG_STATE_HOME/agentmcp/journal.jsonl, else
+// DefaultPath is $XDG_STATE_HOME/agentmcp/journal.jsonl, else, on Windows,
+// %LOCALAPPDATA%\agentmcp\journal.jsonl, else
 // ~/.local/state/agentmcp/journal.jsonl. A relative XDG_STATE_HOME is
 // ignored, as the XDG spec says: it would put the journal wherever the
 // client happened to start the server.
 func DefaultPath(getenv func(string) string) (string, error) {
+	return defaultPath(runtime.GOOS, getenv)
+}
+
+func defaultPath(goos string, getenv func(string) string) (string, error) {
 	if dir := getenv("XDG_STATE_HOME"); filepath.IsAbs(dir) {
+		return filepath.Join(dir, "agentmcp", "journal.jsonl"), nil
+	}
+	// Windows keeps a user's local state in LocalAppData (not roaming:
+	// the journal and its key belong to this machine's servers).
+	if dir := getenv("LOCALAPPDATA"); goos == "windows" && filepath.IsAbs(dir) {
 		return filepath.Join(dir, "agentmcp", "journal.jsonl"), nil
 	}
 	home := getenv("HOME")

@@ -117,6 +117,26 @@ func TestDefaultPath(t *testing.T) {
 	}
 }
 
+// On Windows a user's local state lives in LocalAppData; elsewhere that
+// variable means nothing, and XDG_STATE_HOME wins everywhere.
+func TestDefaultPathOnWindows(t *testing.T) {
+	xdg, local, home := t.TempDir(), t.TempDir(), t.TempDir()
+	for _, tc := range []struct {
+		goos, xdg, local, want string
+	}{
+		{"windows", "", local, filepath.Join(local, "agentmcp", "journal.jsonl")},
+		{"windows", xdg, local, filepath.Join(xdg, "agentmcp", "journal.jsonl")},
+		{"windows", "", "relative", filepath.Join(home, ".local", "state", "agentmcp", "journal.jsonl")},
+		{"linux", "", local, filepath.Join(home, ".local", "state", "agentmcp", "journal.jsonl")},
+		{"darwin", "", local, filepath.Join(home, ".local", "state", "agentmcp", "journal.jsonl")},
+	} {
+		env := map[string]string{"XDG_STATE_HOME": tc.xdg, "LOCALAPPDATA": tc.local, "HOME": home}
+		if got, err := defaultPath(tc.goos, func(k string) string { return env[k] }); err != nil || got != tc.want {
+			t.Errorf("%s, XDG_STATE_HOME %q, LOCALAPPDATA %q: %s, %v; want %s", tc.goos, tc.xdg, tc.local, got, err, tc.want)
+		}
+	}
+}
+
 func TestClosedJournalRefuses(t *testing.T) {
 	j, err := Open(filepath.Join(t.TempDir(), "j.jsonl"))
 	if err != nil {
