@@ -18,7 +18,8 @@ import (
 const shareAll = windows.FILE_SHARE_READ | windows.FILE_SHARE_WRITE | windows.FILE_SHARE_DELETE
 
 // openAppend opens the file at path for reading and appending, creating it
-// (mode 0600) if needed, as os.OpenFile(path, O_CREATE|O_RDWR|O_APPEND, 0o600).
+// if needed, as os.OpenFile(path, O_CREATE|O_RDWR|O_APPEND, 0o600) does
+// (whose mode means nothing here but "not read-only").
 func openAppend(path string) (*os.File, error) {
 	// FILE_APPEND_DATA without FILE_WRITE_DATA: every write goes to the end,
 	// as with os.OpenFile's O_APPEND.
