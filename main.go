@@ -196,8 +196,8 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		if token != "" {
 			errs = append(errs, fmt.Errorf("the HTTP token is set twice (--http-token or %s, and %s_FILE): keep one", envName("http-token"), envName("http-token")))
 		} else {
-			b, err := os.ReadFile(path)
-			token = strings.TrimSpace(string(b))
+			var err error
+			token, err = providers.ReadSecretFile(path)
 			switch {
 			case err != nil:
 				errs = append(errs, fmt.Errorf("%s_FILE: %w", envName("http-token"), err))
@@ -216,6 +216,11 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 			errs = append(errs, fmt.Errorf("the HTTP token (--http-token or %s) is blank", envName("http-token")))
 		}
 		token = trimmed
+	}
+	// A token of two lines (a file holding two) matches no header a client
+	// can send: every call would be refused, with nothing to say why.
+	if err := providers.OneLine(token); err != nil {
+		errs = append(errs, fmt.Errorf("the HTTP token (--http-token, %s or %s_FILE) %w", envName("http-token"), envName("http-token"), err))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return cfg, false, err

@@ -111,6 +111,43 @@ func TestHTTPTokenFile(t *testing.T) {
 	}
 }
 
+// A token file saved by a Windows editor carries a byte-order mark that no
+// client sends; a token of two lines matches no header. Read as it was
+// saved, either refused every call with nothing to say why.
+func TestHTTPTokenFileAsWindowsEditorsSaveIt(t *testing.T) {
+	dir := t.TempDir()
+	for name, content := range map[string][]byte{
+		"UTF-8 with BOM (Notepad)":          []byte("\xEF\xBB\xBFtok-from-file\r\n"),
+		"UTF-16 LE with BOM (PowerShell 5)": {0xFF, 0xFE, 't', 0, 'o', 0, 'k', 0, '\r', 0, '\n', 0},
+	} {
+		file := filepath.Join(dir, "token")
+		if err := os.WriteFile(file, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		want := "tok-from-file"
+		if content[0] == 0xFF {
+			want = "tok"
+		}
+		cfg, _, err := parseConfig(nil, lookup(map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": file}), &bytes.Buffer{})
+		if err != nil || cfg.HTTPToken.Reveal() != want {
+			t.Errorf("%s: token read right: %v, err = %v", name, cfg.HTTPToken.Reveal() == want, err)
+		}
+	}
+	twoLines := filepath.Join(dir, "two")
+	if err := os.WriteFile(twoLines, []byte("tok-1\ntok-2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, env := range map[string]map[string]string{
+		"file": {"AGENTMCP_HTTP_TOKEN_FILE": twoLines},
+		"env":  {"AGENTMCP_HTTP_TOKEN": "tok-1\ttok-2"},
+	} {
+		_, _, err := parseConfig(nil, lookup(env), &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "control character") || strings.Contains(err.Error(), "tok-") {
+			t.Errorf("%s: a token of two lines: err = %v, want it refused without showing it", name, err)
+		}
+	}
+}
+
 func TestBadInputIsAStartupError(t *testing.T) {
 	cases := map[string][]string{
 		"unknown provider":            {"--providers", "datagrid,openai"},

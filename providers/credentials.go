@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 )
@@ -34,15 +33,16 @@ func (e Env) Get(key, def string) string {
 // net/http would refuse every attempt to send it.
 func (e Env) HeaderSetting(key string) (string, error) {
 	v := e.Get(key, "")
-	if err := oneLine(v); err != nil {
+	if err := OneLine(v); err != nil {
 		return "", fmt.Errorf("%s: %w", key, err)
 	}
 	return v, nil
 }
 
-// oneLine refuses a control character. The error tells nothing of the value,
-// not even its length: a key's is nobody's business.
-func oneLine(v string) error {
+// OneLine refuses a control character in a value sent in an HTTP header, or
+// compared with one. The error tells nothing of the value, not even its
+// length: a key's is nobody's business.
+func OneLine(v string) error {
 	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
 		return errors.New("holds a line break or another control character; the value is sent in an HTTP header and must be one line")
 	}
@@ -159,18 +159,18 @@ func CredentialsFromEnv(specs []CredentialSpec, env Env) (Credentials, error) {
 		case val != "" && file != "":
 			return Credentials{}, fmt.Errorf("both %s and %s_FILE are set; set one", s.Env, s.Env)
 		case file != "":
-			b, err := os.ReadFile(file)
+			v, err := ReadSecretFile(file)
 			if err != nil {
 				return Credentials{}, fmt.Errorf("read %s_FILE: %w", s.Env, err)
 			}
-			if v := strings.TrimSpace(string(b)); v != "" {
-				if err := oneLine(v); err != nil {
+			if v != "" {
+				if err := OneLine(v); err != nil {
 					return Credentials{}, fmt.Errorf("%s_FILE (%s): %w", s.Env, file, err)
 				}
 				c.set(s.Key, NewSecret(v), SourceFile)
 			}
 		case val != "":
-			if err := oneLine(val); err != nil {
+			if err := OneLine(val); err != nil {
 				return Credentials{}, fmt.Errorf("%s: %w", s.Env, err)
 			}
 			c.set(s.Key, NewSecret(val), SourceEnv)
