@@ -39,7 +39,7 @@ func NewLogger(level, logFile string, stderr io.Writer) (zerolog.Logger, io.Clos
 		}
 		w, closer = f, f
 	} else if f, ok := stderr.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
-		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05"}
+		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: "15:04:05", NoColor: !colorConsole(f)}
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), closer, nil
 }
