@@ -3,9 +3,12 @@ package providers
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // ReadSecretFile reads a secret (a key, a token) kept in the file at path,
@@ -19,26 +22,45 @@ func ReadSecretFile(path string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return strings.TrimSpace(text(b)), nil
+	t, err := text(b)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	return strings.TrimSpace(t), nil
 }
 
 // text decodes b by its byte-order mark, if it has one, else as UTF-8.
-func text(b []byte) string {
+func text(b []byte) (string, error) {
 	switch {
 	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
-		return string(b[3:])
+		return string(b[3:]), nil
 	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}):
 		return utf16Text(b[2:], binary.LittleEndian)
 	case bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
 		return utf16Text(b[2:], binary.BigEndian)
 	}
-	return string(b)
+	return string(b), nil
 }
 
-func utf16Text(b []byte, order binary.ByteOrder) string {
+// utf16Text decodes b, refusing what is not UTF-16 (an odd byte, half a
+// surrogate pair) rather than sending a key changed by the decoding.
+func utf16Text(b []byte, order binary.ByteOrder) (string, error) {
+	invalid := errors.New("marked as UTF-16 but not valid UTF-16: save it again as UTF-8")
+	if len(b)%2 != 0 {
+		return "", invalid
+	}
 	units := make([]uint16, len(b)/2)
 	for i := range units {
 		units[i] = order.Uint16(b[2*i:])
 	}
-	return string(utf16.Decode(units))
+	for i := 0; i < len(units); i++ {
+		if !utf16.IsSurrogate(rune(units[i])) {
+			continue
+		}
+		if i+1 == len(units) || utf16.DecodeRune(rune(units[i]), rune(units[i+1])) == utf8.RuneError {
+			return "", invalid
+		}
+		i++ // a surrogate pair
+	}
+	return string(utf16.Decode(units)), nil
 }

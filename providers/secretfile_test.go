@@ -3,6 +3,7 @@ package providers
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -53,5 +54,37 @@ func TestReadSecretFile(t *testing.T) {
 	}
 	if _, err := ReadSecretFile(filepath.Join(dir, "missing")); err == nil {
 		t.Error("a missing file read without an error")
+	}
+	// A surrogate pair is one character; what is not UTF-16 is refused,
+	// not sent changed (a byte dropped, U+FFFD put in), and the refusal
+	// shows nothing of the file.
+	pair := utf16le("k")
+	pair = append(pair, 0x3D, 0xD8, 0x11, 0xDD) // U+1F511
+	path := filepath.Join(dir, "key")
+	if err := os.WriteFile(path, pair, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := ReadSecretFile(path); err != nil || got != "k\U0001F511" {
+		t.Errorf("a surrogate pair: got %q, %v", got, err)
+	}
+	for name, content := range map[string][]byte{
+		"an odd byte after UTF-16 LE":       append(utf16le(canary), 'Z'),
+		"an odd byte after UTF-16 BE":       append(utf16be(canary), 'Z'),
+		"a mark and one byte":               {0xFF, 0xFE, 'Z'},
+		"half a surrogate pair at the end":  append(utf16le(canary), 0x3D, 0xD8),
+		"half a surrogate pair in the text": append(append(utf16le(canary), 0x3D, 0xD8), utf16le("x")[2:]...),
+		"a low surrogate alone":             append(utf16le(canary), 0x11, 0xDD),
+	} {
+		if err := os.WriteFile(path, content, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		got, err := ReadSecretFile(path)
+		if err == nil || !strings.Contains(err.Error(), "not valid UTF-16") || strings.Contains(err.Error(), canary) {
+			t.Errorf("%s: got %q, %v; want it refused without showing it", name, got, err)
+		}
+		specs := []CredentialSpec{{Key: "k", Env: "V_KEY", Required: true}}
+		if _, err := CredentialsFromEnv(specs, MapEnv(map[string]string{"V_KEY_FILE": path})); err == nil || !strings.Contains(err.Error(), "V_KEY_FILE") {
+			t.Errorf("%s: CredentialsFromEnv: %v, want an error naming V_KEY_FILE", name, err)
+		}
 	}
 }
