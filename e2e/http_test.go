@@ -1,9 +1,11 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -343,12 +345,27 @@ func TestStatelessBehindRoundRobin(t *testing.T) {
 		targets = append(targets, u)
 	}
 	var next atomic.Uint32
-	proxy := httptest.NewServer(&httputil.ReverseProxy{
+	rp := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
 			r.SetURL(targets[int(next.Add(1))%len(targets)])
 		},
 		FlushInterval: -1,
-	})
+	}
+	// The request body is read whole before it is passed on, as proxies in
+	// front of servers do (nginx buffers it). Streamed from the incoming
+	// request, a replica's answer can reach this server while the transport
+	// still reads that body, which the server then closes: the transport
+	// drops the replica's connection mid-answer (golang/go#40747), and the
+	// client sees an answer cut short that the replica sent whole.
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		rp.ServeHTTP(w, r)
+	}))
 	t.Cleanup(proxy.Close)
 	c := httpClient(t, proxy.URL+"/mcp", nil)
 	initialize(t, c, mcp.ProtocolVersion20251125)
