@@ -336,11 +336,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	entry.AgentID = a.clientID(&in)
 
 	if dryRun {
-		generatedID := ""
-		if !idGiven {
-			generatedID = entry.AgentID
-		}
-		return a.preview(&in, creds, missing, entry, generatedID, forcedDryRun, log)
+		return a.preview(&in, creds, missing, entry, idGiven, forcedDryRun, log)
 	}
 	if len(missing) > 0 {
 		return a.notSent(entry, start, log, a.missingMessage(missing)), nil
@@ -569,9 +565,10 @@ func (a *adapter[T]) givenID(in *T) string {
 	return ""
 }
 
-// preview answers a dry run. generatedID is an id the server made up for
-// this preview (a real call makes its own), "" when there is none.
-func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []providers.CredentialSpec, entry journal.Entry, generatedID string, forced bool, log zerolog.Logger) (*mcp.CallToolResult, error) {
+// preview answers a dry run. idGiven: entry.AgentID is the caller's own id,
+// which the vendor upserts by; otherwise an id there is one the server made
+// up for this preview (a real call makes its own).
+func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []providers.CredentialSpec, entry journal.Entry, idGiven, forced bool, log zerolog.Logger) (*mcp.CallToolResult, error) {
 	// Missing credentials are shown as ${VAR} placeholders, never as real values.
 	buildCreds := creds
 	var names []string
@@ -609,8 +606,7 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 		shown += " (parameters in the query string: see request.url)"
 	}
 	would := fmt.Sprintf("%s %s would create the %s agent.", p.Method, shown, a.desc.Name)
-	if generatedID == "" && entry.AgentID != "" {
-		// The caller's own id, which the vendor upserts by.
+	if idGiven {
 		would = fmt.Sprintf("%s %s would create the %s agent with id %s, or replace the agent that already has it.", p.Method, shown, a.desc.Name, entry.AgentID)
 	}
 	summary := "Dry run: nothing was sent. " + would
@@ -620,8 +616,8 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 	if len(missing) > 0 {
 		summary += " Before a real call, " + strings.Join(a.missingTodo(missing), "; and ") + "."
 	}
-	if generatedID != "" {
-		summary += " The id " + generatedID + " was generated for this preview; a real call generates its own unless you pass one."
+	if !idGiven && entry.AgentID != "" {
+		summary += " The id " + entry.AgentID + " was generated for this preview; a real call generates its own unless you pass one."
 	}
 	return structured(DryRun{Provider: a.desc.Slug, DryRun: true, Request: p, MissingCredentials: names}, summary)
 }
