@@ -332,14 +332,15 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 		// is never sent.
 		return mcp.NewToolResultError(a.ignoredKeyHeaderMessage(h, missing)), nil
 	}
-	entry := journal.Entry{Time: start.UTC(), Provider: a.desc.Slug, Tool: a.name, AgentName: a.p.AgentName(&in), DryRun: dryRun}
-	entry.AgentID = a.clientID(&in)
+	c := &checked[T]{in: &in, idGiven: idGiven, creds: creds, start: start, log: log, entry: journal.Entry{
+		Time: start.UTC(), Provider: a.desc.Slug, Tool: a.name, AgentName: a.p.AgentName(&in), AgentID: a.clientID(&in), DryRun: dryRun,
+	}}
 
 	if dryRun {
-		return a.preview(&in, creds, missing, entry, idGiven, forcedDryRun, log)
+		return a.preview(c, missing, forcedDryRun)
 	}
 	if len(missing) > 0 {
-		return a.notSent(entry, start, log, a.missingMessage(missing)), nil
+		return a.notSent(c.entry, start, log, a.missingMessage(missing)), nil
 	}
 	progress := newProgress(ctx, req, a.deps.ProgressPause)
 	// waited is the time spent waiting for identical calls, which then
@@ -347,7 +348,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	// create (one cut short would leave the outcome unknown).
 	var waited time.Duration
 	send := func() (*mcp.CallToolResult, bool, *created) {
-		return a.send(ctx, req, &in, idGiven, creds, entry, start, start.Add(waited), progress, log)
+		return a.send(ctx, c, start.Add(waited), progress)
 	}
 	if args == nil {
 		res, _, _ := send()
@@ -368,7 +369,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 			// server started later on the same journal may use another
 			// account.
 			journaled = journalKeyOf(secret, a.journalScope, args, a.desc.Credentials, creds)
-			entry.Repeat = hex.EncodeToString(journaled[:])
+			c.entry.Repeat = hex.EncodeToString(journaled[:])
 		}
 	}
 	waiting := func() func() {
@@ -405,15 +406,28 @@ func (a *adapter[T]) createdSummary(agentName, agentID, status, requestID string
 	return summary
 }
 
-// send makes the vendor call of a checked request, journaled, and returns
-// its result, whether that is also the outcome of the identical calls
-// waiting for it, and the agent it created or may have (nil when none). A
-// failure is theirs too unless this call's own client cancelled it (they
-// were not cancelled, and are sent), or the agent may exist: then it always
-// is. budgetFrom is when the call's --timeout began: its arrival, plus any
-// wait for identical calls. idGiven: the caller chose the id the vendor
-// upserts by, so the create may have replaced an agent.
-func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, idGiven bool, creds providers.Credentials, entry journal.Entry, start, budgetFrom time.Time, progress *progress, log zerolog.Logger) (*mcp.CallToolResult, bool, *created) {
+// checked is a call whose arguments passed every check, as preview and send
+// need it.
+type checked[T any] struct {
+	in *T
+	// idGiven: the caller chose the id the vendor upserts by (in
+	// entry.AgentID), so a create may replace an agent.
+	idGiven bool
+	creds   providers.Credentials
+	entry   journal.Entry // what the journal gets, outcome aside
+	start   time.Time     // the call's arrival, with its monotonic reading
+	log     zerolog.Logger
+}
+
+// send makes the vendor call of c, journaled, and returns its result,
+// whether that is also the outcome of the identical calls waiting for it,
+// and the agent it created or may have (nil when none). A failure is theirs
+// too unless this call's own client cancelled it (they were not cancelled,
+// and are sent), or the agent may exist: then it always is. budgetFrom is
+// when the call's --timeout began: its arrival, plus any wait for identical
+// calls.
+func (a *adapter[T]) send(ctx context.Context, c *checked[T], budgetFrom time.Time, progress *progress) (*mcp.CallToolResult, bool, *created) {
+	in, creds, entry, start, log := c.in, c.creds, c.entry, c.start, c.log
 	timeout := a.deps.Timeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -518,16 +532,16 @@ func (a *adapter[T]) send(ctx context.Context, req mcp.CallToolRequest, in *T, i
 		}
 		return mcp.NewToolResultError(text), ctx.Err() == nil, nil
 	}
-	c := res.Created
-	entry.Outcome, entry.AgentID, entry.RequestID = journal.OutcomeCreated, c.AgentID, c.RequestID
+	made := res.Created
+	entry.Outcome, entry.AgentID, entry.RequestID = journal.OutcomeCreated, made.AgentID, made.RequestID
 	journalErr := a.record(entry, start, log)
-	log.Info().Str("agent_id", c.AgentID).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("agent created")
+	log.Info().Str("agent_id", made.AgentID).Int("attempts", res.Attempts).Dur("duration", time.Since(start)).Msg("agent created")
 
-	summary := a.createdSummary(entry.AgentName, c.AgentID, c.Status, c.RequestID, idGiven)
+	summary := a.createdSummary(entry.AgentName, made.AgentID, made.Status, made.RequestID, c.idGiven)
 	if journalErr != nil {
 		summary += " (The journal could not record it: keep this id.)"
 	}
-	result, _ := structured(Success{Provider: a.desc.Slug, AgentID: c.AgentID, Agent: c.Agent, RequestID: c.RequestID}, summary)
+	result, _ := structured(Success{Provider: a.desc.Slug, AgentID: made.AgentID, Agent: made.Agent, RequestID: made.RequestID}, summary)
 	b, ok := result.StructuredContent.(json.RawMessage)
 	if !ok {
 		return result, true, nil // not encoded: nothing to answer a repeat with
@@ -565,10 +579,11 @@ func (a *adapter[T]) givenID(in *T) string {
 	return ""
 }
 
-// preview answers a dry run. idGiven: entry.AgentID is the caller's own id,
-// which the vendor upserts by; otherwise an id there is one the server made
-// up for this preview (a real call makes its own).
-func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []providers.CredentialSpec, entry journal.Entry, idGiven, forced bool, log zerolog.Logger) (*mcp.CallToolResult, error) {
+// preview answers a dry run of c. An id in c.entry that the caller did not
+// give is one the server made up for this preview (a real call makes its
+// own). forced: the server runs with --dry-run and the caller did not ask.
+func (a *adapter[T]) preview(c *checked[T], missing []providers.CredentialSpec, forced bool) (*mcp.CallToolResult, error) {
+	in, creds, entry, idGiven := c.in, c.creds, c.entry, c.idGiven
 	// Missing credentials are shown as ${VAR} placeholders, never as real values.
 	buildCreds := creds
 	var names []string
@@ -598,7 +613,7 @@ func (a *adapter[T]) preview(in *T, creds providers.Credentials, missing []provi
 	}
 	p := out.Preview(creds)
 	entry.Outcome = journal.OutcomePreview
-	a.record(entry, entry.Time, log)
+	a.record(entry, c.start, c.log)
 	// The URL without its query: a query-signed vendor's query carries the
 	// whole request, which request.url already shows.
 	shown, _, hasQuery := strings.Cut(p.URL, "?")
