@@ -335,7 +335,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	if err == nil {
 		if created == nil || created.AgentID == "" {
 			// nil: the whole answer was read, and names no agent.
-			return nil, MaybeProcessed, 0, unreadable(call, resp, nil, errors.New("the response carries no agent id"))
+			return nil, MaybeProcessed, 0, unreadable(call, resp, body, errors.New("the response carries no agent id"))
 		}
 		clientSafeNumbers(created.Agent)
 		if call.Redact != nil {
@@ -371,10 +371,17 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 
 // unreadable is the failure of a success answer whose agent could not be
 // read, for the reason why: the id that the readable start of body still
-// names is kept, or else where its Location header points is told.
+// names is kept, else an id it names outside the place the vendor documents,
+// or else where its Location header points is told.
 func unreadable(call Call, resp *http.Response, body []byte, why error) error {
 	if id := salvageID(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}); id != "" {
 		return namedButUnread(call, resp.StatusCode, why.Error(), id)
+	}
+	if id := strayID(body); id != "" {
+		return &VendorError{Provider: call.Provider, Status: resp.StatusCode, Retry: MaybeProcessed, AgentID: Clip(id, maxNamedIDRunes),
+			Message: why.Error(),
+			Hint: "The answer names the id " + Clip(id, maxNamedIDRunes) + " where " + call.Provider + " does not document the agent's id: " +
+				"it is likely the new agent's; look it up by this id before creating it again"}
 	}
 	return fmt.Errorf("%s answered HTTP %d (success) but %w%s", call.Provider, resp.StatusCode, why, location(call, resp.Header, "; its Location header points to "))
 }
@@ -452,6 +459,31 @@ func salvageID(parse func(*Incoming) (*Created, error), in *Incoming) string {
 		return ""
 	}
 	return c.AgentID
+}
+
+// strayID returns an id that the readable start of a success answer gives
+// where a vendor that changed its answer's shape is likely to put it: at the
+// top level, or in an object named agent or data. "" when none.
+func strayID(body []byte) string {
+	doc := closeJSON(body)
+	if doc == nil {
+		return ""
+	}
+	var top map[string]any
+	if DecodeObject(doc, &top) != nil {
+		return ""
+	}
+	if id := AgentIDOf(top["id"]); id != "" {
+		return id
+	}
+	for _, k := range []string{"agent", "data"} {
+		if inner, ok := top[k].(map[string]any); ok {
+			if id := AgentIDOf(inner["id"]); id != "" {
+				return id
+			}
+		}
+	}
+	return ""
 }
 
 // maxClosedDepth is the deepest nesting closeJSON keeps: encoding/json

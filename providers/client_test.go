@@ -1106,3 +1106,55 @@ func TestDoReadsAnAnswerWithAByteOrderMark(t *testing.T) {
 		t.Errorf("error = %v, want the vendor's message", err)
 	}
 }
+
+// TestDoNamesAnIDOutsideTheDocumentedPlace: a vendor that changes the shape
+// of its answer (the agent no longer wrapped, say) still created the agent;
+// an id the answer gives where such a change puts it is kept, as a likely
+// one, so the outcome unknown names it and the journal keeps it.
+func TestDoNamesAnIDOutsideTheDocumentedPlace(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"id":"agt_top","name":"n"}`:       "agt_top",
+		`{"agent":{"id":"agt_in"}}`:         "agt_in",
+		`{"data":{"id":12345678901234567}}`: "12345678901234567",
+		`{"id":"agt_cut","name":"cut her`:   "agt_cut",
+		`{"name":"n"}`:                      "",
+		`{"data":{"name":"n"}}`:             "",
+		`<html>ok</html>`:                   "",
+	} {
+		fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(201, nil, body)}}
+		srv := httptest.NewServer(fv)
+		call := testCall(srv.URL, false)
+		// The documented place is {"result":{"agent_id":...}}.
+		call.Parse = func(in *Incoming) (*Created, error) {
+			var a struct {
+				Result *struct {
+					AgentID string `json:"agent_id"`
+				} `json:"result"`
+			}
+			if err := json.Unmarshal(in.Body, &a); err != nil {
+				return nil, err
+			}
+			if a.Result == nil {
+				return nil, errors.New(`no "result" object`)
+			}
+			return &Created{AgentID: a.Result.AgentID}, nil
+		}
+		_, err := testClient(new([]time.Duration)).Do(context.Background(), call)
+		srv.Close()
+		var u *UnknownOutcomeError
+		if !errors.As(err, &u) {
+			t.Errorf("%s: err = %v, want an unknown outcome", body, err)
+			continue
+		}
+		ve, _ := IsVendorError(err)
+		switch got := ""; {
+		case ve != nil && (want != "" || ve.AgentID != ""):
+			got = ve.AgentID
+			if got != want || !strings.Contains(err.Error(), "names the id "+want+" where Vendor does not document") {
+				t.Errorf("%s: id %q in %v, want %q named as likely", body, got, err, want)
+			}
+		case want != "":
+			t.Errorf("%s: %v names no id, want %q", body, err, want)
+		}
+	}
+}
