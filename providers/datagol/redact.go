@@ -14,14 +14,20 @@ import (
 // DataGOL's own example URL carries "&token=...". The rest of the URL is kept
 // byte for byte, so the result still says which server is meant.
 func RedactURL(u string) string {
-	if scheme, rest, ok := strings.Cut(u, "://"); ok {
-		end := strings.IndexAny(rest, "/?#")
-		if end < 0 {
-			end = len(rest)
-		}
-		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			u = scheme + "://" + providers.Redacted + rest[at:]
-		}
+	// The URL is not checked for a scheme: user:pw@host/sse and
+	// //user:pw@host/sse carry user info too.
+	lead, rest := "", u
+	if scheme, after, ok := strings.Cut(u, "://"); ok {
+		lead, rest = scheme+"://", after
+	} else if after, ok := strings.CutPrefix(u, "//"); ok {
+		lead, rest = "//", after
+	}
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+		u = lead + providers.Redacted + rest[at:]
 	}
 	base, frag, hasFrag := strings.Cut(u, "#")
 	if path, query, ok := strings.Cut(base, "?"); ok {
@@ -41,7 +47,7 @@ var urlPattern = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*:(//|\\/\\/)[^\s"'<>
 
 // jsonEscapes undoes the escapes a JSON encoder may put in a URL, so that its
 // parameters can be told apart.
-var jsonEscapes = strings.NewReplacer(`\/`, "/", `\u0026`, "&", `\u003d`, "=", `\u003D`, "=")
+var jsonEscapes = strings.NewReplacer(`\/`, "/", `\u0026`, "&", `\u003d`, "=", `\u003D`, "=", `\u003f`, "?", `\u003F`, "?", `\u0023`, "#")
 
 // RedactURLsIn applies RedactURL to every URL in s.
 func RedactURLsIn(s string) string {
@@ -54,14 +60,34 @@ func RedactURLsIn(s string) string {
 	})
 }
 
+// redactParams masks the token-like parameters of a query or fragment, whose
+// parameters may be separated by & or ;. A value that is itself a URL,
+// percent-encoded (a redirect target, say), is masked the same way.
 func redactParams(q string) string {
-	parts := strings.Split(q, "&")
-	for i, p := range parts {
-		if k, v, ok := strings.Cut(p, "="); ok && v != "" && sensitiveParam(k) {
-			parts[i] = k + "=" + providers.Redacted
+	var b strings.Builder
+	for q != "" {
+		end := strings.IndexAny(q, "&;")
+		if end < 0 {
+			end = len(q)
 		}
+		p := q[:end]
+		if k, v, ok := strings.Cut(p, "="); ok && v != "" {
+			if sensitiveParam(k) {
+				p = k + "=" + providers.Redacted
+			} else if inner, err := url.QueryUnescape(v); err == nil && inner != v {
+				if masked := RedactURL(inner); masked != inner {
+					p = k + "=" + url.QueryEscape(masked)
+				}
+			}
+		}
+		b.WriteString(p)
+		if end < len(q) {
+			b.WriteByte(q[end])
+			end++
+		}
+		q = q[end:]
 	}
-	return strings.Join(parts, "&")
+	return b.String()
 }
 
 // sensitiveParam matches parameter names case-insensitively and ignoring

@@ -1,6 +1,9 @@
 package datagol
 
-import "testing"
+import (
+	"net/url"
+	"testing"
+)
 
 func TestRedactURL(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -21,6 +24,15 @@ func TestRedactURL(t *testing.T) {
 		{"Financial Sub Agent", "Financial Sub Agent"},
 		{"", ""},
 		{"not a url?token=x", "not a url?token=[REDACTED]"},
+		// Not checked for a scheme, a URL still has user info.
+		{"user:hunter2pw@mcp.example.com/sse", "[REDACTED]@mcp.example.com/sse"},
+		{"//user:hunter2pw@mcp.example.com/sse", "//[REDACTED]@mcp.example.com/sse"},
+		{"mcp.example.com/a@b", "mcp.example.com/a@b"},
+		// Parameters separated by ;, and a URL in a parameter, encoded.
+		{"https://h/sse?ws=1;token=abc123;page=2", "https://h/sse?ws=1;token=[REDACTED];page=2"},
+		{"https://h/login?next=https%3A%2F%2Fm%2Fx%3Fa%3D1%26token%3Dabc123&page=2",
+			"https://h/login?next=" + url.QueryEscape("https://m/x?a=1&token=[REDACTED]") + "&page=2"},
+		{"https://h/?q=a%20b&next=%2Fhome", "https://h/?q=a%20b&next=%2Fhome"},
 	}
 	for _, tt := range tests {
 		if got := RedactURL(tt.in); got != tt.want {
@@ -43,6 +55,7 @@ func TestRedactURLsIn(t *testing.T) {
 		{`{"url":"mcp.example.com/ws?token=S3CR3T#x"}`, `{"url":"mcp.example.com/ws?token=[REDACTED]#x"}`},
 		{`server mcp.example.com/ws#access_token=S3CR3T&state=s`, `server mcp.example.com/ws#access_token=[REDACTED]&state=s`},
 		{`see issue #42`, `see issue #42`},
+		{`{"url":"https:\/\/m.example\/x\u003fa=1\u0026token=S3CR3T"}`, `{"url":"https://m.example/x?a=1&token=[REDACTED]"}`},
 		// Nothing to mask: escapes stay as written.
 		{`{"url":"https:\/\/mcp.example\/x?page=2","q":"why?"}`, `{"url":"https:\/\/mcp.example\/x?page=2","q":"why?"}`},
 	} {
