@@ -19,6 +19,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 )
 
 // DefaultMaxResponseBytes caps how much of a vendor response is read. An agent
@@ -302,6 +303,11 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 			return nil, MaybeProcessed, 0, unreadable(call, resp, body[:min(int64(len(body)), limit)], errors.New(why))
 		}
 		body = body[:min(int64(len(body)), limit)]
+		if !success {
+			// A refusal cut short may end inside a key it echoes, which no
+			// longer matches the whole key's mask: its last word goes.
+			body = bytes.TrimRightFunc(body, isWordRune)
+		}
 	}
 	if resp.StatusCode == http.StatusSeeOther {
 		// The answer to a POST that was processed, pointing at the result.
@@ -367,6 +373,11 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 	}
 	ve := NewStatusError(call.Provider, in, "", "")
 	return nil, ve.Retry, ve.RetryAfter, ve
+}
+
+// isWordRune tells the runes a key is written with, escaped forms included.
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(`-_.~+/=%\`, r)
 }
 
 // unreadable is the failure of a success answer whose agent could not be

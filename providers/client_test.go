@@ -1158,3 +1158,39 @@ func TestDoNamesAnIDOutsideTheDocumentedPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestDoRefusalCutInsideAnEchoedKey: a refusal that echoes the key and is
+// cut short inside it (a lost connection, or the size cap) shows no part of
+// the key: the unfinished word at the cut goes.
+func TestDoRefusalCutInsideAnEchoedKey(t *testing.T) {
+	const key = "evr_probeSECRET0123456789"
+	// Longer than the least the client reads (four times the request).
+	head := `{"error":"` + strings.Repeat("no ", 50) + `invalid API key ` + key[:20]
+	for name, answer := range map[string]string{
+		"connection lost": fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(head)+40, head),
+		"size cap":        fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(head)+len(key), head+key[20:]+`"}`),
+	} {
+		f := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){func(w http.ResponseWriter, _ *http.Request) {
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			_, _ = buf.WriteString("HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\n" + answer)
+			_ = buf.Flush()
+			conn.Close()
+		}}}
+		srv := httptest.NewServer(f)
+		c := NewClient("agentmcp/test")
+		c.MaxResponseBytes = int64(len(head))
+		call := testCall(srv.URL, false)
+		call.Redact = NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key})).Redact
+		_, err := c.Do(context.Background(), call)
+		srv.Close()
+		if err == nil || !strings.Contains(err.Error(), "invalid API") {
+			t.Errorf("%s: err = %v, want the refusal", name, err)
+		} else if strings.Contains(err.Error(), key[:8]) {
+			t.Errorf("%s: part of the key shown: %v", name, err)
+		}
+	}
+}
