@@ -2,6 +2,7 @@ package providers
 
 import (
 	"cmp"
+	"encoding/base64"
 	"encoding/json"
 	"html"
 	"net/url"
@@ -29,6 +30,15 @@ func NewRedactor(creds Credentials, extra ...string) Redactor {
 			return
 		}
 		r.values = append(r.values, v, url.QueryEscape(v), url.PathEscape(v))
+		// A query decoded by a form parser reads + as a space.
+		if strings.Contains(v, "+") {
+			r.values = append(r.values, strings.ReplaceAll(v, "+", " "))
+		}
+		// As a proxy or a debugging vendor may echo a header or a body in
+		// base64, padded or not.
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
+			r.values = append(r.values, enc.EncodeToString([]byte(v)))
+		}
 		// As a JSON encoder may write it into an answer that is shown as
 		// raw text (sk\/live for sk/live, \u0026 for &).
 		if b, err := json.Marshal(v); err == nil {

@@ -1,6 +1,7 @@
 package providers
 
 import (
+	"encoding/base64"
 	"html/template"
 	"net/url"
 	"strings"
@@ -23,6 +24,9 @@ func TestRedactorMasksEscapedForms(t *testing.T) {
 		"backslash escapes":    `dummy\ key\/123\+abc\=`,                      // a shell or a regex quoted it
 		"mixed":                `dummy%20key\/123&#43;abc\u003D`,              // one text, several encoders
 		"zero-padded entities": "dummy&#0032;key&#00047;123&#x0002B;abc&#61;", // still the same characters
+		"plus read as a space": "dummy key/123 abc=",                          // a form parser decoded the query
+		"base64":               base64.StdEncoding.EncodeToString([]byte(key)),
+		"base64 URL, unpadded": base64.RawURLEncoding.EncodeToString([]byte(key)),
 	}
 	r := NewRedactor(NewCredentials(SourceEnv, map[string]string{"api_key": key}))
 	for name, form := range forms {
