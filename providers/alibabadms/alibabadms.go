@@ -274,14 +274,14 @@ func (r *Request) params() (map[string]string, error) {
 // Data.CustomAgentId is there, and an odd type elsewhere must not lose it,
 // nor an odd Data lose an error's code.
 type response struct {
-	RequestID    text    `json:"RequestId"`
-	Success      success `json:"Success"`
-	ErrorCode    text    `json:"ErrorCode"`
-	ErrorMessage text    `json:"ErrorMessage"`
-	Data         object  `json:"Data"`
-	Code         text    `json:"Code"`
-	Message      text    `json:"Message"`
-	Recommend    text    `json:"Recommend"`
+	RequestID    providers.Text `json:"RequestId"`
+	Success      success        `json:"Success"`
+	ErrorCode    providers.Text `json:"ErrorCode"`
+	ErrorMessage providers.Text `json:"ErrorMessage"`
+	Data         object         `json:"Data"`
+	Code         providers.Text `json:"Code"`
+	Message      providers.Text `json:"Message"`
+	Recommend    providers.Text `json:"Recommend"`
 }
 
 // object is a JSON object with numbers kept as written; any other value
@@ -292,20 +292,6 @@ func (o *object) UnmarshalJSON(b []byte) error {
 	var m map[string]any
 	if providers.DecodeObject(b, &m) == nil {
 		*o = m
-	}
-	return nil
-}
-
-// text is a string field; a number, boolean or other value is kept as its JSON.
-type text string
-
-func (t *text) UnmarshalJSON(b []byte) error {
-	var s string
-	switch {
-	case json.Unmarshal(b, &s) == nil:
-		*t = text(s)
-	case string(b) != "null":
-		*t = text(b)
 	}
 	return nil
 }

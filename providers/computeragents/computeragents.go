@@ -91,10 +91,12 @@ func (p *Provider) Build(r *Request, creds providers.Credentials, _ providers.At
 
 // errorBody is the vendor's error shape: {error, message} or the extended
 // {error, message, code, details: [{field, message}]}.
+// Every field is lenient: one of another shape (a numeric code) must not
+// cost the rest their message.
 type errorBody struct {
-	Error   string          `json:"error"`
-	Message string          `json:"message"`
-	Code    string          `json:"code"`
+	Error   providers.Text  `json:"error"`
+	Message providers.Text  `json:"message"`
+	Code    providers.Text  `json:"code"`
 	Details json.RawMessage `json:"details"`
 }
 
@@ -146,12 +148,12 @@ func (p *Provider) statusError(resp *providers.Incoming) *providers.VendorError 
 	var eb errorBody
 	code, msg := "", ""
 	if json.Unmarshal(resp.Body, &eb) == nil {
-		code, msg = eb.Code, eb.Message
+		code, msg = string(eb.Code), string(eb.Message)
 		switch {
 		case msg == "":
-			msg = eb.Error
+			msg = string(eb.Error)
 		case code == "":
-			code = eb.Error
+			code = string(eb.Error)
 		}
 		if d := details(eb.Details); d != "" {
 			if msg == "" {

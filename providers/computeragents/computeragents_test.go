@@ -302,6 +302,8 @@ func TestParseErrors(t *testing.T) {
 			code: "invalid_request", msgHas: []string{"name is required"}, retry: providers.Final},
 		{name: "400 details as object", status: 400, body: `{"error":"Bad Request","message":"Invalid body","details":{"model":"unknown","limit":3}}`,
 			code: "Bad Request", msgHas: []string{"Invalid body (limit: 3; model: unknown)"}, retry: providers.Final},
+		{name: "400 numeric code", status: 400, body: `{"error":"Bad Request","message":"name is required","code":400}`,
+			code: "400", msgHas: []string{"name is required"}, retry: providers.Final},
 		{name: "401", status: 401, body: `{"error":"Unauthorized","message":"Invalid API key"}`,
 			code: "Unauthorized", msgHas: []string{"Invalid API key"}, retry: providers.Final},
 		{name: "402 budget", status: 402,

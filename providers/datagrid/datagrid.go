@@ -3,6 +3,7 @@
 package datagrid
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -138,13 +139,26 @@ func (p *Provider) Build(r *Request, creds providers.Credentials, _ providers.At
 	return &providers.Outgoing{Method: http.MethodPost, URL: providers.JoinURL(p.baseURL, "agents"), Header: h, Body: body}, nil
 }
 
-// errorBody is Datagrid's JSON error envelope.
+// errorBody is Datagrid's JSON error envelope, or the RFC 9457 problem
+// details its batch endpoints answer with (title, detail). Every field is
+// lenient: one of another shape must not cost the rest their message.
 type errorBody struct {
-	Error   string `json:"error"`
-	Message string `json:"message"`
-	Details struct {
-		Reason string `json:"reason"`
-	} `json:"details"`
+	Error   providers.Text  `json:"error"`
+	Message providers.Text  `json:"message"`
+	Title   providers.Text  `json:"title"`
+	Detail  providers.Text  `json:"detail"`
+	Details json.RawMessage `json:"details"`
+}
+
+// reason is details.reason, when details is an object.
+func (eb errorBody) reason() string {
+	var d struct {
+		Reason providers.Text `json:"reason"`
+	}
+	if json.Unmarshal(eb.Details, &d) != nil {
+		return ""
+	}
+	return string(d.Reason)
 }
 
 // Parse implements providers.Provider.
@@ -153,15 +167,15 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 		var eb errorBody
 		msg := ""
 		if json.Unmarshal(resp.Body, &eb) == nil {
-			msg = eb.Message
-			switch reason := eb.Details.Reason; {
+			msg = cmp.Or(string(eb.Message), string(eb.Detail), string(eb.Title))
+			switch reason := eb.reason(); {
 			case msg == "":
 				msg = reason
 			case reason != "" && reason != msg:
 				msg += " (" + reason + ")"
 			}
 		}
-		ve := providers.NewStatusError(name, resp, eb.Error, msg)
+		ve := providers.NewStatusError(name, resp, string(eb.Error), msg)
 		ve.RequestID = resp.Header.Get("X-Request-Id")
 		// Datagrid sends Retry-After on every answer once the rate window is
 		// used up (X-RateLimit-Remaining: 0), so on such a 503 it does not

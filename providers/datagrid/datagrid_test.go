@@ -215,6 +215,11 @@ func TestParseErrors(t *testing.T) {
 		{401, nil, `{"error":"unauthorized","message":"Invalid API key"}`, "Invalid API key", providers.Final},
 		{429, http.Header{"Retry-After": {"7"}}, `{"status_code":429,"error":"rate_limit_exceeded","message":"Rate limit exceeded","details":{"reason":"Please retry after the current window resets."}}`, "Rate limit exceeded (Please retry after the current window resets.)", providers.NotProcessed},
 		{403, nil, `{"error":"forbidden","details":{"reason":"Key lacks agents:write."}}`, "code forbidden: Key lacks agents:write.", providers.Final},
+		// A field of another shape costs no message; problem details are read.
+		{400, nil, `{"error":"invalid_request","message":"name too long","details":[{"field":"name"}]}`, "code invalid_request: name too long", providers.Final},
+		{400, nil, `{"error":400,"message":"name too long"}`, "code 400: name too long", providers.Final},
+		{422, nil, `{"type":"https://api.datagrid.com/errors/validation","title":"Validation failed","status":422,"detail":"name too long"}`, "name too long", providers.Final},
+		{422, nil, `{"title":"Validation failed","status":422}`, "Validation failed", providers.Final},
 		{500, nil, `{"message":"Internal error"}`, "HTTP 500", providers.MaybeProcessed},
 		{502, nil, `<html><body>Bad Gateway</body></html>`, "<html><body>Bad Gateway</body></html>", providers.MaybeProcessed},
 		{503, http.Header{"Retry-After": {"5"}}, `{"message":"Service unavailable"}`, "Service unavailable", providers.NotProcessed},
