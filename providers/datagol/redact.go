@@ -14,6 +14,15 @@ import (
 // DataGOL's own example URL carries "&token=...". The rest of the URL is kept
 // byte for byte, so the result still says which server is meant.
 func RedactURL(u string) string {
+	return redactURL(u, maxNestedURLs)
+}
+
+// maxNestedURLs is how many URLs deep, each percent-encoded in a parameter
+// of the one around it, masking looks: each level decodes a copy, and 100 KB
+// can nest hundreds.
+const maxNestedURLs = 3
+
+func redactURL(u string, depth int) string {
 	// The URL is not checked for a scheme: user:pw@host/sse and
 	// //user:pw@host/sse carry user info too.
 	lead, rest := "", u
@@ -31,10 +40,10 @@ func RedactURL(u string) string {
 	}
 	base, frag, hasFrag := strings.Cut(u, "#")
 	if path, query, ok := strings.Cut(base, "?"); ok {
-		base = path + "?" + redactParams(query)
+		base = path + "?" + redactParams(query, depth)
 	}
 	if hasFrag {
-		return base + "#" + redactParams(frag)
+		return base + "#" + redactParams(frag, depth)
 	}
 	return base
 }
@@ -62,8 +71,16 @@ func RedactURLsIn(s string) string {
 
 // redactParams masks the token-like parameters of a query or fragment, whose
 // parameters may be separated by & or ;. A value that is itself a URL,
-// percent-encoded (a redirect target, say), is masked the same way.
-func redactParams(q string) string {
+// percent-encoded (a redirect target, say), is masked the same way, down to
+// depth URLs deep.
+// looksLikeURL tells a parameter's decoded value that may carry a
+// credential as a URL does: one with a scheme, or with a query or fragment
+// (an e-mail address is left alone).
+func looksLikeURL(v string) bool {
+	return strings.Contains(v, "://") || strings.HasPrefix(v, "//") || strings.ContainsAny(v, "?#")
+}
+
+func redactParams(q string, depth int) string {
 	var b strings.Builder
 	for q != "" {
 		end := strings.IndexAny(q, "&;")
@@ -74,8 +91,8 @@ func redactParams(q string) string {
 		if k, v, ok := strings.Cut(p, "="); ok && v != "" {
 			if sensitiveParam(k) {
 				p = k + "=" + providers.Redacted
-			} else if inner, err := url.QueryUnescape(v); err == nil && inner != v {
-				if masked := RedactURL(inner); masked != inner {
+			} else if inner, err := url.QueryUnescape(v); err == nil && inner != v && depth > 1 && looksLikeURL(inner) {
+				if masked := redactURL(inner, depth-1); masked != inner {
 					p = k + "=" + url.QueryEscape(masked)
 				}
 			}

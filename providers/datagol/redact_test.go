@@ -32,12 +32,28 @@ func TestRedactURL(t *testing.T) {
 		{"https://h/sse?ws=1;token=abc123;page=2", "https://h/sse?ws=1;token=[REDACTED];page=2"},
 		{"https://h/login?next=https%3A%2F%2Fm%2Fx%3Fa%3D1%26token%3Dabc123&page=2",
 			"https://h/login?next=" + url.QueryEscape("https://m/x?a=1&token=[REDACTED]") + "&page=2"},
-		{"https://h/?q=a%20b&next=%2Fhome", "https://h/?q=a%20b&next=%2Fhome"},
+		{"https://h/?q=a%20b&next=%2Fhome&email=bob%40example.com", "https://h/?q=a%20b&next=%2Fhome&email=bob%40example.com"},
+		{"https://h/?next=%2Fx%3Fnext%3D%252Fy%253Ftoken%253Dabc", "https://h/?next=" + url.QueryEscape("/x?next="+url.QueryEscape("/y?token=[REDACTED]"))},
 	}
 	for _, tt := range tests {
 		if got := RedactURL(tt.in); got != tt.want {
 			t.Errorf("RedactURL(%q)\n got  %q\n want %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+// URLs nested in parameters, each percent-encoded inside the one around it,
+// are decoded only a few levels deep: every level decodes a copy, and 200
+// levels fit in 100 KB.
+func TestRedactURLNestingIsBounded(t *testing.T) {
+	u := "/y?token=abc"
+	for range 200 {
+		u = "/x?next=" + url.QueryEscape(u)
+	}
+	u = "https://h" + u
+	allocs := testing.AllocsPerRun(1, func() { RedactURL(u) })
+	if allocs > 100 {
+		t.Errorf("RedactURL of %d KB nested 200 deep made %v allocations", len(u)/1000, allocs)
 	}
 }
 
