@@ -309,7 +309,7 @@ func (c *Client) attempt(ctx context.Context, call Call, out *Outgoing) (*Create
 			body = bytes.TrimRightFunc(body, isWordRune)
 		}
 	}
-	if resp.StatusCode == http.StatusSeeOther {
+	if resp.StatusCode == http.StatusSeeOther || (resp.StatusCode >= 300 && resp.StatusCode < 400 && pointsBelow(out.URL, resp.Header.Get("Location"))) {
 		// The answer to a POST that was processed, pointing at the result.
 		return nil, MaybeProcessed, 0, &VendorError{Provider: call.Provider, Status: resp.StatusCode, Retry: MaybeProcessed,
 			Message: "redirect to the result" + location(call, resp.Header, " at ") + " (not followed): the request may have been processed"}
@@ -430,6 +430,23 @@ func location(call Call, h http.Header, prefix string) string {
 		s = call.Redact(s)
 	}
 	return prefix + Clip(s, maxSnippetRunes)
+}
+
+// pointsBelow reports whether location, resolved against the request URL
+// reqURL, is a path below the request's on the same server (POST
+// /v1/agents redirected to /v1/agents/agt_1): the answer of a create that was
+// processed, not of an API that moved.
+func pointsBelow(reqURL, location string) bool {
+	req, err := url.Parse(reqURL)
+	if err != nil || location == "" {
+		return false
+	}
+	loc, err := req.Parse(location)
+	if err != nil || loc.Scheme != req.Scheme || loc.Host != req.Host {
+		return false
+	}
+	base := strings.TrimSuffix(req.Path, "/")
+	return base != "" && strings.HasPrefix(loc.Path, base+"/") && len(loc.Path) > len(base)+1
 }
 
 // namesAgent reports whether in parses as a created agent with an id, or as

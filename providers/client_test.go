@@ -131,6 +131,7 @@ func TestDoRetryPolicy(t *testing.T) {
 		name       string
 		steps      []func(http.ResponseWriter, *http.Request)
 		idempotent bool
+		path       string // of the request, after the fake vendor's URL
 		wantReqs   int32
 		wantErr    string // "" = success
 		wantErrAs  any
@@ -190,6 +191,14 @@ func TestDoRetryPolicy(t *testing.T) {
 		{name: "redirect is reported, not followed, with where it points but not its query",
 			steps:    []func(http.ResponseWriter, *http.Request){status(307, map[string]string{"Location": "https://user:pw@127.0.0.1:1/elsewhere?token=t0ken#f"}, ``), created},
 			wantReqs: 1, wantErr: "unexpected redirect to https://127.0.0.1:1/elsewhere (not followed)", wantNot: []string{"t0ken", "user", "pw"}},
+		{name: "redirect to a path below the create's is the create's result: unknown, not refused",
+			steps:    []func(http.ResponseWriter, *http.Request){status(302, map[string]string{"Location": "/v1/agents/agt_302"}, ``), created},
+			path:     "/v1/agents",
+			wantReqs: 1, wantErr: "redirect to the result at /v1/agents/agt_302", wantErrAs: new(*UnknownOutcomeError)},
+		{name: "redirect to the same path elsewhere is an API that moved",
+			steps:    []func(http.ResponseWriter, *http.Request){status(301, map[string]string{"Location": "https://127.0.0.1:1/v1/agents/x"}, ``), created},
+			path:     "/v1/agents",
+			wantReqs: 1, wantErr: "unexpected redirect to https://127.0.0.1:1/v1/agents/x (not followed)", wantErrAs: new(*VendorError)},
 		{name: "2xx with an unreadable body to an idempotent create: sent again, to read the agent",
 			steps: []func(http.ResponseWriter, *http.Request){status(200, nil, `<html>ok</html>`), created}, idempotent: true,
 			wantReqs: 2},
@@ -218,7 +227,7 @@ func TestDoRetryPolicy(t *testing.T) {
 			defer srv.Close()
 			var waits []time.Duration
 			c := testClient(&waits)
-			res, err := c.Do(context.Background(), testCall(srv.URL, tc.idempotent))
+			res, err := c.Do(context.Background(), testCall(srv.URL+tc.path, tc.idempotent))
 			if got := fv.n.Load(); got != tc.wantReqs {
 				t.Errorf("requests = %d, want %d", got, tc.wantReqs)
 			}
@@ -1191,6 +1200,29 @@ func TestDoRefusalCutInsideAnEchoedKey(t *testing.T) {
 			t.Errorf("%s: err = %v, want the refusal", name, err)
 		} else if strings.Contains(err.Error(), key[:8]) {
 			t.Errorf("%s: part of the key shown: %v", name, err)
+		}
+	}
+}
+
+func TestPointsBelow(t *testing.T) {
+	for _, tt := range []struct {
+		req, location string
+		want          bool
+	}{
+		{"https://api.example.com/v1/agents", "/v1/agents/agt_1", true},
+		{"https://api.example.com/v1/agents/", "agt_1", true},
+		{"https://api.example.com/v1/agents", "https://api.example.com/v1/agents/agt_1?x=1", true},
+		{"https://api.example.com/v1/agents", "https://other.example.com/v1/agents/agt_1", false}, // moved
+		{"https://api.example.com/v1/agents", "http://api.example.com/v1/agents/agt_1", false},    // to or from https
+		{"https://api.example.com/v1/agents", "/v1/agents", false},
+		{"https://api.example.com/v1/agents", "/v1/agents/", false},
+		{"https://api.example.com/v1/agents", "/v1/agentsx/1", false},
+		{"https://api.example.com/v1/agents", "/login", false},
+		{"https://dms.cn-hangzhou.aliyuncs.com/?Action=x", "/anything", false}, // a root path says nothing
+		{"https://api.example.com/v1/agents", "", false},
+	} {
+		if got := pointsBelow(tt.req, tt.location); got != tt.want {
+			t.Errorf("pointsBelow(%q, %q) = %v, want %v", tt.req, tt.location, got, tt.want)
 		}
 	}
 }
