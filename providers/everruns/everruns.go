@@ -237,7 +237,7 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if err := providers.DecodeObject(resp.Body, &agent); err != nil {
 		return nil, fmt.Errorf("everruns: decode agent: %w", err)
 	}
-	id := providers.AgentIDOf(agent["id"]) // a number is the id all the same, digit for digit
+	id, _ := agent["id"].(string)
 	if id == "" {
 		return nil, fmt.Errorf("everruns: response has no agent id")
 	}

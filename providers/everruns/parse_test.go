@@ -40,12 +40,9 @@ func TestParseSuccess(t *testing.T) {
 		t.Fatalf("%+v %v", c, err)
 	}
 	// A 2xx that cannot be read is a plain error: the client reports "created but unreadable".
-	// An id sent as a number is the id all the same, digit for digit.
-	c, err = p.Parse(incoming(http.StatusCreated, `{"id":12345678901234567890}`))
-	if err != nil || c.AgentID != "12345678901234567890" {
-		t.Fatalf("numeric id: %+v %v", c, err)
-	}
-	for _, body := range []string{"", "<html>ok</html>", `{"name":"n"}`, `{"id":""}`, `{"id":true}`, `[]`} {
+	// A numeric id is one too: the id is the one the call sent (an upsert),
+	// which a number never is, so the call is sent again to read its agent.
+	for _, body := range []string{"", "<html>ok</html>", `{"name":"n"}`, `{"id":""}`, `{"id":5}`, `[]`} {
 		_, err := p.Parse(incoming(http.StatusCreated, body))
 		if err == nil {
 			t.Errorf("body %q accepted", body)
