@@ -388,7 +388,8 @@ func unreadable(call Call, resp *http.Response, body []byte, why error) error {
 	if id := salvageID(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}); id != "" {
 		return namedButUnread(call, resp.StatusCode, why.Error(), id)
 	}
-	if id := strayID(body); id != "" {
+	// A call that sent its own id (an upsert) knows its agent's id already.
+	if id := strayID(body); id != "" && call.ClientID == "" {
 		return &VendorError{Provider: call.Provider, Status: resp.StatusCode, Retry: MaybeProcessed, AgentID: Clip(id, maxNamedIDRunes),
 			Message: why.Error(),
 			Hint: "The answer names the id " + Clip(id, maxNamedIDRunes) + " where " + call.Provider + " does not document the agent's id: " +

@@ -1166,6 +1166,18 @@ func TestDoNamesAnIDOutsideTheDocumentedPlace(t *testing.T) {
 			t.Errorf("%s: %v names no id, want %q", body, err, want)
 		}
 	}
+
+	// A call that sent its own id (an upsert) names that one, no other.
+	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(201, nil, `{"id":"agt_other"}`)}}
+	srv := httptest.NewServer(fv)
+	defer srv.Close()
+	call := testCall(srv.URL, false)
+	call.ClientID = "agt_sent"
+	call.Parse = func(*Incoming) (*Created, error) { return nil, errors.New("unreadable") }
+	_, err := testClient(new([]time.Duration)).Do(context.Background(), call)
+	if ve, _ := IsVendorError(err); err == nil || strings.Contains(err.Error(), "agt_other") || (ve != nil && ve.AgentID == "agt_other") {
+		t.Errorf("upsert by agt_sent: %v names the id in the answer", err)
+	}
 }
 
 // TestDoRefusalCutInsideAnEchoedKey: a refusal that echoes the key and is
