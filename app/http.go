@@ -88,8 +88,11 @@ func noProxyBuffering(next http.Handler) http.Handler {
 // ServeHTTP implements http.Handler.
 func (h *HTTPService) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.handler.ServeHTTP(w, r) }
 
-// maxHeaderBytes caps a request's header block.
+// maxHeaderBytes caps a request's header block, request line included.
 const maxHeaderBytes = 64 << 10
+
+// headerSlack is what net/http reads past http.Server.MaxHeaderBytes.
+const headerSlack = 4096
 
 // Serve answers on ln until ctx is done, then shuts down gracefully: it stops
 // accepting, ends open streams, and lets in-flight tool calls finish (and be
@@ -133,7 +136,7 @@ func (h *HTTPService) newServer() *http.Server {
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		// Keys, token, session id and the like take a few KiB; Go's default is 1 MiB.
-		MaxHeaderBytes: maxHeaderBytes,
+		MaxHeaderBytes: maxHeaderBytes - headerSlack,
 		ReadTimeout:    60 * time.Second,
 		// Longer than the longest tool call; streams clear it themselves.
 		WriteTimeout: h.cfg.Timeout + 30*time.Second,
