@@ -50,6 +50,8 @@ type Config struct {
 	Version      string
 	// streamHeartbeat overrides defaultStreamHeartbeat (tests).
 	streamHeartbeat time.Duration
+	// writeSlack overrides defaultWriteSlack (tests).
+	writeSlack time.Duration
 	// FromEnv names, by flag, the environment variable that set it, so that
 	// an error can say what the user wrote.
 	FromEnv map[string]string

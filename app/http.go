@@ -21,6 +21,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/tools"
 )
 
 // progressPause lets mcp-go's streamable HTTP transport flush a trailing
@@ -139,10 +141,18 @@ func (h *HTTPService) newServer() *http.Server {
 		MaxHeaderBytes: maxHeaderBytes - headerSlack,
 		ReadTimeout:    60 * time.Second,
 		// Longer than the longest tool call; streams clear it themselves.
-		WriteTimeout: h.cfg.Timeout + 30*time.Second,
+		WriteTimeout: h.cfg.Timeout + h.writeSlack(),
 		IdleTimeout:  2 * time.Minute,
 		ErrorLog:     nil,
 	}
+}
+
+// defaultWriteSlack is how long past a call's --timeout its answer may
+// still be written (the journal's writes, a slow reader).
+const defaultWriteSlack = 30 * time.Second
+
+func (h *HTTPService) writeSlack() time.Duration {
+	return cmp.Or(h.cfg.writeSlack, defaultWriteSlack)
 }
 
 // callDrain bounds the wait for cancelled calls to record their outcome.
@@ -334,9 +344,15 @@ func methodOf(body []byte) (method string, ok bool) {
 }
 
 // trackStreams lets shutdown end long-lived GET streams, which would otherwise
-// hold the server open, and frees them from the write timeout.
+// hold the server open, and frees them from the write timeout. A POST's
+// write deadline moves with its tool call's answer (tools.WithAnswerDue).
 func (h *HTTPService) trackStreams(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost {
+			d := &writeDeadline{rc: http.NewResponseController(w), slack: h.writeSlack()}
+			next.ServeHTTP(w, r.WithContext(tools.WithAnswerDue(r.Context(), d.extend)))
+			return
+		}
 		if r.Method != http.MethodGet {
 			next.ServeHTTP(w, r)
 			return
@@ -347,6 +363,26 @@ func (h *HTTPService) trackStreams(next http.Handler) http.Handler {
 		defer h.streams.remove(id)
 		next.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// writeDeadline moves a response's write deadline later, never earlier: a
+// tool call that waited for an identical one may answer long after the
+// server's WriteTimeout, which counts from the request's arrival.
+type writeDeadline struct {
+	rc     *http.ResponseController
+	slack  time.Duration // as WriteTimeout has over --timeout
+	mu     sync.Mutex
+	latest time.Time
+}
+
+// extend lets the response be written until answer, and slack after it.
+func (d *writeDeadline) extend(answer time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if t := answer.Add(d.slack); t.After(d.latest) {
+		d.latest = t
+		_ = d.rc.SetWriteDeadline(t)
+	}
 }
 
 // streamSet holds the cancel functions of open GET streams.

@@ -759,3 +759,52 @@ func openStream(t *testing.T, url, session string) *http.Response {
 	}
 	return resp
 }
+
+// TestAnswerAfterAWaitIsWritten: a call that waited for an identical one,
+// which its own client then cancelled and which made nothing, is sent with
+// its whole --timeout after the wait. Its answer comes later than the
+// server's WriteTimeout counted from its arrival, and must still be written
+// whole (the agent exists; a cut answer would leave the caller guessing).
+func TestAnswerAfterAWaitIsWritten(t *testing.T) {
+	var requests atomic.Int32
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if requests.Add(1) == 1 {
+			time.Sleep(1500 * time.Millisecond) // A's client has gone by then
+			w.Header().Set("Retry-After", "1")
+			w.WriteHeader(http.StatusTooManyRequests) // turned away: A made nothing
+			return
+		}
+		time.Sleep(2 * time.Second)
+		w.WriteHeader(http.StatusCreated)
+		_, _ = io.WriteString(w, `{"object":"agent","id":"agt_B"}`)
+	}))
+	defer vendor.Close()
+	cfg := Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: 3 * time.Second, Journal: JournalOff, Version: "test",
+		Providers: []string{"datagrid"}, Stateless: true, DedupeWindow: time.Minute, writeSlack: 100 * time.Millisecond}
+	s, cfg := datagridServer(t, cfg, vendor.URL)
+	url := "http://" + listen(t, NewHTTPService(s, cfg)) + MCPPath
+	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"create_agent_datagrid","arguments":{"name":"once"}}}`
+	hdr := map[string]string{"MCP-Protocol-Version": "2025-11-25"}
+
+	ctxA, cancelA := context.WithCancel(context.Background())
+	defer cancelA()
+	go func() {
+		if resp, err := http.DefaultClient.Do(mcpPost(url, hdr, strings.NewReader(call)).WithContext(ctxA)); err == nil {
+			resp.Body.Close()
+		}
+	}()
+	for requests.Load() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	got := postAsync(mcpPost(url, hdr, strings.NewReader(call)))
+	time.Sleep(300 * time.Millisecond) // B waits for A
+	cancelA()
+	a := <-got
+	if a.err != nil || !strings.Contains(string(a.body), "agt_B") {
+		t.Fatalf("answer after the wait: %v, %.300s; want the created agent agt_B", a.err, a.body)
+	}
+	if n := requests.Load(); n != 2 {
+		t.Errorf("vendor requests %d, want 2 (A's, turned away, and B's)", n)
+	}
+}

@@ -476,22 +476,7 @@ func TestHTTPAnswerAtTimeoutIsWritten(t *testing.T) {
 	resp := post(t, url, nil, initBody)
 	hdr := map[string]string{"Mcp-Session-Id": resp.Header.Get("Mcp-Session-Id"), "Mcp-Protocol-Version": "2025-06-18"}
 
-	req := mcpPost(url, hdr, strings.NewReader(fmt.Sprintf(datagridCall, 2)))
-	type answer struct {
-		body []byte
-		err  error
-	}
-	got := make(chan answer, 1)
-	go func() {
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			got <- answer{err: err}
-			return
-		}
-		defer resp.Body.Close()
-		b, err := io.ReadAll(resp.Body)
-		got <- answer{b, err}
-	}()
+	got := postAsync(mcpPost(url, hdr, strings.NewReader(fmt.Sprintf(datagridCall, 2))))
 	waitFor(t, arrived, 10*time.Second, "the vendor request")
 	a := waitFor(t, got, 15*time.Second, "the answer")
 	if a.err != nil || !strings.Contains(string(a.body), "outcome unknown") {
@@ -501,6 +486,28 @@ func TestHTTPAnswerAtTimeoutIsWritten(t *testing.T) {
 
 // listen runs svc on a loopback listener, as Run does, for the rest of t,
 // and returns its address.
+// httpAnswer is an HTTP answer's body as read whole, or why it was not.
+type httpAnswer struct {
+	body []byte
+	err  error
+}
+
+// postAsync sends req and delivers its answer, read whole, on the channel.
+func postAsync(req *http.Request) <-chan httpAnswer {
+	got := make(chan httpAnswer, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			got <- httpAnswer{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		got <- httpAnswer{b, err}
+	}()
+	return got
+}
+
 func listen(t *testing.T, svc *HTTPService) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

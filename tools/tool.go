@@ -374,6 +374,8 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	}
 	waiting := func() func() {
 		began := time.Now()
+		// The identical call's answer is due within its --timeout.
+		answerDue(ctx, began.Add(a.timeout()))
 		stop := progress.heartbeat(a.heartbeat(), "an identical call (same arguments) to end")
 		return func() { stop(); waited += time.Since(began) }
 	}
@@ -428,9 +430,9 @@ type checked[T any] struct {
 // calls.
 func (a *adapter[T]) send(ctx context.Context, c *checked[T], budgetFrom time.Time, progress *progress) (*mcp.CallToolResult, bool, *created) {
 	in, creds, entry, start, log := c.in, c.creds, c.entry, c.start, c.log
-	timeout := a.deps.Timeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
+	timeout := a.timeout()
+	if budgetFrom.After(start) {
+		answerDue(ctx, budgetFrom.Add(timeout))
 	}
 	// A caller-chosen id that makes no retry safe still names the agent the
 	// journal points to while it may exist: while sending, and when the
@@ -547,6 +549,14 @@ func (a *adapter[T]) send(ctx context.Context, c *checked[T], budgetFrom time.Ti
 		return result, true, nil // not encoded: nothing to answer a repeat with
 	}
 	return result, true, &created{result: b, summary: summary}
+}
+
+// timeout is --timeout, the time limit of one call.
+func (a *adapter[T]) timeout() time.Duration {
+	if a.deps.Timeout <= 0 {
+		return 60 * time.Second
+	}
+	return a.deps.Timeout
 }
 
 // heartbeat is how often a call that carries a progressToken hears that it
