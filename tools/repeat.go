@@ -97,6 +97,10 @@ type repeatCall struct {
 	shared bool     // res is the outcome of the calls waiting for it too
 	made   *created // the agent it created; nil otherwise
 	at     time.Time
+	// keep, when longer than the window, is how long after at this call
+	// still answers identical ones: one another server has sent and not
+	// ended may run its whole --timeout, whatever the window.
+	keep time.Duration
 }
 
 // created is a create's result, kept to answer a repeat of its call: as
@@ -192,7 +196,7 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 			if !ended {
 				return repeatFailed(c.res), true
 			}
-			return repeatUnknown(c.made, ago, c.at.Add(r.window).Sub(now)), true
+			return repeatUnknown(c.made, ago, c.at.Add(r.keepOf(c)).Sub(now)), true
 		case c.made != nil:
 			when := "in progress when this one arrived, created this agent"
 			if ended {
@@ -276,7 +280,7 @@ func (r *repeats) prune() {
 	var creates, unknowns []repeatKey
 	for key, k := range r.restored {
 		switch c := k.speaker(); {
-		case now.Sub(c.at) >= r.window:
+		case now.Sub(c.at) >= r.keepOf(c):
 			delete(r.restored, key)
 		case c.made.maybe:
 			unknowns = append(unknowns, key)
@@ -298,6 +302,11 @@ func (r *repeats) prune() {
 	}
 }
 
+// keepOf is how long after it ended c answers identical calls.
+func (r *repeats) keepOf(c *repeatCall) time.Duration {
+	return max(r.window, c.keep)
+}
+
 // begin returns the call identical to key (or, in the journal, to
 // journaled) that this one waits for, and whether it had ended already, or a
 // new call that this one leads.
@@ -317,7 +326,7 @@ func (r *repeats) begin(key, journaled repeatKey) (c *repeatCall, lead, ended bo
 		r.prune()
 	}
 	if k, ok := r.restored[journaled]; ok {
-		if c := k.speaker(); r.now().Sub(c.at) < r.window {
+		if c := k.speaker(); r.now().Sub(c.at) < r.keepOf(c) {
 			return c, false, true
 		}
 	}

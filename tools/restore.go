@@ -58,7 +58,8 @@ func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate,
 		if read {
 			entries, next, err = jr.After(cursor, a.name, keep)
 		} else {
-			entries, next, err = jr.Tail(now.Add(-a.repeats.window), keep)
+			// A call sent longer ago than the window may still run.
+			entries, next, err = jr.Tail(now.Add(-max(a.repeats.window, a.pendingFor())), keep)
 		}
 		if err != nil {
 			if !warned.Swap(true) {
@@ -69,6 +70,13 @@ func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate,
 		cursor, read = next, true
 		return a.journalUpdates(entries, a.repeats.now()), true
 	}
+}
+
+// pendingFor is how long a call another server sent may still run, as far
+// as this one can tell: its --timeout and shutdown grace, taken to be this
+// server's.
+func (a *adapter[T]) pendingFor() time.Duration {
+	return a.timeout() + a.deps.DrainTimeout
 }
 
 // journalUpdates are entries, read by now, as the repeats take them.
@@ -90,6 +98,9 @@ func (a *adapter[T]) journalUpdates(entries []journal.Entry, now time.Time) []jo
 		}
 		if made != nil {
 			u.c = endedCall(made, e, now)
+			if u.sending {
+				u.c.keep = a.pendingFor()
+			}
 		} else if u.call == "" {
 			continue // a failure of no call sent: it changes nothing
 		}

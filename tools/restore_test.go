@@ -327,6 +327,36 @@ func TestRepeatAfterAFailedPendingCallGetsTheEarlierAgent(t *testing.T) {
 	}
 }
 
+// A call another server sent, and has not ended, may still make the agent
+// however short the window: its identical call is not sent while the other
+// may still run (its --timeout and shutdown grace, as this server's), and
+// is sent once it cannot.
+func TestPendingCallOutlivesAShortWindow(t *testing.T) {
+	args := map[string]any{"name": "Analyst"}
+	first, path, url := createJournaled(t, args)
+	pending := journaledCreate(t, path)
+	pending.Call, pending.Outcome, pending.AgentID, pending.DurationMS = "other-server-call", journal.OutcomeSending, "", 0
+	const timeout, drain = 5 * time.Second, 3 * time.Second
+	for _, c := range []struct {
+		age  time.Duration
+		sent bool
+	}{{2 * time.Second, false}, {7 * time.Second, false}, {9 * time.Second, true}} {
+		if err := os.WriteFile(path, nil, 0o600); err != nil { // the create gone: only the other's call
+			t.Fatal(err)
+		}
+		pending.Time = time.Now().Add(-c.age).UTC()
+		appendEntries(t, path, pending)
+		before := first.vendor.count()
+		s := setup(t, withDedupe(time.Second), withJournal(t, path), useURL(url), func(d *tools.Deps, _ map[string]string) {
+			d.Timeout, d.DrainTimeout = timeout, drain
+		})
+		res, text := s.call(t, args)
+		if sent := first.vendor.count() > before; sent != c.sent || res.IsError == c.sent {
+			t.Errorf("identical to a call sent %s ago, not ended (window 1s, timeout %s, grace %s): sent %v, want %v\n%.300s", c.age, timeout, drain, sent, c.sent, text)
+		}
+	}
+}
+
 // A call read back without an outcome, whose server then records that
 // nothing reached the vendor (not_sent): a failure that created nothing, so
 // a repeat is sent, as the read-back itself would have it.
