@@ -244,8 +244,17 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 	if err != nil {
 		return nil, Cursor{}, err
 	}
+	return j.tailOf(f, fi, t, keep)
+}
+
+// tailOf is Tail of the open file f, which it closes on error.
+func (j *Journal) tailOf(f *os.File, fi os.FileInfo, t time.Time, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	size := fi.Size()
+	if now, err := f.Stat(); err == nil {
+		size = now.Size() // fi is as the file was held (Hold)
+	}
 	// A line still being written (by another server) is left to After.
-	end, err := lastLineEnd(f, fi.Size())
+	end, err := lastLineEnd(f, size)
 	var out []Entry
 	if err == nil {
 		out, err = readBack(f, end, func(e Entry) bool { return e.Server != j.server && !e.End().Before(t) && (keep == nil || keep(e)) },
@@ -260,6 +269,43 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 		return nil, Cursor{}, err
 	}
 	return out, Cursor{File: fi, Offset: end, f: f, mark: mark}, nil
+}
+
+// Hold returns a Cursor on the journal's file as it is now, kept open for
+// TailFrom: a server that reads the journal back only when first needed
+// still reads this file, though it is rotated (renamed or removed) before
+// then. A journal not there yet gives the zero Cursor.
+func (j *Journal) Hold() (Cursor, error) {
+	f, fi, err := j.open()
+	if errors.Is(err, fs.ErrNotExist) {
+		return Cursor{}, nil
+	}
+	if err != nil {
+		return Cursor{}, err
+	}
+	return Cursor{File: fi, f: f}, nil
+}
+
+// TailFrom is Tail, and After for tool, from held (see Hold), which it takes
+// over: while the journal's file is still the one held (or none was), it is
+// Tail; else the held file is read back as Tail reads, then the file at the
+// path from its start, as After reads on.
+func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	if held.f == nil {
+		return j.Tail(t, keep)
+	}
+	if at, err := os.Stat(j.path); err == nil && os.SameFile(held.File, at) {
+		return j.tailOf(held.f, held.File, t, keep)
+	}
+	out, c, err := j.tailOf(held.f, held.File, t, keep)
+	if err != nil {
+		return j.Tail(t, keep) // the held file lost, the path's is what there is
+	}
+	rest, next, err := j.After(c, tool, keep)
+	if err != nil {
+		return out, c, nil // the rest is read next time
+	}
+	return append(out, rest...), next, nil
 }
 
 // After returns the entries of tool (of every tool when tool is "") other

@@ -889,12 +889,7 @@ func TestAfterReadsTheRestOfARotatedFile(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "journal.jsonl")
 			reader, writer := openAt(t, path), openAt(t, path)
-			record := func(id string) {
-				t.Helper()
-				if err := writer.Record(createdNow(id, id, false)); err != nil {
-					t.Fatal(err)
-				}
-			}
+			record := recorder(t, writer)
 			record("agt_1")
 			_, cur, err := reader.Tail(time.Now().Add(-time.Minute), nil)
 			if err != nil {
@@ -923,10 +918,59 @@ func TestAfterReadsTheRestOfARotatedFile(t *testing.T) {
 	}
 }
 
+// recorder records a created entry of the agent it is given in j.
+func recorder(t *testing.T, j *Journal) func(id string) {
+	return func(id string) {
+		t.Helper()
+		if err := j.Record(createdNow(id, id, false)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func idsOf(entries []Entry) []string {
 	ids := make([]string, len(entries))
 	for i, e := range entries {
 		ids[i] = e.AgentID
 	}
 	return ids
+}
+
+// A journal held (Hold) before its first read back is read back from the
+// file held, though it was rotated (renamed aside, or removed) before then,
+// and the file at the path after it; while it was not rotated, TailFrom is
+// Tail.
+func TestTailFromAHeldFile(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		rotate func(path string) error
+	}{
+		{"not rotated", func(string) error { return nil }},
+		{"renamed aside", func(path string) error { return os.Rename(path, path+".1") }},
+		{"removed", os.Remove},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			reader, writer := openAt(t, path), openAt(t, path)
+			record := recorder(t, writer)
+			record("agt_1")
+			held, err := reader.Hold()
+			if err != nil {
+				t.Fatal(err)
+			}
+			record("agt_2") // after the hold, before the rotation
+			if err := c.rotate(path); err != nil {
+				t.Fatal(err)
+			}
+			record("agt_3") // in the file at the path again
+			got, cur, err := reader.TailFrom(held, time.Now().Add(-time.Minute), "", nil)
+			if err != nil || fmt.Sprint(idsOf(got)) != "[agt_1 agt_2 agt_3]" {
+				t.Fatalf("TailFrom = %v, %v; want [agt_1 agt_2 agt_3]", idsOf(got), err)
+			}
+			record("agt_4")
+			if got, _, err = reader.After(cur, "", nil); err != nil || fmt.Sprint(idsOf(got)) != "[agt_4]" {
+				t.Fatalf("After it = %v, %v; want [agt_4]", idsOf(got), err)
+			}
+		})
+	}
 }

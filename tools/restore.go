@@ -16,7 +16,8 @@ import (
 // server whose Recorder is one knows the creates of the dedupe window that
 // other servers on the journal made: before it started, and while it runs.
 type JournalReader interface {
-	Tail(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
+	Hold() (journal.Cursor, error)
+	TailFrom(held journal.Cursor, t time.Time, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
 	After(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
 	Secret() ([]byte, error)
 }
@@ -44,6 +45,9 @@ type journalUpdate struct {
 // ok is false while jr cannot be read: the next call tries again. It is
 // called under repeats.followMu.
 func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate, ok bool) {
+	// Held from the start: the journal is read back on this tool's first
+	// create, and a file rotated before then holds what other servers made.
+	held, _ := jr.Hold() // the zero Cursor on error: read back from the path
 	var cursor journal.Cursor
 	var read bool // the window was read back
 	var warned atomic.Bool
@@ -59,7 +63,8 @@ func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate,
 			entries, next, err = jr.After(cursor, a.name, keep)
 		} else {
 			// A call sent longer ago than the window may still run.
-			entries, next, err = jr.Tail(now.Add(-max(a.repeats.window, a.pendingFor())), keep)
+			entries, next, err = jr.TailFrom(held, now.Add(-max(a.repeats.window, a.pendingFor())), a.name, keep)
+			held = journal.Cursor{} // taken over
 		}
 		if err != nil {
 			if !warned.Swap(true) {

@@ -25,6 +25,12 @@ type fakeJournal struct {
 	tails, afters int
 }
 
+func (f *fakeJournal) Hold() (journal.Cursor, error) { return journal.Cursor{}, nil }
+
+func (f *fakeJournal) TailFrom(_ journal.Cursor, t time.Time, _ string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+	return f.Tail(t, keep)
+}
+
 func (f *fakeJournal) Tail(t time.Time, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
 	f.tails++
 	if f.err != nil {
