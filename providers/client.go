@@ -388,8 +388,9 @@ func unreadable(call Call, resp *http.Response, body []byte, why error) error {
 	if id := salvageID(call.Parse, &Incoming{Status: resp.StatusCode, Header: resp.Header, Body: body}); id != "" {
 		return namedButUnread(call, resp.StatusCode, why.Error(), id)
 	}
-	// A call that sent its own id (an upsert) knows its agent's id already.
-	if id := strayID(body); id != "" && call.ClientID == "" {
+	// A call that sent its own id (an upsert, or one the vendor is asked to
+	// use) knows its agent's id already.
+	if id := strayID(body); id != "" && call.ClientID == "" && call.GivenID == "" {
 		return &VendorError{Provider: call.Provider, Status: resp.StatusCode, Retry: MaybeProcessed, AgentID: Clip(id, maxNamedIDRunes),
 			Message: why.Error(),
 			Hint: "The answer names the id " + Clip(id, maxNamedIDRunes) + " where " + call.Provider + " does not document the agent's id: " +
@@ -443,11 +444,29 @@ func pointsBelow(reqURL, location string) bool {
 		return false
 	}
 	loc, err := req.Parse(location)
-	if err != nil || loc.Scheme != req.Scheme || loc.Host != req.Host {
+	if err != nil {
+		return false
+	}
+	// The same server however written (API.example.com:443); http for https,
+	// both on their default ports, is a proxy's mistake, not a move, when the
+	// path is below.
+	samePort := portOf(loc) == portOf(req) || loc.Port() == "" && req.Port() == ""
+	if !strings.EqualFold(loc.Hostname(), req.Hostname()) || !samePort {
 		return false
 	}
 	base := strings.TrimSuffix(req.Path, "/")
 	return base != "" && strings.HasPrefix(loc.Path, base+"/") && len(loc.Path) > len(base)+1
+}
+
+// portOf is u's port, its scheme's default when it names none.
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if strings.EqualFold(u.Scheme, "http") {
+		return "80"
+	}
+	return "443"
 }
 
 // namesAgent reports whether in parses as a created agent with an id, or as

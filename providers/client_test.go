@@ -1167,16 +1167,19 @@ func TestDoNamesAnIDOutsideTheDocumentedPlace(t *testing.T) {
 		}
 	}
 
-	// A call that sent its own id (an upsert) names that one, no other.
-	fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(201, nil, `{"id":"agt_other"}`)}}
-	srv := httptest.NewServer(fv)
-	defer srv.Close()
-	call := testCall(srv.URL, false)
-	call.ClientID = "agt_sent"
-	call.Parse = func(*Incoming) (*Created, error) { return nil, errors.New("unreadable") }
-	_, err := testClient(new([]time.Duration)).Do(context.Background(), call)
-	if ve, _ := IsVendorError(err); err == nil || strings.Contains(err.Error(), "agt_other") || (ve != nil && ve.AgentID == "agt_other") {
-		t.Errorf("upsert by agt_sent: %v names the id in the answer", err)
+	// A call that sent its own id (an upsert, or one the vendor is asked to
+	// use) names that one, no other.
+	for _, own := range []func(*Call){func(c *Call) { c.ClientID = "agt_sent" }, func(c *Call) { c.GivenID = "agt_sent" }} {
+		fv := &fakeVendor{steps: []func(http.ResponseWriter, *http.Request){status(201, nil, `{"id":"agt_other"}`)}}
+		srv := httptest.NewServer(fv)
+		call := testCall(srv.URL, false)
+		own(&call)
+		call.Parse = func(*Incoming) (*Created, error) { return nil, errors.New("unreadable") }
+		_, err := testClient(new([]time.Duration)).Do(context.Background(), call)
+		srv.Close()
+		if ve, _ := IsVendorError(err); err == nil || strings.Contains(err.Error(), "agt_other") || (ve != nil && ve.AgentID == "agt_other") {
+			t.Errorf("a call with the id agt_sent: %v names the id in the answer", err)
+		}
 	}
 }
 
@@ -1225,13 +1228,16 @@ func TestPointsBelow(t *testing.T) {
 		{"https://api.example.com/v1/agents/", "agt_1", true},
 		{"https://api.example.com/v1/agents", "https://api.example.com/v1/agents/agt_1?x=1", true},
 		{"https://api.example.com/v1/agents", "https://other.example.com/v1/agents/agt_1", false}, // moved
-		{"https://api.example.com/v1/agents", "http://api.example.com/v1/agents/agt_1", false},    // to or from https
+		{"https://api.example.com/v1/agents", "https://API.example.com:443/v1/agents/agt_1", true},
+		{"https://api.example.com/v1/agents", "https://api.example.com:8443/v1/agents/agt_1", false},
+		{"https://api.example.com/v1/agents", "http://api.example.com/v1/agents/agt_1", true}, // a proxy's http
 		{"https://api.example.com/v1/agents", "/v1/agents", false},
 		{"https://api.example.com/v1/agents", "/v1/agents/", false},
 		{"https://api.example.com/v1/agents", "/v1/agentsx/1", false},
 		{"https://api.example.com/v1/agents", "/login", false},
 		{"https://dms.cn-hangzhou.aliyuncs.com/?Action=x", "/anything", false}, // a root path says nothing
 		{"https://api.example.com/v1/agents", "", false},
+		{"https://api.example.com/v1/agents", "http://[::1", false}, // does not parse
 	} {
 		if got := pointsBelow(tt.req, tt.location); got != tt.want {
 			t.Errorf("pointsBelow(%q, %q) = %v, want %v", tt.req, tt.location, got, tt.want)
