@@ -14,28 +14,24 @@ import (
 // DataGOL's own example URL carries "&token=...". The rest of the URL is kept
 // byte for byte, so the result still says which server is meant.
 func RedactURL(u string) string {
-	return redactURL(u, maxNestedURLs)
+	return redactURL(u, maxNesting)
 }
 
-// maxNestedURLs is how many URLs deep, each percent-encoded in a parameter
-// of the one around it, masking looks: each level decodes a copy, and 100 KB
-// can nest hundreds.
-const maxNestedURLs = 3
+// maxNesting is how many levels deep masking looks into a parameter whose
+// value is a URL (a redirect target, say), counting each URL and each
+// percent-encoding of one: every level is a copy, and 100 KB can nest
+// hundreds.
+const maxNesting = 6
 
+// redactURL masks u, looking depth levels deep.
 func redactURL(u string, depth int) string {
-	// The URL is not checked for a scheme: user:pw@host/sse and
-	// //user:pw@host/sse carry user info too.
 	lead, rest := "", u
 	if scheme, after, ok := strings.Cut(u, "://"); ok {
 		lead, rest = scheme+"://", after
 	} else if after, ok := strings.CutPrefix(u, "//"); ok {
 		lead, rest = "//", after
 	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
+	if at := userInfoEnd(rest); at >= 0 && (lead != "" || bareUserInfo(rest[:at])) {
 		u = lead + providers.Redacted + rest[at:]
 	}
 	base, frag, hasFrag := strings.Cut(u, "#")
@@ -46,6 +42,24 @@ func redactURL(u string, depth int) string {
 		return base + "#" + redactParams(frag, depth)
 	}
 	return base
+}
+
+// bareUserInfo tells the user info of a URL without a scheme (a server URL
+// is not checked for one) from what only looks like it: user:pw@host/sse
+// has some; an e-mail address (mailto: included), an @mention or a scoped
+// package name has none.
+func bareUserInfo(user string) bool {
+	return strings.Contains(user, ":") && !strings.HasPrefix(strings.ToLower(user), "mailto:")
+}
+
+// userInfoEnd is where the user info of rest, a URL after its scheme, ends
+// (its last @ before the path, query or fragment), or -1 when it has none.
+func userInfoEnd(rest string) int {
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	return strings.LastIndex(rest[:end], "@")
 }
 
 // urlPattern finds URLs in free text (a vendor's error message, say), also
@@ -70,16 +84,7 @@ func RedactURLsIn(s string) string {
 }
 
 // redactParams masks the token-like parameters of a query or fragment, whose
-// parameters may be separated by & or ;. A value that is itself a URL,
-// percent-encoded (a redirect target, say), is masked the same way, down to
-// depth URLs deep.
-// looksLikeURL tells a parameter's decoded value that may carry a
-// credential as a URL does: one with a scheme, or with a query or fragment
-// (an e-mail address is left alone).
-func looksLikeURL(v string) bool {
-	return strings.Contains(v, "://") || strings.HasPrefix(v, "//") || strings.ContainsAny(v, "?#")
-}
-
+// parameters may be separated by & or ;, and the URLs in their values.
 func redactParams(q string, depth int) string {
 	var b strings.Builder
 	for q != "" {
@@ -91,10 +96,8 @@ func redactParams(q string, depth int) string {
 		if k, v, ok := strings.Cut(p, "="); ok && v != "" {
 			if sensitiveParam(k) {
 				p = k + "=" + providers.Redacted
-			} else if inner, err := url.QueryUnescape(v); err == nil && inner != v && depth > 1 && looksLikeURL(inner) {
-				if masked := redactURL(inner, depth-1); masked != inner {
-					p = k + "=" + url.QueryEscape(masked)
-				}
+			} else if masked := maskValue(v, depth); masked != v {
+				p = k + "=" + masked
 			}
 		}
 		b.WriteString(p)
@@ -105,6 +108,34 @@ func redactParams(q string, depth int) string {
 		q = q[end:]
 	}
 	return b.String()
+}
+
+// maskValue masks a parameter's value that is a URL, as written or
+// percent-encoded once or more, within depth levels.
+func maskValue(v string, depth int) string {
+	if depth <= 1 {
+		return v
+	}
+	if looksLikeURL(v) {
+		return redactURL(v, depth-1)
+	}
+	if inner, err := url.QueryUnescape(v); err == nil && inner != v {
+		if masked := maskValue(inner, depth-1); masked != inner {
+			return url.QueryEscape(masked)
+		}
+	}
+	return v
+}
+
+// looksLikeURL tells a parameter's value that may carry a credential as a
+// URL does: with a scheme, a query or fragment, or user:pw@ (an e-mail
+// address is left alone).
+func looksLikeURL(v string) bool {
+	if strings.Contains(v, "://") || strings.HasPrefix(v, "//") || strings.ContainsAny(v, "?#") {
+		return true
+	}
+	at := userInfoEnd(v)
+	return at >= 0 && bareUserInfo(v[:at])
 }
 
 // sensitiveParam matches parameter names case-insensitively and ignoring

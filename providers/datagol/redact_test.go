@@ -33,6 +33,12 @@ func TestRedactURL(t *testing.T) {
 		{"https://h/login?next=https%3A%2F%2Fm%2Fx%3Fa%3D1%26token%3Dabc123&page=2",
 			"https://h/login?next=" + url.QueryEscape("https://m/x?a=1&token=[REDACTED]") + "&page=2"},
 		{"https://h/?q=a%20b&next=%2Fhome&email=bob%40example.com", "https://h/?q=a%20b&next=%2Fhome&email=bob%40example.com"},
+		{"https://mcp.example.com/sse?callback=https://hook.example.com/x?token=S1&page=2", "https://mcp.example.com/sse?callback=https://hook.example.com/x?token=[REDACTED]&page=2"},
+		{"https://h/?next=https%253A%252F%252Fx%252Fcb%253Ftoken%253DS2",
+			"https://h/?next=" + url.QueryEscape(url.QueryEscape("https://x/cb?token=[REDACTED]"))},
+		{"https://h/?next=u%3AS3%40host.example.com%2Fsse", "https://h/?next=" + url.QueryEscape("[REDACTED]@host.example.com/sse")},
+		{"alice@example.com", "alice@example.com"},
+		{"mailto:john@example.com", "mailto:john@example.com"},
 		{"https://h/?next=%2Fx%3Fnext%3D%252Fy%253Ftoken%253Dabc", "https://h/?next=" + url.QueryEscape("/x?next="+url.QueryEscape("/y?token=[REDACTED]"))},
 	}
 	for _, tt := range tests {
@@ -72,6 +78,11 @@ func TestRedactURLsIn(t *testing.T) {
 		{`server mcp.example.com/ws#access_token=S3CR3T&state=s`, `server mcp.example.com/ws#access_token=[REDACTED]&state=s`},
 		{`see issue #42`, `see issue #42`},
 		{`{"url":"https:\/\/m.example\/x\u003fa=1\u0026token=S3CR3T"}`, `{"url":"https://m.example/x?a=1&token=[REDACTED]"}`},
+		// Not a URL's user info in free text: an e-mail address, an @mention, a scoped package.
+		{`write to mailto:john@example.com?subject=hi`, `write to mailto:john@example.com?subject=hi`},
+		{`ping @alice#urgent now`, `ping @alice#urgent now`},
+		{`npx -y @modelcontextprotocol/server?x=1`, `npx -y @modelcontextprotocol/server?x=1`},
+		{`server u:pw@mcp.example.com/sse?x=1 is down`, `server [REDACTED]@mcp.example.com/sse?x=1 is down`},
 		// Nothing to mask: escapes stay as written.
 		{`{"url":"https:\/\/mcp.example\/x?page=2","q":"why?"}`, `{"url":"https:\/\/mcp.example\/x?page=2","q":"why?"}`},
 	} {
