@@ -484,8 +484,6 @@ func TestHTTPAnswerAtTimeoutIsWritten(t *testing.T) {
 	}
 }
 
-// listen runs svc on a loopback listener, as Run does, for the rest of t,
-// and returns its address.
 // httpAnswer is an HTTP answer's body as read whole, or why it was not.
 type httpAnswer struct {
 	body []byte
@@ -508,6 +506,8 @@ func postAsync(req *http.Request) <-chan httpAnswer {
 	return got
 }
 
+// listen runs svc on a loopback listener, as Run does, for the rest of t,
+// and returns its address.
 func listen(t *testing.T, svc *HTTPService) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
