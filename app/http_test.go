@@ -601,6 +601,18 @@ func TestKeyHeaderWithoutHeaderCredentials(t *testing.T) {
 	if !strings.Contains(string(body), `"isError":true`) || !strings.Contains(string(body), "not started with --header-credentials") || hits.Load() != 0 {
 		t.Errorf("want a refusal naming --header-credentials, nothing sent (%d requests): %.400s", hits.Load(), body)
 	}
+	// Sent twice, a blank copy first, it is refused all the same.
+	req := mcpPost(ts.URL+"/mcp", map[string]string{"MCP-Protocol-Version": "2025-11-25"}, strings.NewReader(call))
+	req.Header["X-Datagrid-Api-Key"] = []string{"", "key-of-A-1234"}
+	twice, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(twice.Body)
+	twice.Body.Close()
+	if !strings.Contains(string(body), "not started with --header-credentials") || hits.Load() != 0 {
+		t.Errorf("key header sent twice, a blank copy first: want a refusal, nothing sent (%d requests): %.400s", hits.Load(), body)
+	}
 	// Without the header, the server's own key is used.
 	resp = post(t, ts.URL+"/mcp", map[string]string{"MCP-Protocol-Version": "2025-11-25"}, call)
 	body, _ = io.ReadAll(resp.Body)

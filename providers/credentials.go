@@ -100,6 +100,28 @@ func (c Credentials) Or(d Credentials) Credentials {
 	return out
 }
 
+// Renewed is c, the keys read again from their files, over last, those
+// read before: a key whose file reads empty keeps last's (a file emptied
+// while it is rewritten), but an optional one is dropped when another key
+// changed, since the set was rotated whole (an STS token dropped on the
+// switch to a permanent AccessKey must not go out with the new one).
+func (c Credentials) Renewed(last Credentials, specs []CredentialSpec) Credentials {
+	changed := false
+	for _, s := range specs {
+		if v := c.values[s.Key]; !v.IsZero() && v.Reveal() != last.values[s.Key].Reveal() {
+			changed = true
+		}
+	}
+	out := c.Or(last)
+	for _, s := range specs {
+		if changed && !s.Required && c.values[s.Key].IsZero() {
+			delete(out.values, s.Key)
+			delete(out.sources, s.Key)
+		}
+	}
+	return out
+}
+
 // Missing returns the required credentials that are not set.
 func (c Credentials) Missing(specs []CredentialSpec) []CredentialSpec {
 	var out []CredentialSpec
@@ -181,15 +203,37 @@ func CredentialsFromEnv(specs []CredentialSpec, env Env) (Credentials, error) {
 
 // CredentialsFromHeaders reads each spec that has a header from h. It never
 // falls back to the server's own credentials: that is the point of the mode.
-func CredentialsFromHeaders(specs []CredentialSpec, h http.Header) Credentials {
+// A header sent more than once counts by its copies that are not blank, and
+// is refused when they differ: which account was meant cannot be told.
+func CredentialsFromHeaders(specs []CredentialSpec, h http.Header) (Credentials, error) {
 	var c Credentials
 	for _, s := range specs {
 		if s.Header == "" {
 			continue
 		}
-		if v := strings.TrimSpace(h.Get(s.Header)); v != "" {
+		v, err := HeaderValue(h, s.Header)
+		if err != nil {
+			return Credentials{}, err
+		}
+		if v != "" {
 			c.set(s.Key, NewSecret(v), SourceHeader)
 		}
 	}
-	return c
+	return c, nil
+}
+
+// HeaderValue is the value of header name in h, trimmed, from its copies
+// that are not blank: "" when there are none, and an error when they differ.
+func HeaderValue(h http.Header, name string) (string, error) {
+	var v string
+	for _, copy := range h.Values(name) {
+		switch copy = strings.TrimSpace(copy); {
+		case copy == "" || copy == v:
+		case v == "":
+			v = copy
+		default:
+			return "", fmt.Errorf("the %s header comes more than once with different values: send it once", name)
+		}
+	}
+	return v, nil
 }

@@ -121,15 +121,37 @@ func TestHeaderSetting(t *testing.T) {
 
 func TestCredentialsFromHeadersNeverFallBack(t *testing.T) {
 	specs := []CredentialSpec{{Key: "k", Env: "V_KEY", Header: "X-V-Api-Key", Required: true}, {Key: "envonly", Env: "V_OTHER"}}
-	c := CredentialsFromHeaders(specs, http.Header{"X-V-Api-Key": {canary}, "V_other": {"x"}})
+	c, err := CredentialsFromHeaders(specs, http.Header{"X-V-Api-Key": {canary}, "V_other": {"x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c.Get("k").Reveal() != canary || c.Source("k") != SourceHeader {
 		t.Errorf("header credential not read")
 	}
 	if !c.Get("envonly").IsZero() {
 		t.Error("a credential without a header must stay unset")
 	}
-	if m := CredentialsFromHeaders(specs, http.Header{}).Missing(specs); len(m) != 1 {
-		t.Errorf("missing header credential not reported: %v", m)
+	if none, _ := CredentialsFromHeaders(specs, http.Header{}); len(none.Missing(specs)) != 1 {
+		t.Errorf("missing header credential not reported: %v", none.Missing(specs))
+	}
+	// A header sent twice counts by its copies that are not blank; copies
+	// that differ are refused.
+	for i, tt := range []struct {
+		copies []string
+		want   string
+		err    bool
+	}{
+		{[]string{"", canary}, canary, false},
+		{[]string{" ", canary, canary}, canary, false},
+		{[]string{canary, "other-key"}, "", true},
+	} {
+		c, err := CredentialsFromHeaders(specs, http.Header{"X-V-Api-Key": tt.copies})
+		if (err != nil) != tt.err || c.Get("k").Reveal() != tt.want {
+			t.Errorf("case %d: key read %v, error %v; want the key %v, an error %v", i, !c.Get("k").IsZero(), err != nil, tt.want != "", tt.err)
+		}
+		if err != nil && strings.Contains(err.Error(), canary) {
+			t.Errorf("case %d: the error shows the key", i)
+		}
 	}
 }
 
@@ -205,5 +227,31 @@ func TestBaseURL(t *testing.T) {
 	}
 	if got := JoinURL("https://api.datagrid.com/v1/", "/agents"); got != "https://api.datagrid.com/v1/agents" {
 		t.Errorf("JoinURL = %s", got)
+	}
+}
+
+// Keys read again from their files: an emptied file keeps the key read
+// before, but an optional key is dropped when another key of the set
+// changed (rotated whole).
+func TestCredentialsRenewed(t *testing.T) {
+	specs := []CredentialSpec{{Key: "id", Required: true}, {Key: "secret", Required: true}, {Key: "token"}}
+	last := NewCredentials(SourceFile, map[string]string{"id": "AKID1", "secret": "SEC1", "token": "STS1"})
+	for _, tt := range []struct {
+		name  string
+		fresh map[string]string
+		want  map[string]string
+	}{
+		{"token file emptied while rewritten", map[string]string{"id": "AKID1", "secret": "SEC1"}, map[string]string{"id": "AKID1", "secret": "SEC1", "token": "STS1"}},
+		{"all three mid-rewrite", map[string]string{}, map[string]string{"id": "AKID1", "secret": "SEC1", "token": "STS1"}},
+		{"to a permanent key", map[string]string{"id": "AKID2", "secret": "SEC2"}, map[string]string{"id": "AKID2", "secret": "SEC2"}},
+		{"new STS set", map[string]string{"id": "AKID2", "secret": "SEC2", "token": "STS2"}, map[string]string{"id": "AKID2", "secret": "SEC2", "token": "STS2"}},
+		{"secret rewritten, id still empty", map[string]string{"secret": "SEC2"}, map[string]string{"id": "AKID1", "secret": "SEC2"}},
+	} {
+		got := NewCredentials(SourceFile, tt.fresh).Renewed(last, specs)
+		for _, s := range specs {
+			if g := got.Get(s.Key).Reveal(); g != tt.want[s.Key] {
+				t.Errorf("%s: %s = %q, want %q", tt.name, s.Key, g, tt.want[s.Key])
+			}
+		}
 	}
 }

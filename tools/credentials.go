@@ -17,24 +17,23 @@ import (
 // --header-credentials, else from the environment, with any <VAR>_FILE read
 // again, so that a rotated secret (an STS token, a mounted container secret)
 // takes effect without a restart. A file that cannot be read, or reads
-// empty, leaves the key read before.
-func (a *adapter[T]) credentials(req mcp.CallToolRequest, log zerolog.Logger) providers.Credentials {
+// empty, leaves the key read before (see Credentials.Renewed).
+func (a *adapter[T]) credentials(req mcp.CallToolRequest, log zerolog.Logger) (providers.Credentials, error) {
 	if a.deps.HeaderCredentials {
 		return providers.CredentialsFromHeaders(a.desc.Credentials, headerOf(req))
 	}
 	if !a.keyFiles {
-		return a.envCreds
+		return a.envCreds, nil
 	}
 	last := a.lastCreds.Load()
 	fresh, err := providers.CredentialsFromEnv(a.desc.Credentials, a.deps.Env)
 	if err != nil {
 		log.Warn().Err(err).Msg("credential file unreadable; using the keys read before")
-		return *last
+		return *last, nil
 	}
-	// A file emptied while it is rewritten leaves the key read before.
-	creds := fresh.Or(*last)
+	creds := fresh.Renewed(*last, a.desc.Credentials)
 	a.lastCreds.Store(&creds)
-	return creds
+	return creds, nil
 }
 
 // ignoredKeyHeader names a credential header of this tool that the request
@@ -44,8 +43,13 @@ func (a *adapter[T]) ignoredKeyHeader(req mcp.CallToolRequest) string {
 		return ""
 	}
 	for _, c := range a.desc.Credentials {
-		if c.Header != "" && strings.TrimSpace(req.Header.Get(c.Header)) != "" {
-			return c.Header
+		if c.Header == "" {
+			continue
+		}
+		for _, v := range req.Header.Values(c.Header) { // every copy: a blank first one hides none
+			if strings.TrimSpace(v) != "" {
+				return c.Header
+			}
 		}
 	}
 	return ""

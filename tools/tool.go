@@ -324,7 +324,10 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 	if err := a.p.Prepare(&in); err != nil {
 		return mcp.NewToolResultError(fmt.Sprintf("%s: %v; nothing was sent", a.name, err)), nil
 	}
-	creds := a.credentials(req, log)
+	creds, err := a.credentials(req, log)
+	if err != nil {
+		return mcp.NewToolResultError(fmt.Sprintf("%s: %v; nothing was sent", a.name, err)), nil
+	}
 	missing := creds.Missing(a.desc.Credentials)
 	if h := a.ignoredKeyHeader(req); h != "" {
 		// Sent with the server's own key, the agent would land in another
