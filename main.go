@@ -182,7 +182,9 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		if given[f.Name] || f.Name == "version" {
 			return
 		}
-		if v, ok := lookup(envName(f.Name)); ok && v != "" {
+		// Trimmed, as the vendor variables are: "true " is true.
+		if v, ok := lookup(envName(f.Name)); ok && strings.TrimSpace(v) != "" {
+			v = strings.TrimSpace(v)
 			if err := fs.Set(f.Name, v); err != nil {
 				if want := wantValue(f); want != "" && err.Error() == "parse error" {
 					err = errors.New(want)

@@ -211,6 +211,16 @@ func TestEmptyEnvTwinIsUnset(t *testing.T) {
 	}
 }
 
+// A twin is read trimmed, as the vendor variables are, and one of blanks
+// only is unset.
+func TestEnvTwinIsTrimmed(t *testing.T) {
+	env := map[string]string{"AGENTMCP_TIMEOUT": " 30s", "AGENTMCP_TRANSPORT": "http ", "AGENTMCP_DRY_RUN": "true\n", "AGENTMCP_LOG_FILE": "  "}
+	cfg, _, err := parseConfig(nil, lookup(env), &bytes.Buffer{})
+	if err != nil || cfg.Timeout != 30*time.Second || cfg.Transport != "http" || !cfg.DryRun || cfg.LogFile != "" {
+		t.Errorf("err %v, cfg %+v", err, cfg)
+	}
+}
+
 // --help is where the binary itself tells of the twins.
 func TestHelpNamesTheEnvTwins(t *testing.T) {
 	var stderr bytes.Buffer

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -115,6 +117,22 @@ func (c *Config) Validate() error {
 	if c.DedupeWindow < 0 {
 		errs = append(errs, fmt.Errorf("--dedupe-window %s: must not be negative (0 turns it off)", c.DedupeWindow))
 	}
+	c.Journal, c.LogFile = strings.TrimSpace(c.Journal), strings.TrimSpace(c.LogFile)
+	if strings.EqualFold(c.Journal, JournalOff) {
+		c.Journal = JournalOff // OFF, Off: a file of that name was surely not meant
+	}
+	// A client's JSON config has no shell to expand ~, and its working
+	// directory is anyone's guess.
+	var err error
+	if c.Journal, err = expandHome(c.Journal); err != nil {
+		errs = append(errs, fmt.Errorf("--journal %s: %v", c.Journal, err))
+	}
+	if c.LogFile, err = expandHome(c.LogFile); err != nil {
+		errs = append(errs, fmt.Errorf("--log-file %s: %v", c.LogFile, err))
+	}
+	if c.LogFile != "" && c.Journal != "" && c.Journal != JournalOff && samePath(c.LogFile, c.Journal) {
+		errs = append(errs, fmt.Errorf("--log-file and --journal are both %s: log lines would break the journal; name two files", c.LogFile))
+	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = DefaultMaxBodyBytes
 	}
@@ -122,6 +140,31 @@ func (c *Config) Validate() error {
 		c.ShutdownTimeout = c.Timeout + 5*time.Second
 	}
 	return errors.Join(errs...)
+}
+
+// expandHome replaces a leading ~ of path with the user's home directory.
+func expandHome(path string) (string, error) {
+	rest, ok := strings.CutPrefix(path, "~")
+	if !ok || rest != "" && rest[0] != '/' && rest[0] != filepath.Separator {
+		return path, nil // ~user and names that start with ~ are left as they are
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return path, fmt.Errorf("cannot expand ~: %w", err)
+	}
+	return filepath.Join(home, rest), nil
+}
+
+// samePath reports whether a and b name the same file, existing or not.
+func samePath(a, b string) bool {
+	if fa, err := os.Stat(a); err == nil {
+		if fb, err := os.Stat(b); err == nil {
+			return os.SameFile(fa, fb)
+		}
+	}
+	absA, errA := filepath.Abs(a)
+	absB, errB := filepath.Abs(b)
+	return errA == nil && errB == nil && absA == absB
 }
 
 // IsLoopbackHost reports whether host names this machine only.

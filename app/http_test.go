@@ -221,11 +221,27 @@ func TestConfigValidate(t *testing.T) {
 		{"zero timeout", Config{Transport: TransportStdio}, "--timeout"},
 		{"negative session idle timeout", Config{Transport: TransportHTTP, Addr: DefaultAddr, Timeout: time.Second, SessionIdleTimeout: -time.Second}, "--session-idle-timeout"},
 		{"negative dedupe window", Config{Transport: TransportStdio, Timeout: time.Second, DedupeWindow: -time.Second}, "--dedupe-window"},
+		{"log into the journal", Config{Transport: TransportStdio, Timeout: time.Second, Journal: "j.jsonl", LogFile: "./j.jsonl"}, "--log-file and --journal are both"},
 	}
 	for _, c := range cases {
 		err := c.cfg.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
+		}
+	}
+	// Paths as a client's JSON config writes them: no shell trims, expands ~
+	// or knows "off" from "OFF".
+	home, _ := os.UserHomeDir()
+	for _, tt := range []struct{ journal, logFile, wantJournal, wantLog string }{
+		{"OFF", "", JournalOff, ""},
+		{" off ", " ", JournalOff, ""},
+		{"~/j/journal.jsonl", "~/log.txt", filepath.Join(home, "j", "journal.jsonl"), filepath.Join(home, "log.txt")},
+		{"~user/j.jsonl", "~", "~user/j.jsonl", home},
+		{"", "", "", ""},
+	} {
+		c := Config{Transport: TransportStdio, Timeout: time.Second, Journal: tt.journal, LogFile: tt.logFile}
+		if err := c.Validate(); err != nil || c.Journal != tt.wantJournal || c.LogFile != tt.wantLog {
+			t.Errorf("--journal %q --log-file %q: %q, %q, %v; want %q, %q", tt.journal, tt.logFile, c.Journal, c.LogFile, err, tt.wantJournal, tt.wantLog)
 		}
 	}
 	ok := []Config{
