@@ -211,7 +211,7 @@ func CredentialsFromHeaders(specs []CredentialSpec, h http.Header) (Credentials,
 		if s.Header == "" {
 			continue
 		}
-		v, err := HeaderValue(h, s.Header)
+		v, err := headerValue(h, s.Header)
 		if err != nil {
 			return Credentials{}, err
 		}
@@ -222,15 +222,15 @@ func CredentialsFromHeaders(specs []CredentialSpec, h http.Header) (Credentials,
 	return c, nil
 }
 
-// HeaderValue is the value of header name in h, trimmed, from its copies
+// headerValue is the value of header name in h, trimmed, from its copies
 // that are not blank: "" when there are none, and an error when they differ.
-func HeaderValue(h http.Header, name string) (string, error) {
+func headerValue(h http.Header, name string) (string, error) {
 	var v string
-	for _, copy := range h.Values(name) {
-		switch copy = strings.TrimSpace(copy); {
-		case copy == "" || copy == v:
+	for _, each := range h.Values(name) {
+		switch each = strings.TrimSpace(each); {
+		case each == "" || each == v:
 		case v == "":
-			v = copy
+			v = each
 		default:
 			return "", fmt.Errorf("the %s header comes more than once with different values: send it once", name)
 		}
