@@ -113,8 +113,11 @@ func (c Credentials) Renewed(last Credentials, specs []CredentialSpec) Credentia
 		}
 	}
 	out := c.Or(last)
+	if !changed {
+		return out
+	}
 	for _, s := range specs {
-		if changed && !s.Required && c.values[s.Key].IsZero() {
+		if !s.Required && c.values[s.Key].IsZero() {
 			delete(out.values, s.Key)
 			delete(out.sources, s.Key)
 		}
@@ -211,7 +214,7 @@ func CredentialsFromHeaders(specs []CredentialSpec, h http.Header) (Credentials,
 		if s.Header == "" {
 			continue
 		}
-		v, err := headerValue(h, s.Header)
+		v, err := HeaderValue(h, s.Header)
 		if err != nil {
 			return Credentials{}, err
 		}
@@ -222,9 +225,9 @@ func CredentialsFromHeaders(specs []CredentialSpec, h http.Header) (Credentials,
 	return c, nil
 }
 
-// headerValue is the value of header name in h, trimmed, from its copies
+// HeaderValue is the value of header name in h, trimmed, from its copies
 // that are not blank: "" when there are none, and an error when they differ.
-func headerValue(h http.Header, name string) (string, error) {
+func HeaderValue(h http.Header, name string) (string, error) {
 	var v string
 	for _, each := range h.Values(name) {
 		switch each = strings.TrimSpace(each); {

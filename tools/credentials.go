@@ -46,10 +46,10 @@ func (a *adapter[T]) ignoredKeyHeader(req mcp.CallToolRequest) string {
 		if c.Header == "" {
 			continue
 		}
-		for _, v := range req.Header.Values(c.Header) { // every copy: a blank first one hides none
-			if strings.TrimSpace(v) != "" {
-				return c.Header
-			}
+		// Every copy: a blank first one hides none, and copies that differ
+		// carry a key all the same.
+		if v, err := providers.HeaderValue(req.Header, c.Header); v != "" || err != nil {
+			return c.Header
 		}
 	}
 	return ""
