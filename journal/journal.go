@@ -244,15 +244,12 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 	if err != nil {
 		return nil, Cursor{}, err
 	}
-	return j.tailOf(f, fi, t, keep)
+	return j.tailOf(f, fi, fi.Size(), t, keep)
 }
 
-// tailOf is Tail of the open file f, which it closes on error.
-func (j *Journal) tailOf(f *os.File, fi os.FileInfo, t time.Time, keep func(Entry) bool) ([]Entry, Cursor, error) {
-	size := fi.Size()
-	if now, err := f.Stat(); err == nil {
-		size = now.Size() // fi is as the file was held (Hold)
-	}
+// tailOf is Tail of the open file f, fi, read back from size; it closes f
+// on error.
+func (j *Journal) tailOf(f *os.File, fi os.FileInfo, size int64, t time.Time, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	// A line still being written (by another server) is left to After.
 	end, err := lastLineEnd(f, size)
 	var out []Entry
@@ -294,10 +291,15 @@ func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entr
 	if held.f == nil {
 		return j.Tail(t, keep)
 	}
-	if at, err := os.Stat(j.path); err == nil && os.SameFile(held.File, at) {
-		return j.tailOf(held.f, held.File, t, keep)
+	// held.File is the file as it was held: its size now is read.
+	size := held.File.Size()
+	if now, err := held.f.Stat(); err == nil {
+		size = now.Size()
 	}
-	out, c, err := j.tailOf(held.f, held.File, t, keep)
+	if at, err := os.Stat(j.path); err == nil && os.SameFile(held.File, at) {
+		return j.tailOf(held.f, held.File, size, t, keep)
+	}
+	out, c, err := j.tailOf(held.f, held.File, size, t, keep)
 	if err != nil {
 		return j.Tail(t, keep) // the held file lost, the path's is what there is
 	}
