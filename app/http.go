@@ -349,7 +349,7 @@ func methodOf(body []byte) (method string, ok bool) {
 func (h *HTTPService) trackStreams(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost {
-			d := &writeDeadline{rc: http.NewResponseController(w), slack: h.writeSlack()}
+			d := &writeDeadline{w: w, slack: h.writeSlack()}
 			next.ServeHTTP(w, r.WithContext(tools.WithAnswerDue(r.Context(), d.extend)))
 			return
 		}
@@ -369,8 +369,8 @@ func (h *HTTPService) trackStreams(next http.Handler) http.Handler {
 // tool call that waited for an identical one may answer long after the
 // server's WriteTimeout, which counts from the request's arrival.
 type writeDeadline struct {
-	rc     *http.ResponseController
-	slack  time.Duration // as WriteTimeout has over --timeout
+	w      http.ResponseWriter // its controller made only when a call moves the deadline, which most never do
+	slack  time.Duration       // as WriteTimeout has over --timeout
 	mu     sync.Mutex
 	latest time.Time
 }
@@ -381,7 +381,7 @@ func (d *writeDeadline) extend(answer time.Time) {
 	defer d.mu.Unlock()
 	if t := answer.Add(d.slack); t.After(d.latest) {
 		d.latest = t
-		_ = d.rc.SetWriteDeadline(t)
+		_ = http.NewResponseController(d.w).SetWriteDeadline(t)
 	}
 }
 
