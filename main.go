@@ -234,11 +234,27 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		return cfg, false, fmt.Errorf("--providers names no provider; known: %s", strings.Join(app.Slugs(), ", "))
 	}
 	cfg.AllowedOrigins = splitList(origins)
+	for _, name := range httpOnlyFlags {
+		switch {
+		case given[name]:
+			cfg.HTTPOnly = append(cfg.HTTPOnly, "--"+name)
+		case cfg.FromEnv[name] != "":
+			cfg.HTTPOnly = append(cfg.HTTPOnly, cfg.FromEnv[name])
+		case name == "http-token" && token != "":
+			cfg.HTTPOnly = append(cfg.HTTPOnly, envName(name)+"_FILE")
+		}
+	}
 	if cfg.ShutdownTimeout < 0 {
 		cfg.ShutdownTimeout = 0
 	}
 	return cfg, showVer, nil
 }
+
+// httpOnlyFlags are the settings only --transport http reads. Over stdio
+// they are ignored, and the start-up log says so: a token or a stateless
+// mode the user set must not be taken for one in force.
+// (--header-credentials over stdio is refused instead: no headers there.)
+var httpOnlyFlags = []string{"addr", "http-token", "allowed-origins", "stateless", "max-body-bytes", "session-idle-timeout"}
 
 // unparsedValue matches the flag package's refusal of a value that does not
 // parse, for a bool flag ("invalid boolean value") or any other; m[1] is the

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"os"
@@ -461,6 +462,55 @@ func TestStartupErrorExitCodes(t *testing.T) {
 			code := run(context.Background(), c.args, lookup(env), strings.NewReader(""), &bytes.Buffer{}, &stderr)
 			if code != c.want || !strings.HasPrefix(stderr.String(), "agentmcp: ") {
 				t.Errorf("exit %d, want %d; stderr %q", code, c.want, stderr.String())
+			}
+		})
+	}
+}
+
+// HTTP-only settings given to a stdio server are named as ignored, as the
+// user wrote them: a token or stateless mode set must not be taken for one
+// in force.
+func TestHTTPOnlySettingsOverStdioAreNamed(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(file, []byte("tok-from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"none", nil, nil, nil},
+		{"stdio settings only", []string{"--timeout", "5s", "--dry-run"}, map[string]string{"AGENTMCP_DEDUPE_WINDOW": "1m"}, nil},
+		{"flags", []string{"--stateless", "--addr", "127.0.0.1:9"}, nil, []string{"--addr", "--stateless"}},
+		{"env", nil, map[string]string{"AGENTMCP_SESSION_IDLE_TIMEOUT": "1m", "AGENTMCP_ALLOWED_ORIGINS": "https://a.example", "AGENTMCP_MAX_BODY_BYTES": "10"},
+			[]string{"AGENTMCP_ALLOWED_ORIGINS", "AGENTMCP_MAX_BODY_BYTES", "AGENTMCP_SESSION_IDLE_TIMEOUT"}},
+		{"token file", nil, map[string]string{"AGENTMCP_HTTP_TOKEN_FILE": file}, []string{"AGENTMCP_HTTP_TOKEN_FILE"}},
+		{"token flag", []string{"--http-token", "tok-flag"}, nil, []string{"--http-token"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"--journal", "off"}, c.args...)
+			if code := run(context.Background(), args, lookup(c.env), strings.NewReader(""), &stdout, &stderr); code != 0 {
+				t.Fatalf("exit %d; stderr %q", code, stderr.String())
+			}
+			var warned []string
+			for _, line := range strings.Split(stderr.String(), "\n") {
+				if strings.Contains(line, "ignored over stdio") {
+					var entry struct{ Settings []string }
+					if err := json.Unmarshal([]byte(line), &entry); err != nil {
+						t.Fatalf("log line %q: %v", line, err)
+					}
+					warned = append(warned, entry.Settings...)
+				}
+			}
+			if !reflect.DeepEqual(warned, c.want) {
+				t.Errorf("warned of %q, want %q", warned, c.want)
+			}
+			if strings.Contains(stderr.String(), "tok-f") {
+				t.Error("the token's value reached the log")
 			}
 		})
 	}

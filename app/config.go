@@ -54,6 +54,9 @@ type Config struct {
 	streamHeartbeat time.Duration
 	// writeSlack overrides defaultWriteSlack (tests).
 	writeSlack time.Duration
+	// HTTPOnly names the HTTP-only settings given, as the user wrote them
+	// (--stateless, AGENTMCP_STATELESS), logged as ignored over stdio.
+	HTTPOnly []string
 	// FromEnv names, by flag, the environment variable that set it, so that
 	// an error can say what the user wrote.
 	FromEnv map[string]string

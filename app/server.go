@@ -188,4 +188,7 @@ func (s *Server) LogStartup(cfg Config, where string) {
 		ev = ev.Str("listen", where)
 	}
 	ev.Msg("agentmcp started")
+	if cfg.Transport == TransportStdio && len(cfg.HTTPOnly) > 0 {
+		s.Log.Warn().Strs("settings", cfg.HTTPOnly).Msg("settings for --transport http only are ignored over stdio")
+	}
 }
