@@ -60,13 +60,21 @@ type Entry struct {
 
 // Journal appends entries to one file. It is safe for concurrent use.
 type Journal struct {
-	mu   sync.Mutex
+	mu   sync.Mutex // the file: writes, syncs, reopening, closing
 	f    *os.File
 	path string
 	// torn is set when a write failed and may have left part of a line: the
 	// next line then starts on a line of its own, or it would be fused to
 	// the fragment and unreadable.
 	torn bool
+	// queue holds the lines of Records waiting for mu. Whichever takes mu
+	// writes them all and syncs once for all of them (a group commit):
+	// concurrent calls share an fsync rather than each waiting for the
+	// fsyncs of all the calls before it.
+	queueMu sync.Mutex
+	queue   []*pendingLine
+	// sync overrides (*os.File).Sync (tests).
+	sync func(*os.File) error
 
 	secretMu sync.Mutex
 	secret   []byte // nil until read or made
@@ -169,27 +177,74 @@ func (j *Journal) Record(e Entry) error {
 	if err != nil {
 		return fmt.Errorf("journal: encode: %w", err)
 	}
-	line = append(line, '\n')
+	p := &pendingLine{line: append(line, '\n')}
+	j.queueMu.Lock()
+	j.queue = append(j.queue, p)
+	j.queueMu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	if !p.done {
+		// Not written by the Record that held mu before: this one writes
+		// every line waiting, its own among them.
+		j.queueMu.Lock()
+		batch := j.queue
+		j.queue = nil
+		j.queueMu.Unlock()
+		j.flush(batch)
+	}
+	return p.err
+}
+
+// pendingLine is one Record's line and, once done, its outcome. Both are
+// read and written under Journal.mu.
+type pendingLine struct {
+	line []byte
+	done bool
+	err  error
+}
+
+// flush writes batch in order, each line's write failing on its own, and
+// syncs once for the lines written. It is called under j.mu.
+func (j *Journal) flush(batch []*pendingLine) {
+	settle := func(ps []*pendingLine, err error) {
+		for _, p := range ps {
+			p.done, p.err = true, err
+		}
+	}
 	if j.f == nil {
-		return errors.New("journal: closed")
+		settle(batch, errors.New("journal: closed"))
+		return
 	}
 	if err := j.reopenIfMoved(); err != nil {
-		return err
+		settle(batch, err)
+		return
 	}
-	if j.torn {
-		line = append([]byte{'\n'}, line...)
+	written := batch[:0:0]
+	for _, p := range batch {
+		line := p.line
+		if j.torn {
+			line = append([]byte{'\n'}, line...)
+		}
+		if _, err := j.f.Write(line); err != nil {
+			j.torn = true
+			settle([]*pendingLine{p}, fmt.Errorf("journal: write: %w", err))
+			continue
+		}
+		j.torn = false
+		written = append(written, p)
 	}
-	if _, err := j.f.Write(line); err != nil {
-		j.torn = true
-		return fmt.Errorf("journal: write: %w", err)
+	if len(written) == 0 {
+		return
 	}
-	j.torn = false
-	if err := j.f.Sync(); err != nil {
-		return fmt.Errorf("journal: sync: %w", err)
+	sync := (*os.File).Sync
+	if j.sync != nil {
+		sync = j.sync
 	}
-	return nil
+	var err error
+	if serr := sync(j.f); serr != nil {
+		err = fmt.Errorf("journal: sync: %w", serr)
+	}
+	settle(written, err)
 }
 
 // tailBytes is how much of a long journal Recent reads at a time, from the
