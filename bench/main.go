@@ -37,6 +37,7 @@ type bench struct {
 	cfg                      config
 	root, tmp                string
 	agentmcp, floor, journal server
+	journalPath              string // journal's file, made anew for each round's servers
 	passthrough              server // agentmcp's server with the floor's handler (HTTP only)
 	vendor                   *fakeVendor
 	args                     map[string]any
@@ -114,9 +115,12 @@ func run(cfg config) error {
 	}
 	b.agentmcp = server{name: "agentmcp", bin: filepath.Join(b.tmp, "agentmcp"), env: env, tool: "create_agent_datagrid",
 		args: []string{"--journal", "off", "--log-level", "warn"}}
+	// agentmcp as installed: the journal on (its default), on the
+	// filesystem of TMPDIR.
 	b.journal = b.agentmcp
 	b.journal.name = "agentmcp+journal"
-	b.journal.args = []string{"--journal", filepath.Join(b.tmp, "journal.jsonl"), "--log-level", "warn"}
+	b.journalPath = filepath.Join(b.tmp, "journal.jsonl")
+	b.journal.args = []string{"--journal", b.journalPath, "--log-level", "warn"}
 	b.floor = server{name: "floor", bin: filepath.Join(b.tmp, "floor"), env: env, tool: "create_agent",
 		args: []string{"--vendor", b.vendorURL(), "--key", dummyKey, "--tool", "create_agent", "--idle-per-host", strconv.Itoa(cfg.floorIdlePerHost)}}
 	b.passthrough = server{name: "passthrough", bin: filepath.Join(b.tmp, "passthrough"), env: env, tool: "create_agent_datagrid",

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -79,10 +82,11 @@ func (b *bench) order(i int) []server {
 	return []server{b.agentmcp, b.floor}
 }
 
-// httpOrder is the order of the HTTP servers, the passthrough included, in
-// turn i: each goes first as often as the others.
+// httpOrder is the order of the HTTP servers, the passthrough and agentmcp
+// with its journal included, in turn i: each goes first as often as the
+// others.
 func (b *bench) httpOrder(i int) []server {
-	all := []server{b.agentmcp, b.floor, b.passthrough}
+	all := []server{b.agentmcp, b.floor, b.passthrough, b.journal}
 	k := i % len(all)
 	return append(all[k:], all[:k]...)
 }
@@ -159,9 +163,12 @@ func coldStart(s server) (time.Duration, error) {
 // round) tools/list.
 func (b *bench) stdio(r int, m metrics) error {
 	conns := map[string]*stdioConn{}
-	// The pair, then agentmcp with its journal on (over stdio only).
+	// The pair, then agentmcp with its journal on.
 	pair := b.order(r)
 	servers := append(pair, b.journal)
+	if err := b.newJournal(); err != nil {
+		return err
+	}
 	var callers []caller
 	for _, s := range servers {
 		c, err := s.startStdio()
@@ -212,6 +219,18 @@ func (b *bench) stdio(r int, m metrics) error {
 	return nil
 }
 
+// newJournal removes the journal's file and key before its server starts:
+// each reads back what the journal holds, and a file grown over rounds would
+// be a different load from one round to the next.
+func (b *bench) newJournal() error {
+	for _, p := range []string{b.journalPath, b.journalPath + ".key"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
+}
+
 // sequentialRound adds the direct POST to callers, warms them all, then times
 // b.cfg.calls sequential calls of each and the servers' CPU time over them.
 func sequentialRound[P process](b *bench, m metrics, transport string, callers []caller, ps map[string]P) error {
@@ -239,6 +258,9 @@ func (b *bench) http(r int, m metrics) error {
 	run := map[string]running{}
 	procs := map[string]*proc{}
 	var callers []caller
+	if err := b.newJournal(); err != nil {
+		return err
+	}
 	for _, s := range b.httpOrder(r) {
 		srv, err := s.startHTTP()
 		if err != nil {

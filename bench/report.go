@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
@@ -113,6 +114,8 @@ func (b *bench) report(out io.Writer, rounds []metrics, checks [][2]string, load
 	fmt.Fprintf(out, "%d rounds; per round and server: %d cold starts, %d sequential calls per transport, %s per concurrency level. Load average %s. Run time %s.\n",
 		b.cfg.rounds, b.cfg.spawns, b.cfg.calls, b.cfg.duration, load, took.Round(time.Second))
 	fmt.Fprintf(out, "The floor keeps up to %d idle vendor connections (-floor-idle-per-host), agentmcp up to %d.\n", b.cfg.floorIdlePerHost, agentmcpIdlePerHost())
+	fmt.Fprintf(out, "agentmcp runs with --journal off: the Targets are the server's own cost. agentmcp+journal is agentmcp as installed, its journal on (two fsyncs a call) in %s (%s).\n",
+		filepath.Dir(b.journalPath), fsType(filepath.Dir(b.journalPath)))
 	fmt.Fprintln(out, "Figures are medians over rounds; ratio is the median of the per-round ratios.")
 	if b.cfg.short {
 		fmt.Fprintln(out, "Short run: timings are shown but not judged.")
@@ -151,7 +154,7 @@ func (b *bench) report(out io.Writer, rounds []metrics, checks [][2]string, load
 	for _, tr := range []string{"stdio", "http"} {
 		names := []string{"direct", "floor", "agentmcp", "agentmcp+journal"}
 		if tr == "http" {
-			names = []string{"direct", "floor", "passthrough", "agentmcp"}
+			names = []string{"direct", "floor", "passthrough", "agentmcp", "agentmcp+journal"}
 		}
 		for _, n := range names {
 			p := func(s string) float64 { return med(rounds, key(tr+"/"+n+"/"+s)) }
@@ -176,6 +179,18 @@ func (b *bench) report(out io.Writer, rounds []metrics, checks [][2]string, load
 			sum(rounds, k("fail", "floor")), sum(rounds, k("fail", "agentmcp")),
 			num(med(rounds, key(k("cpu", "floor")))), num(med(rounds, key(k("cpu", "agentmcp")))),
 			med(rounds, func(m metrics) float64 { return m[k("cpu", "agentmcp")] / m[k("cpu", "floor")] }))
+	}
+	tw.Flush()
+
+	section(out, "With the journal on (agentmcp's default): HTTP throughput (calls/s); failed calls summed over rounds; server CPU µs per call")
+	tw = table(out, "concurrency\tfloor\tagentmcp\tagentmcp+journal\tjournal/floor\tjournal/agentmcp\tfailed\tCPU agentmcp+journal")
+	for _, c := range levels {
+		k := func(what, name string) string { return fmt.Sprintf("%s/%s/c%d", what, name, c) }
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%.2f×\t%.2f×\t%.0f\t%s\n", c,
+			num(med(rounds, key(k("tput", "floor")))), num(med(rounds, key(k("tput", "agentmcp")))), num(med(rounds, key(k("tput", "agentmcp+journal")))),
+			med(rounds, func(m metrics) float64 { return m[k("tput", "agentmcp+journal")] / m[k("tput", "floor")] }),
+			med(rounds, func(m metrics) float64 { return m[k("tput", "agentmcp+journal")] / m[k("tput", "agentmcp")] }),
+			sum(rounds, k("fail", "agentmcp+journal")), num(med(rounds, key(k("cpu", "agentmcp+journal")))))
 	}
 	tw.Flush()
 
