@@ -29,6 +29,7 @@ func TestJournalResourceOnlyWhereItTellsTheWholeStory(t *testing.T) {
 		{"http", Config{Transport: TransportHTTP}, true},
 		{"http with header credentials", Config{Transport: TransportHTTP, HeaderCredentials: true}, false},
 		{"stateless http", Config{Transport: TransportHTTP, Stateless: true}, false},
+		{"stdio given --stateless, which it ignores", Config{Transport: TransportStdio, Stateless: true}, true},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

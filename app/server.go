@@ -95,8 +95,8 @@ func NewServer(cfg Config, env providers.Env, jr *journal.Journal, client *provi
 	// whole story: with per-request credentials the server is shared by
 	// accounts that must not see each other's agents, and a stateless
 	// replica knows only the creates that reached it (a model told "no such
-	// agent" would create it again).
-	serveJournal := jr != nil && !cfg.HeaderCredentials && !cfg.Stateless
+	// agent" would create it again). --stateless means nothing over stdio.
+	serveJournal := jr != nil && !cfg.HeaderCredentials && !(cfg.Stateless && cfg.Transport == TransportHTTP)
 	opts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithTitle("agentmcp"),
