@@ -31,6 +31,9 @@ import (
 type repeats struct {
 	window time.Duration
 	now    func() time.Time
+	// ending is closed when the session ends (Deps.Ending): its calls'
+	// contexts are then cancelled though no client cancelled them.
+	ending <-chan struct{}
 
 	mu    sync.Mutex
 	calls map[repeatKey]*repeatCall
@@ -184,11 +187,19 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 		}
 		select {
 		case <-c.done:
-			waited()
 		case <-ctx.Done():
-			waited()
-			return mcp.NewToolResultError(name + ": the request was cancelled while an identical call (same arguments) was in progress; this one sent nothing, and that call's outcome goes to the journal"), true
+			select {
+			case <-r.ending:
+				// Not a client that gave up: the session is ending, which
+				// cancels every call. The identical call is followed to its
+				// end (bounded by the drain), and its outcome is this one's.
+				<-c.done
+			default:
+				waited()
+				return mcp.NewToolResultError(name + ": the request was cancelled while an identical call (same arguments) was in progress; this one sent nothing, and that call's outcome goes to the journal"), true
+			}
 		}
+		waited()
 		now := r.now()
 		ago := max(now.Sub(c.at).Round(time.Second), time.Second) // when ended
 		switch {

@@ -348,3 +348,31 @@ func TestKeyOf(t *testing.T) {
 		t.Errorf("identical calls have different keys")
 	}
 }
+
+// When the session ends (stdin closed, or the server stopping), every call's
+// context is cancelled though no client asked: a call waiting for an
+// identical one is then answered with that call's outcome, when it has one,
+// not told it was cancelled while the agent is being created.
+func TestWaiterWhenTheSessionEndsGetsTheOutcome(t *testing.T) {
+	r, _ := testRepeats(time.Minute)
+	ending := make(chan struct{})
+	r.ending = ending
+	key := repeatKey{42}
+	s := &sender{release: make(chan struct{}), made: true, id: "agt_42"}
+	led := lead(t, r, key, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	joined := join(t, r, ctx, key, s.send)
+	close(ending)
+	cancel()
+	close(s.release)
+	if first := <-led; first.IsError {
+		t.Fatalf("first: %s", resultText(first))
+	}
+	res := <-joined
+	if id, again := alreadyCreated(t, res); id != "agt_42" || !again || res.IsError {
+		t.Errorf("waiter: id %q, already_created %v, text %s", id, again, resultText(res))
+	}
+	if n := s.calls.Load(); n != 1 {
+		t.Errorf("sent %d times, want once", n)
+	}
+}

@@ -122,6 +122,9 @@ func New[T any](p providers.Provider[T], deps Deps) (*Tool, error) {
 	}
 	a := &adapter[T]{p: p, desc: desc, name: name, deps: deps, validator: newValidator(name, in),
 		repeats: newRepeats(deps.DedupeWindow), log: deps.Logger.With().Str("tool", name).Logger()}
+	if a.repeats != nil {
+		a.repeats.ending = deps.Ending
+	}
 	if jr, ok := deps.Journal.(JournalReader); ok && a.repeats != nil {
 		a.journalScope = name
 		for _, st := range desc.Settings {
