@@ -75,3 +75,14 @@ func TestInstructionsTellOfDedupeOnlyWhenOn(t *testing.T) {
 		}
 	}
 }
+
+// With no home directory to put the default journal in (a service account,
+// an env-less spawn), the error says how to go on.
+func TestNoDefaultJournalSaysWhatToDo(t *testing.T) {
+	t.Setenv("HOME", "")
+	t.Setenv("USERPROFILE", "") // Windows
+	_, err := openJournal(Config{Transport: TransportStdio}, providers.MapEnv(nil))
+	if err == nil || !strings.Contains(err.Error(), "--journal PATH, or --journal off") {
+		t.Errorf("err = %v, want it to say to set --journal", err)
+	}
+}

@@ -122,7 +122,7 @@ func openJournal(cfg Config, env providers.Env) (*journal.Journal, error) {
 	if path == "" {
 		var err error
 		if path, err = journal.DefaultPath(func(k string) string { return env.Get(k, "") }); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%w (set --journal PATH, or --journal off)", err)
 		}
 		if cfg.HeaderCredentials {
 			// Callers' agents must not show up in the journal resource of a
