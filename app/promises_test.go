@@ -442,10 +442,31 @@ func TestStdioQueuedCancellationSurvivesAFullQueue(t *testing.T) {
 		cancel(id)
 	}
 	s.send(t, `{"jsonrpc":"2.0","id":2,"method":"ping"}`)
-	s.await(t, 2, 30*time.Second)
+	answered := false
+	for m := range s.out {
+		id, ok := m["id"].(float64)
+		answered = answered || ok && id == 0
+		if ok && id == 2 {
+			break
+		}
+	}
 	free()
-	if got, _ := json.Marshal(s.await(t, 0, 60*time.Second)); zeroSent.Load() || !strings.Contains(string(got), "cancelled") {
-		t.Errorf("call 0, cancelled while it waited for a worker: sent %v, answered %.300s", zeroSent.Load(), got)
+	// At the end of stdin every queued call leaves the queue before the
+	// server stops.
+	s.in.Close()
+	<-s.done
+	if s.err != nil {
+		t.Fatal(s.err)
+	}
+	for m := range s.out {
+		if id, ok := m["id"].(float64); ok && id == 0 {
+			answered = true
+		}
+	}
+	// Not answered either: the MCP specification has no response to a
+	// cancelled request.
+	if zeroSent.Load() || answered {
+		t.Errorf("call 0, cancelled while it waited for a worker: sent %v, answered %v", zeroSent.Load(), answered)
 	}
 }
 

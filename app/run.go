@@ -72,7 +72,7 @@ func Run(ctx context.Context, cfg Config, env providers.Env, stdin io.Reader, st
 		// Calls queued when stdin ends are answered before mcp-go stops:
 		// they wait at most for the calls in flight to drain.
 		end := &endOfInput{r: in, end: srv.EndSession, drain: srv.drain, wait: cfg.ShutdownTimeout + 5*time.Second}
-		err := stdio.Listen(listenCtx, end, dropDrainAnswer{w: stdout, drain: srv.drain})
+		err := stdio.Listen(listenCtx, end, dropAnswers{w: stdout, drain: srv.drain, early: srv.early})
 		if err != nil && !errors.Is(err, context.Canceled) {
 			return fmt.Errorf("stdio: %w", err)
 		}

@@ -27,7 +27,8 @@ const maxStarted = 1024
 // tool call with a long prompt is passed by unparsed.
 const maxCancelLine = 16 << 10
 
-// errCancelledEarly answers a request the client cancelled before it started.
+// errCancelledEarly refuses a request the client cancelled before it
+// started; mcp-go's answer carrying it is dropped (dropAnswers).
 var errCancelledEarly = errors.New("request cancelled by the client before it started; nothing was done")
 
 // earlyCancels remembers the ids of requests the client cancelled over
@@ -39,15 +40,21 @@ var errCancelledEarly = errors.New("request cancelled by the client before it st
 // maxEarlyCancels newer ones are remembered (a client does not reuse an id
 // within a session, so a stale one never matches).
 type earlyCancels struct {
-	count   atomic.Int32 // ids.len(): most requests skip the lock
-	mu      sync.Mutex
-	ids     recentSet
-	started recentSet         // tool calls that started, the newest maxStarted
-	server  *server.MCPServer // handed the cancellations cancelStarted finds
+	count atomic.Int32 // ids.len(): most requests skip the lock
+	mu    sync.Mutex
+	ids   recentSet
+	// refused are the requests refused as cancelled whose error answer
+	// mcp-go has not written yet: it is dropped (the MCP specification: no
+	// response to a cancelled request; a client reports one as a response
+	// to an unknown request). refusedCount is refused.len().
+	refused      recentSet
+	refusedCount atomic.Int32
+	started      recentSet         // tool calls that started, the newest maxStarted
+	server       *server.MCPServer // handed the cancellations cancelStarted finds
 }
 
 func newEarlyCancels() *earlyCancels {
-	return &earlyCancels{ids: newRecentSet(maxEarlyCancels), started: newRecentSet(maxStarted)}
+	return &earlyCancels{ids: newRecentSet(maxEarlyCancels), started: newRecentSet(maxStarted), refused: newRecentSet(maxEarlyCancels)}
 }
 
 // add remembers the request id key (its JSON), unless its call started.
@@ -72,7 +79,39 @@ func (e *earlyCancels) take(id any) bool {
 	}
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.takeKey(string(b))
+	if !e.takeKey(string(b)) {
+		return false
+	}
+	// mcp-go writes the id of its answer as json.Marshal writes it.
+	e.refused.add(string(b))
+	e.refusedCount.Store(int32(e.refused.len()))
+	return true
+}
+
+// dropAnswer reports whether line is mcp-go's answer to a request refused as
+// cancelled, and forgets the request if so.
+func (e *earlyCancels) dropAnswer(line []byte) bool {
+	if e == nil || e.refusedCount.Load() == 0 {
+		return false
+	}
+	const start, end = `{"jsonrpc":"2.0","id":`, `,"error":{`
+	rest, ok := bytes.CutPrefix(line, []byte(start))
+	if !ok {
+		return false
+	}
+	i := bytes.Index(rest, []byte(end))
+	if i < 0 {
+		return false
+	}
+	key := string(rest[:i])
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.refused.has(key) {
+		return false
+	}
+	e.refused.remove(key)
+	e.refusedCount.Store(int32(e.refused.len()))
+	return true
 }
 
 // takeKey is take for the id's JSON; e.mu is held.
@@ -86,7 +125,7 @@ func (e *earlyCancels) takeKey(key string) bool {
 }
 
 // refuse is an mcp-go request-initialization hook: a request cancelled
-// before it started is answered with an error instead of being run.
+// before it started is refused instead of being run, and left unanswered.
 func (e *earlyCancels) refuse(_ context.Context, id any, _ any) error {
 	if e.take(id) {
 		return errCancelledEarly

@@ -65,11 +65,16 @@ func TestStdioCallCancelledWhileQueued(t *testing.T) {
 	s.await(t, 1000, 10*time.Second) // the cancellation has been read
 	close(release)
 	got := 0
+	answeredCancelled := false
 	for m := range s.out {
-		if id, _ := m["id"].(float64); id >= 1 && int(id) <= queued {
-			if got++; got == queued {
-				break
-			}
+		switch id, _ := m["id"].(float64); {
+		case int(id) == queued:
+			answeredCancelled = true
+		case id >= 1 && int(id) < queued:
+			got++
+		}
+		if got == stdioWorkers {
+			break
 		}
 	}
 	s.in.Close()
@@ -77,8 +82,17 @@ func TestStdioCallCancelledWhileQueued(t *testing.T) {
 	if s.err != nil {
 		t.Fatal(s.err)
 	}
+	for m := range s.out {
+		if id, _ := m["id"].(float64); int(id) == queued {
+			answeredCancelled = true
+		}
+	}
 	if n := hits.Load(); n != stdioWorkers {
 		t.Errorf("the vendor got %d requests, want %d: the call cancelled while it waited for a worker was sent", n, stdioWorkers)
+	}
+	// The MCP specification: no response to a cancelled request.
+	if answeredCancelled {
+		t.Error("the call cancelled while it waited for a worker was answered")
 	}
 }
 

@@ -102,14 +102,17 @@ func (e *endOfInput) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// dropDrainAnswer passes stdout through but for the answer to the marker.
-type dropDrainAnswer struct {
+// dropAnswers passes stdout through but for the answer to the marker and
+// those to requests refused as cancelled before they started. mcp-go writes
+// each answer in one Write.
+type dropAnswers struct {
 	w     io.Writer
 	drain *stdioDrain
+	early *earlyCancels
 }
 
-func (d dropDrainAnswer) Write(p []byte) (int, error) {
-	if d.drain.sent.Load() && bytes.Contains(p, []byte(d.drain.id)) {
+func (d dropAnswers) Write(p []byte) (int, error) {
+	if d.drain.sent.Load() && bytes.Contains(p, []byte(d.drain.id)) || d.early.dropAnswer(p) {
 		return len(p), nil
 	}
 	return d.w.Write(p)
