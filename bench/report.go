@@ -13,11 +13,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/agentmcp/agentmcp/app"
 	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/tools"
 )
 
-// toolsListBudgetPerTool is the most tools/list may weigh, per tool listed:
-// 20,000 bytes for the five vendors, as much again for each one added.
+// toolsListBudgetPerTool is the most tools/list may weigh, per provider
+// agentmcp serves by default (app.Slugs, listed or not): 20,000 bytes for
+// the five vendors, as much again for each one added.
 const toolsListBudgetPerTool = 4_000
 
 // target is one row of the summary: a figure of agentmcp, the reference it is
@@ -43,11 +46,10 @@ func overhead(transport, name string) func(metrics) float64 {
 
 func (b *bench) targets() []target {
 	listBytes := float64(len(b.toolsList["agentmcp"]))
-	var list struct {
-		Tools []json.RawMessage `json:"tools"`
-	}
-	_ = json.Unmarshal(b.toolsList["agentmcp"], &list)
-	budget := float64(toolsListBudgetPerTool * len(list.Tools))
+	// Every provider's share, whether or not its tool is listed: one missing
+	// from tools/list would otherwise shrink the budget with the list (and
+	// fails its tool check).
+	budget := float64(toolsListBudgetPerTool * len(app.Slugs()))
 	return []target{
 		{"cold start to tools/list, stdio", "ms", "floor", key("cold/agentmcp"), key("cold/floor"), true, 1.25, true},
 		{"tools/call overhead over direct POST, stdio p50", "µs", "floor", overhead("stdio", "agentmcp"), overhead("stdio", "floor"), true, 1.3, true},
@@ -274,16 +276,14 @@ func table(out io.Writer, header string) *tabwriter.Writer {
 	return tw
 }
 
-// checkTools calls every tool agentmcp lists once, with its example
-// arguments, so the fake vendor is known to answer each provider's shape.
+// checkTools calls the tool of every provider agentmcp serves by default
+// (app.Slugs) once, with its example arguments, so the fake vendor is known
+// to answer each provider's shape. A provider whose tool tools/list does not
+// list fails its check; a listed tool of no provider is called too.
 func (b *bench) checkTools() ([][2]string, error) {
-	var list struct {
-		Tools []struct {
-			Name string `json:"name"`
-		} `json:"tools"`
-	}
-	if err := json.Unmarshal(b.toolsList["agentmcp"], &list); err != nil {
-		return nil, fmt.Errorf("tools/list: %w", err)
+	names, listed, err := toolsToCheck(b.toolsList["agentmcp"])
+	if err != nil {
+		return nil, err
 	}
 	c, err := b.agentmcp.startStdio()
 	if err != nil {
@@ -294,23 +294,51 @@ func (b *bench) checkTools() ([][2]string, error) {
 		return nil, err
 	}
 	var out [][2]string
-	for _, t := range list.Tools {
-		args, err := loadArgs(b.root, strings.TrimPrefix(t.Name, "create_agent_"))
+	for _, name := range names {
+		if !listed[name] {
+			out = append(out, [2]string{name, "FAILED: not in agentmcp's tools/list"})
+			continue
+		}
+		args, err := loadArgs(b.root, strings.TrimPrefix(name, tools.Prefix))
 		switch {
 		case err != nil:
-			out = append(out, [2]string{t.Name, err.Error()})
+			out = append(out, [2]string{name, err.Error()})
 			continue
 		case args == nil:
-			out = append(out, [2]string{t.Name, "skipped: no examples/arguments file"})
+			out = append(out, [2]string{name, "skipped: no examples/arguments file"})
 			continue
 		}
 		result := "ok"
-		if err := c.callTool(callParams(t.Name, args)); err != nil {
+		if err := c.callTool(callParams(name, args)); err != nil {
 			result = "FAILED: " + strings.ReplaceAll(err.Error(), "\n", " ")
 		}
-		out = append(out, [2]string{t.Name, result})
+		out = append(out, [2]string{name, result})
 	}
 	return out, nil
+}
+
+// toolsToCheck is the name of every provider's tool (app.Slugs) and of any
+// other tool the tools/list result lists, sorted, and which of them it lists.
+func toolsToCheck(toolsList json.RawMessage) ([]string, map[string]bool, error) {
+	var list struct {
+		Tools []struct {
+			Name string `json:"name"`
+		} `json:"tools"`
+	}
+	if err := json.Unmarshal(toolsList, &list); err != nil {
+		return nil, nil, fmt.Errorf("tools/list: %w", err)
+	}
+	listed := map[string]bool{}
+	var names []string
+	for _, t := range list.Tools {
+		listed[t.Name] = true
+		names = append(names, t.Name)
+	}
+	for _, slug := range app.Slugs() {
+		names = append(names, tools.Prefix+slug)
+	}
+	slices.Sort(names)
+	return slices.Compact(names), listed, nil
 }
 
 // machine is the machine line: CPU model, cores, Go version, OS.
