@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -12,11 +13,14 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/agentmcp/agentmcp/bench/internal/poster"
 )
 
 // A minimal MCP client: raw JSON-RPC over a child's stdio or over streamable
@@ -88,17 +92,49 @@ func request(id int64, method string, params []byte) []byte {
 
 var initialized = []byte(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 
-// callParams is the params object of a tools/call. A name in args gets
+// callParams is the params object of a tools/call. The name in args gets
 // nameMark, which numbered makes unique call by call.
 func callParams(tool string, args map[string]any) []byte {
-	if name, ok := args["name"].(string); ok {
-		args = with(args, "name", name+" "+nameMark)
-	}
-	b, err := json.Marshal(map[string]any{"name": tool, "arguments": args})
+	b, err := json.Marshal(map[string]any{"name": tool, "arguments": marked(args)})
 	if err != nil {
 		panic(err) // args come from JSON
 	}
 	return b
+}
+
+// marked is args with nameMark added to the agent's name (see nameKey).
+func marked(args map[string]any) map[string]any {
+	k := nameKey(args)
+	if k == "" {
+		// loadArgs refuses such arguments: calls alike would be answered
+		// from agentmcp's memory, not measured.
+		panic("bench: arguments without a name field")
+	}
+	return with(args, k, args[k].(string)+" "+nameMark)
+}
+
+// nameKey is the key of args that holds the agent's name, whatever a vendor
+// calls it: "name" in any case (Alibaba's is "Name"), else the first in
+// sorted order of those ending in it (agent_name, displayName); only a
+// string value counts. "" when there is none.
+func nameKey(args map[string]any) string {
+	var suffixed []string
+	for k, v := range args {
+		if _, ok := v.(string); !ok {
+			continue
+		}
+		switch lk := strings.ToLower(k); {
+		case lk == "name":
+			return k
+		case strings.HasSuffix(lk, "name"):
+			suffixed = append(suffixed, k)
+		}
+	}
+	if len(suffixed) == 0 {
+		return ""
+	}
+	slices.Sort(suffixed)
+	return suffixed[0]
 }
 
 // nameMark is replaced in every call with a number no other call of the run
@@ -491,31 +527,20 @@ func (c *httpConn) post(msg []byte) (response, http.Header, error) {
 	return r, resp.Header, r.err()
 }
 
-// direct POSTs the create straight to the fake vendor: the physical limit.
+// direct POSTs the create straight to the fake vendor: the physical limit
+// of a call. Its request is the floor's (poster.Post through a client made by
+// poster.NewClient): the same headers and timeout, and the arguments as the
+// floor's handler forwards them, with a name of their own on every call.
 type direct struct {
 	client *http.Client
 	url    string
-	body   []byte
+	body   []byte // the arguments as JSON, nameMark in the name
+	tag    string
+	id     int64
 }
 
-func (d direct) callTool() error {
-	req, err := http.NewRequest(http.MethodPost, d.url, bytes.NewReader(d.body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+dummyKey)
-	resp, err := d.client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-		return err
-	}
-	if resp.StatusCode != http.StatusCreated {
-		return fmt.Errorf("vendor: HTTP %d", resp.StatusCode)
-	}
-	return nil
+func (d *direct) callTool() error {
+	d.id++
+	_, err := poster.Post(context.Background(), d.client, d.url, dummyKey, numbered(d.body, d.tag, d.id))
+	return err
 }

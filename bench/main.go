@@ -10,9 +10,11 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -22,6 +24,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/agentmcp/agentmcp/bench/internal/poster"
 )
 
 type config struct {
@@ -42,6 +46,7 @@ type bench struct {
 	vendor                   *fakeVendor
 	args                     map[string]any
 	toolsList                map[string]json.RawMessage // first round's tools/list result by server
+	directClient             *http.Client               // sends every direct POST, made as the floor's
 }
 
 func main() {
@@ -69,7 +74,8 @@ func main() {
 
 func run(cfg config) error {
 	began := time.Now()
-	b := &bench{cfg: cfg, toolsList: map[string]json.RawMessage{}}
+	b := &bench{cfg: cfg, toolsList: map[string]json.RawMessage{}, directClient: poster.NewClient(cfg.floorIdlePerHost)}
+	defer b.directClient.CloseIdleConnections()
 	var err error
 	if b.root, err = moduleRoot(); err != nil {
 		return err
@@ -162,17 +168,14 @@ func run(cfg config) error {
 // vendorURL is where datagrid creates go; the floor and the direct POST use it too.
 func (b *bench) vendorURL() string { return b.vendor.URL() + "/datagrid/agents" }
 
-// direct is the direct POST of args.
-func (b *bench) direct(args map[string]any) direct {
-	body, err := json.Marshal(args)
+// direct is the direct POST of args, sent through b.directClient.
+func (b *bench) direct(args map[string]any) *direct {
+	body, err := json.Marshal(marked(args))
 	if err != nil {
 		panic(err) // args come from JSON
 	}
-	return direct{client: directClient, url: b.vendorURL(), body: body}
+	return &direct{client: b.directClient, url: b.vendorURL(), body: body, tag: rand.Text()[:8]}
 }
-
-// directClient sends every direct POST, reusing its connections.
-var directClient = newHTTPClient()
 
 func (b *bench) progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "bench: "+format+"\n", args...)

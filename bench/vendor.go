@@ -161,6 +161,9 @@ func loadArgs(root, slug string) (map[string]any, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("examples/arguments/%s.json: %w", slug, err)
 	}
+	if nameKey(m) == "" {
+		return nil, fmt.Errorf("examples/arguments/%s.json: no name (a string under a key \"name\" in any case, or ending in it): the bench gives every call a name of its own, or agentmcp answers calls alike from memory", slug)
+	}
 	delete(m, "dry_run")
 	return m, nil
 }
