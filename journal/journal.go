@@ -78,6 +78,11 @@ type Journal struct {
 
 	secretMu sync.Mutex
 	secret   []byte // nil until read or made
+	// keyFile is the key file, at keyPath, as last found holding secret:
+	// while a stat finds the same file, size and modification time, it is
+	// not read again (every create asks for the secret).
+	keyFile os.FileInfo
+	keyPath string
 
 	server string // stamped on every entry written: see Entry.Server
 }
@@ -623,15 +628,38 @@ func (j *Journal) Secret() ([]byte, error) {
 	j.secretMu.Lock()
 	defer j.secretMu.Unlock()
 	path := secretPath(j.path)
+	before, _ := os.Stat(path)
 	if j.secret != nil {
-		return j.secret, j.keepSecret(path, os.Link)
+		if j.keyFile != nil && path == j.keyPath && sameState(before, j.keyFile) {
+			return j.secret, nil
+		}
+		err := j.keepSecret(path, os.Link)
+		j.noteKeyFile(path, before, err)
+		return j.secret, err
 	}
 	secret, err := loadSecret(path, os.Link)
 	if err != nil {
 		return nil, err
 	}
 	j.secret = secret
+	j.noteKeyFile(path, before, nil)
 	return secret, nil
+}
+
+// noteKeyFile keeps the key file's state for the next Secret when it was
+// found holding the secret (err nil) and did not change while it was read:
+// the same as before the read, and after it.
+func (j *Journal) noteKeyFile(path string, before os.FileInfo, err error) {
+	j.keyFile = nil
+	if after, serr := os.Stat(path); err == nil && serr == nil && sameState(before, after) {
+		j.keyFile, j.keyPath = after, path
+	}
+}
+
+// sameState reports whether a and b are one file, unchanged in size and
+// modification time; false when either is nil.
+func sameState(a, b os.FileInfo) bool {
+	return a != nil && b != nil && os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }
 
 // keepSecret checks that the key file at path still holds j.secret, which

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Records that arrive while another one syncs wait for it, then share one
@@ -76,5 +79,55 @@ func waitFor(t *testing.T, cond func() bool) {
 	t.Helper()
 	for !cond() {
 		runtime.Gosched()
+	}
+}
+
+// Secret reads the key file again only when a stat finds it changed; a
+// change of either kind is still noticed: another file put in its place (with
+// the old modification time even), or the file rewritten.
+func TestSecretNoticesAChangedKeyFile(t *testing.T) {
+	for _, how := range []string{"replaced", "rewritten"} {
+		t.Run(how, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			j := openAt(t, path)
+			held, err := j.Secret()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := j.Secret(); err != nil { // the state kept
+				t.Fatal(err)
+			}
+			key := path + ".key"
+			fi, err := os.Stat(key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := bytes.Repeat([]byte{'x'}, secretSize)
+			switch how {
+			case "replaced":
+				tmp := key + ".new"
+				if err := os.WriteFile(tmp, other, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chtimes(tmp, fi.ModTime(), fi.ModTime()); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Rename(tmp, key); err != nil {
+					t.Fatal(err)
+				}
+			case "rewritten":
+				later := fi.ModTime().Add(time.Second)
+				if err := os.WriteFile(key, other, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chtimes(key, later, later); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := j.Secret()
+			if !bytes.Equal(got, held) || err == nil || !strings.Contains(err.Error(), "no longer holds this server's key") {
+				t.Errorf("after the key file was %s: same key %v, err %v", how, bytes.Equal(got, held), err)
+			}
+		})
 	}
 }
