@@ -36,7 +36,13 @@ func validateCron(expr string) error {
 	// Quartz upper-cases the expression before parsing it: 6l and 15w are valid.
 	fields := strings.Fields(strings.ToUpper(expr))
 	if len(fields) != 6 && len(fields) != 7 {
-		return fmt.Errorf("want 6 or 7 space-separated fields (seconds minutes hours day-of-month month day-of-week [year]), got %d", len(fields))
+		err := fmt.Errorf("want 6 or 7 space-separated fields (seconds minutes hours day-of-month month day-of-week [year]), got %d", len(fields))
+		if len(fields) == 5 {
+			// Likely Unix cron, whose day numbers are not Quartz's.
+			err = fmt.Errorf("%w; from Unix cron: prepend a seconds field (0), put ? in day-of-month or day-of-week, "+
+				"and number days 1=SUN..7=SAT (Mon-Fri is 2-6 or MON-FRI): Unix 30 8 * * 1-5 is 0 30 8 ? * MON-FRI", err)
+		}
+		return err
 	}
 	for i, f := range fields {
 		spec := cronFields[i]

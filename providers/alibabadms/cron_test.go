@@ -91,3 +91,21 @@ func TestPrepareNormalisesCron(t *testing.T) {
 		t.Errorf("CronExpression sent as %q, want %q", got, "0 0 0 ? * 1-7")
 	}
 }
+
+// A 5-field expression is most likely Unix cron: the refusal says how to
+// convert it, day numbers included.
+func TestUnixCronSaysHowToConvert(t *testing.T) {
+	err := validateCron("30 8 * * 1-5")
+	want := "prepend a seconds field (0), put ? in day-of-month or day-of-week, and number days 1=SUN..7=SAT (Mon-Fri is 2-6 or MON-FRI)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v lacks %q", err, want)
+	}
+	// The converted example it gives is valid.
+	if err := validateCron("0 30 8 ? * MON-FRI"); err != nil {
+		t.Error(err)
+	}
+	// Other counts are not told about Unix cron.
+	if err := validateCron("0 0 0 ? * 1-7 2026 x"); err == nil || strings.Contains(err.Error(), "Unix") {
+		t.Errorf("8 fields: %v", err)
+	}
+}

@@ -2,6 +2,8 @@ package alibabadms
 
 import (
 	"encoding/json"
+	"fmt"
+	"strings"
 
 	"github.com/agentmcp/agentmcp/providers"
 )
@@ -10,7 +12,7 @@ import (
 // table belong in.
 const (
 	knowledgeExample = `"KnowledgeConfigList": [{"AccessType": "mcp", "McpServerId": "..."}]`
-	scheduleExample  = `"ScheduleTaskConfig": {"RelatedSessionId": "...", "CronExpression": "0 0 8 ? * 1-5", "Query": "..."}`
+	scheduleExample  = `"ScheduleTaskConfig": {"RelatedSessionId": "...", "CronExpression": "0 0 8 ? * MON-FRI", "Query": "..."}`
 )
 
 // nested lists, in the order they are reported, the rows of the document's
@@ -52,7 +54,12 @@ func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 		if !ok {
 			format = "belongs in " + n.parent + ", not at the top level: %s"
 		}
-		errs.Add("/"+n.key, format, n.example)
+		msg := fmt.Sprintf(format, n.example)
+		if problem := misplacedValue(n.key, args[n.key]); problem != "" {
+			// Said now: moved as it is, the value would be refused next call.
+			msg += "; and its value: " + problem
+		}
+		errs.Add("/"+n.key, "%s", msg)
 	}
 	// The document types DataJson as a string of JSON text.
 	var text string
@@ -66,4 +73,44 @@ func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 		errs.Add("/DataJson", "give the object itself, not JSON text (the tool writes the text the API takes): \"DataJson\": %s", example)
 	}
 	return errs
+}
+
+// misplacedValue checks the value of a row sent at the top level as the
+// object it belongs in would: its JSON type and, for CronExpression, the
+// Quartz form. It is "" when the value would pass there.
+func misplacedValue(key string, raw json.RawMessage) string {
+	want := "string"
+	if strings.HasPrefix(key, "Skip") {
+		want = "boolean"
+	}
+	if got := jsonType(raw); got != want {
+		return fmt.Sprintf("got %s, want %s", got, want)
+	}
+	var s string
+	if key == "CronExpression" && json.Unmarshal(raw, &s) == nil && s != "" {
+		if err := validateCron(s); err != nil {
+			return "not a Quartz cron expression: " + err.Error()
+		}
+	}
+	return ""
+}
+
+// jsonType names the JSON type of raw, a valid JSON value.
+func jsonType(raw json.RawMessage) string {
+	switch t := strings.TrimLeft(string(raw), " \t\r\n"); {
+	case t == "":
+		return "nothing"
+	case t[0] == '"':
+		return "string"
+	case t[0] == '{':
+		return "object"
+	case t[0] == '[':
+		return "array"
+	case t[0] == 't' || t[0] == 'f':
+		return "boolean"
+	case t[0] == 'n':
+		return "null"
+	default:
+		return "number"
+	}
 }

@@ -2,6 +2,7 @@ package alibabadms
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -59,7 +60,7 @@ func TestDryRunSummaryStaysShort(t *testing.T) {
 // flags and CronExpression as top-level rows. A model that sends them there
 // is told which object each belongs in, not only "unknown argument".
 func TestFlattenedParametersSayWhereTheyBelong(t *testing.T) {
-	res, err := callTool(t, map[string]any{"dry_run": true, "Name": "a", "AccessType": "mcp", "McpServerId": "x", "SkipPlan": true, "CronExpression": "0 0 8 ? * 1-5"})
+	res, err := callTool(t, map[string]any{"dry_run": true, "Name": "a", "AccessType": "mcp", "McpServerId": "x", "SkipPlan": true, "CronExpression": "0 0 8 ? * MON-FRI"})
 	if err != nil || !res.IsError {
 		t.Fatalf("not refused: %v", err)
 	}
@@ -185,5 +186,63 @@ func TestKeyHeaderRefusedWithHalfAPair(t *testing.T) {
 	text := res.Content[0].(mcp.TextContent).Text
 	if want := "its own keys lack " + EnvAccessKeySecret; !strings.Contains(text, want) || strings.Contains(text, "no Alibaba Cloud DMS key of its own") {
 		t.Errorf("want %q: %s", want, text)
+	}
+}
+
+// A row sent at the top level is checked as the object it belongs in would
+// check it, in the same answer: moved as it is, a Unix cron or a Query of
+// the wrong type would cost another call.
+func TestFlattenedParametersAreCheckedWhereTheyAre(t *testing.T) {
+	res, err := callTool(t, map[string]any{"dry_run": true, "Name": "a", "CronExpression": "30 8 * * 1-5", "Query": 5, "SkipPlan": "yes"})
+	if err != nil || !res.IsError {
+		t.Fatalf("not refused: %v", err)
+	}
+	text := res.Content[0].(mcp.TextContent).Text
+	for _, want := range []string{
+		"/CronExpression: belongs in ScheduleTaskConfig",
+		"and its value: not a Quartz cron expression: want 6 or 7 space-separated fields",
+		"prepend a seconds field (0), put ? in day-of-month or day-of-week, and number days 1=SUN..7=SAT (Mon-Fri is 2-6 or MON-FRI)",
+		"/Query: belongs in ScheduleTaskConfig",
+		"and its value: got number, want string",
+		"/SkipPlan: belongs in ExecutionConfig",
+		"and its value: got string, want boolean",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("lacks %q:\n%s", want, text)
+		}
+	}
+	// A value that would pass where it belongs gets the advice alone.
+	res, err = callTool(t, map[string]any{"dry_run": true, "CronExpression": "0 0 8 ? * MON-FRI", "Query": "q"})
+	if err != nil || !res.IsError {
+		t.Fatalf("not refused: %v", err)
+	}
+	if text := res.Content[0].(mcp.TextContent).Text; strings.Contains(text, "its value") {
+		t.Errorf("a valid value is complained of:\n%s", text)
+	}
+}
+
+// Examples read the same in Quartz and Unix cron only with day names: the
+// Unix weekdays 1-5 are Sunday to Thursday in Quartz.
+func TestExampleCronsNameTheirDays(t *testing.T) {
+	file, err := os.ReadFile(filepath.Join("..", "..", "examples", "arguments", "alibaba_dms.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args struct{ ScheduleTaskConfig ScheduleTaskConfig }
+	if err := json.Unmarshal(file, &args); err != nil {
+		t.Fatal(err)
+	}
+	var inPrecheck struct{ ScheduleTaskConfig ScheduleTaskConfig }
+	if err := json.Unmarshal([]byte("{"+scheduleExample+"}"), &inPrecheck); err != nil {
+		t.Fatal(err)
+	}
+	for where, expr := range map[string]string{"examples/arguments/alibaba_dms.json": args.ScheduleTaskConfig.CronExpression, "scheduleExample": inPrecheck.ScheduleTaskConfig.CronExpression} {
+		if err := validateCron(expr); err != nil {
+			t.Errorf("%s: %q: %v", where, expr, err)
+			continue
+		}
+		if dow := strings.Fields(expr)[5]; dow != "?" && dow != "*" && strings.ContainsAny(dow, "0123456789") {
+			t.Errorf("%s: %q numbers its days (%s): name them (MON-FRI)", where, expr, dow)
+		}
 	}
 }
