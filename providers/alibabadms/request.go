@@ -39,7 +39,7 @@ const (
 // cannot send broken JSON text, and sent as the string the API expects.
 type DataJSON struct {
 	TableFlag *bool      `json:"tableFlag,omitempty" jsonschema_description:"true restricts the agent to this data range."`
-	Scope     string     `json:"scope,omitempty" jsonschema:"enum=personal" jsonschema_description:"Always personal (sent when omitted)."`
+	Scope     string     `json:"scope,omitempty" jsonschema:"enum=personal" jsonschema_description:"Sent when omitted."`
 	Personal  DataSource `json:"personal"`
 }
 
@@ -73,7 +73,7 @@ type DataSource struct {
 
 // KnowledgeConfig is one KnowledgeConfigList entry.
 type KnowledgeConfig struct {
-	AccessType  string `json:"AccessType,omitempty" jsonschema:"enum=mcp" jsonschema_description:"Only mcp (sent when omitted)."`
+	AccessType  string `json:"AccessType,omitempty" jsonschema:"enum=mcp" jsonschema_description:"Sent when omitted."`
 	McpServerID string `json:"McpServerId" jsonschema:"minLength=1"`
 }
 

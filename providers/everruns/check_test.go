@@ -19,7 +19,11 @@ const (
 	docRequestID = "agent_01933b5a00007000800000000000001"
 	// docResponseID is the document's response example id: 32 hex digits.
 	docResponseID = "agent_01933b5a000070008000000000000001"
-	schemaBudget  = 1800
+	// docModelID is the document's default_model_id example: 31 hex digits
+	// too, and validModelID the same made 32.
+	docModelID   = "model_01933b5a00007000800000000000001"
+	validModelID = "model_01933b5a000070008000000000000001"
+	schemaBudget = 1800
 )
 
 var idPattern = regexp.MustCompile(`^agent_[0-9a-f]{32}$`)
@@ -95,6 +99,7 @@ func TestInputSchema(t *testing.T) {
 		`"config":{"properties":{},"additionalProperties":true,"type":"object"`,
 		`"required":["ref"]`,
 		`overwritten`,
+		`"default_model_id":{"type":"string","description":"model_ + 32 lowercase hex: a model record id, not a model name.`,
 	} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("schema lacks %s", want)
@@ -122,7 +127,7 @@ func TestCheck(t *testing.T) {
 		{"minimal", func(*Request) {}, "", ""},
 		{"all fields", func(r *Request) {
 			r.Description = "d"
-			r.DefaultModelID = "model_01933b5a000070008000000000000001"
+			r.DefaultModelID = validModelID
 			r.ID = docResponseID
 			r.Tags = []string{"a"}
 			r.Capabilities = []Capability{{Ref: "web_fetch", Config: Config{"timeout": 5.0}}}
@@ -149,6 +154,15 @@ func TestCheck(t *testing.T) {
 		{"id wrong prefix", func(r *Request) { r.ID = "model_01933b5a000070008000000000000001" }, "/id", `does not start with "agent_"`},
 		{"id bare uuid", func(r *Request) { r.ID = "01933b5a-0000-7000-8000-000000000001" }, "/id", `does not start with "agent_"`},
 		{"id with dashes", func(r *Request) { r.ID = "agent_01933b5a-0000-7000-8000-000000000001" }, "/id", `contains '-'`},
+		// default_model_id is a model record id, checked as the server parses it.
+		{"model id 32 hex", func(r *Request) { r.DefaultModelID = validModelID }, "", ""},
+		{"model id 31 hex", func(r *Request) { r.DefaultModelID = docModelID }, "/default_model_id", `"model_" followed by exactly 32 lowercase hex digits: the id of an Everruns model record`},
+		{"model id 31 hex counted", func(r *Request) { r.DefaultModelID = docModelID }, "/default_model_id", "has 31 hex digits"},
+		{"model name", func(r *Request) { r.DefaultModelID = "gpt-4o" }, "/default_model_id", `not a model name; or omit it for the system default; "gpt-4o" does not start with "model_"`},
+		{"model id uppercase", func(r *Request) { r.DefaultModelID = "model_01933B5A000070008000000000000001" }, "/default_model_id", "uppercase"},
+		{"agent id as model id", func(r *Request) { r.DefaultModelID = docResponseID }, "/default_model_id", `does not start with "model_"`},
+		{"model id of spaces", func(r *Request) { r.DefaultModelID = " " }, "/default_model_id", `does not start with "model_"`},
+		{"long model name clipped", func(r *Request) { r.DefaultModelID = strings.Repeat("x", 5000) }, "/default_model_id", strings.Repeat("x", 80) + `…" does not start`},
 	}
 	p := newProvider(t, nil)
 	for _, tc := range tests {
@@ -180,20 +194,26 @@ func TestCheckReportsEveryProblem(t *testing.T) {
 	}
 }
 
-// The document's own request example carries a 31-digit id; it must be
-// refused before anything is sent, with the count in the message.
+// The document's own request example carries a 31-digit id and a 31-digit
+// default_model_id; both must be refused before anything is sent, with the
+// count in the message.
 func TestDocumentRequestExampleRefused(t *testing.T) {
 	r := decodeStrict(t, readFixture(t, "create_agent_request.json"))
 	if r.ID != docRequestID {
 		t.Fatalf("fixture id = %q", r.ID)
 	}
-	errs := newProvider(t, nil).Check(&r)
-	if len(errs) != 1 || errs[0].Field != "/id" {
-		t.Fatalf("want one /id error, got:\n%v", errs)
+	if r.DefaultModelID != docModelID {
+		t.Fatalf("fixture default_model_id = %q", r.DefaultModelID)
 	}
-	for _, want := range []string{"has 31 hex digits", "exactly 32 lowercase hex digits", docRequestID} {
-		if !strings.Contains(errs[0].Message, want) {
-			t.Errorf("message %q lacks %q", errs[0].Message, want)
+	errs := newProvider(t, nil).Check(&r).Capped(10)
+	if len(errs) != 2 || errs[0].Field != "/default_model_id" || errs[1].Field != "/id" {
+		t.Fatalf("want a /default_model_id and an /id error, got:\n%v", errs)
+	}
+	for i, id := range []string{docModelID, docRequestID} {
+		for _, want := range []string{"has 31 hex digits", "exactly 32 lowercase hex digits", id} {
+			if !strings.Contains(errs[i].Message, want) {
+				t.Errorf("message %q lacks %q", errs[i].Message, want)
+			}
 		}
 	}
 }

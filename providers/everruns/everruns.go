@@ -33,10 +33,12 @@ const (
 	MaxCapabilities      = 250
 )
 
-// IDPrefix starts every agent id; 32 lowercase hex digits follow.
+// IDPrefix starts every agent id, and ModelIDPrefix every model record id;
+// 32 lowercase hex digits follow, as in every Everruns id.
 const (
-	IDPrefix    = "agent_"
-	idHexDigits = 32
+	IDPrefix      = "agent_"
+	ModelIDPrefix = "model_"
+	idHexDigits   = 32
 )
 
 const name = "Everruns"
@@ -118,6 +120,13 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 			errs.Add("/id", "%s", msg)
 		}
 	}
+	// The server parses it as a model id and refuses any other form; a
+	// model name such as gpt-4o is the likely mistake.
+	if r.DefaultModelID != "" {
+		if msg := modelIDProblem(r.DefaultModelID); msg != "" {
+			errs.Add("/default_model_id", "%s", msg)
+		}
+	}
 	return errs
 }
 
@@ -132,13 +141,26 @@ func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 }
 
 // idProblem explains why id is not agent_ + 32 lowercase hex digits, or
-// returns "" when it is. It counts the digits because the document's own
-// example is one short, a mistake that is hard to see.
+// returns "" when it is.
 func idProblem(id string) string {
-	const want = `must be "agent_" followed by exactly 32 lowercase hex digits (or omit id to have one generated)`
-	rest, ok := strings.CutPrefix(id, IDPrefix)
+	return prefixedIDProblem(id, IDPrefix, `must be "agent_" followed by exactly 32 lowercase hex digits (or omit id to have one generated)`)
+}
+
+// modelIDProblem explains why id is not model_ + 32 lowercase hex digits,
+// the id of a model record, or returns "" when it is.
+func modelIDProblem(id string) string {
+	return prefixedIDProblem(id, ModelIDPrefix, `must be "model_" followed by exactly 32 lowercase hex digits: the id of an Everruns model record `+
+		`(GET /v1/models lists them; /v1/llm-models on older servers), not a model name; or omit it for the system default`)
+}
+
+// prefixedIDProblem explains why id is not prefix + 32 lowercase hex digits,
+// after want, or returns "" when it is. It counts the digits because the
+// document's own examples are one short, a mistake that is hard to see.
+func prefixedIDProblem(id, prefix, want string) string {
+	rest, ok := strings.CutPrefix(id, prefix)
+	id = providers.Clip(id, 80) // quoted below; a wrong value may be long
 	if !ok {
-		return fmt.Sprintf("%s; %q does not start with %q", want, id, IDPrefix)
+		return fmt.Sprintf("%s; %q does not start with %q", want, id, prefix)
 	}
 	digits, upper := 0, false
 	for _, c := range rest {

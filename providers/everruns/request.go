@@ -14,14 +14,14 @@ import (
 // characters, and a string never has more characters than UTF-8 bytes, so the
 // schema cannot refuse a value the server accepts; Check counts the bytes.
 type Request struct {
-	Name           string `json:"name" jsonschema:"minLength=1,maxLength=2048" jsonschema_description:"Display name. At most 2 KiB (UTF-8 bytes)."`
+	Name           string `json:"name" jsonschema:"minLength=1,maxLength=2048" jsonschema_description:"Display name. At most 2 KiB (UTF-8)."`
 	SystemPrompt   string `json:"system_prompt" jsonschema:"minLength=1,maxLength=1048576" jsonschema_description:"First message of every conversation. At most 1 MiB (UTF-8)."`
-	Description    string `json:"description,omitempty" jsonschema:"maxLength=10240" jsonschema_description:"What the agent does. At most 10 KiB (UTF-8 bytes)."`
-	DefaultModelID string `json:"default_model_id,omitempty" jsonschema_description:"Default LLM model id; omit for the system default."`
+	Description    string `json:"description,omitempty" jsonschema:"maxLength=10240" jsonschema_description:"What the agent does. At most 10 KiB (UTF-8)."`
+	DefaultModelID string `json:"default_model_id,omitempty" jsonschema_description:"model_ + 32 lowercase hex: a model record id, not a model name. Omit for the system default."`
 	// omitzero keeps [] apart from absent, so the body is what the caller gave.
 	Capabilities []Capability `json:"capabilities,omitzero" jsonschema:"maxItems=250" jsonschema_description:"Tools and prompt additions, each with its config."`
 	Tags         []string     `json:"tags,omitzero"`
-	ID           string       `json:"id,omitempty" jsonschema:"pattern=^agent_[0-9a-f]{32}$" jsonschema_description:"agent_ + 32 lowercase hex. Omit to get a generated one (safe retries); an existing agent with this id is overwritten."`
+	ID           string       `json:"id,omitempty" jsonschema:"pattern=^agent_[0-9a-f]{32}$" jsonschema_description:"agent_ + 32 lowercase hex. Omit for a generated one (safe retries); an existing agent with this id is overwritten."`
 }
 
 // Capability is AgentCapabilityConfig: a capability id and its per-agent config.

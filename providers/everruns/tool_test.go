@@ -260,3 +260,17 @@ func TestRefusedKeyFromAFileIsNamed(t *testing.T) {
 		t.Errorf("key from a header: want it named: %s", text)
 	}
 }
+
+// A model name given as default_model_id is refused before anything is
+// sent, with the form the server parses.
+func TestToolRefusesAModelName(t *testing.T) {
+	tool := newTool(t, map[string]string{EnvAPIKey: testKey}, nil)
+	res, text := callTool(t, tool, `{"name":"n","system_prompt":"p","default_model_id":"gpt-4o","dry_run":true}`)
+	if !res.IsError || !strings.Contains(text, `/default_model_id: must be "model_" followed by exactly 32 lowercase hex digits`) {
+		t.Fatalf("not refused at /default_model_id:\n%s", text)
+	}
+	res, text = callTool(t, tool, `{"name":"n","system_prompt":"p","default_model_id":"`+validModelID+`","dry_run":true}`)
+	if res.IsError {
+		t.Fatalf("a model id is refused:\n%s", text)
+	}
+}

@@ -54,6 +54,7 @@ func asJSON(t *testing.T, b []byte) any {
 // goes on the wire exactly, to {base}/v1/agents under a base that has a path.
 func TestDocumentRequestExampleSent(t *testing.T) {
 	fixed := strings.Replace(string(readFixture(t, "create_agent_request.json")), docRequestID, docResponseID, 1)
+	fixed = strings.Replace(fixed, docModelID, validModelID, 1)
 	want := asJSON(t, []byte(fixed))
 	response := readFixture(t, "create_agent_response.json")
 
