@@ -13,10 +13,15 @@ import (
 // external:{providerType}:{urlEncodedModelId}.
 const externalPrefix = "external:"
 
+// modelAdvice follows a refusal of a model not given.
+const modelAdvice = "use a managed id such as claude-sonnet-4-5, or external:{providerType}:{urlEncodedModelId}"
+
 // Check applies the document's rules that the schema cannot express.
 func (p *Provider) Check(r *Request) providers.FieldErrors {
 	var errs providers.FieldErrors
-	if strings.TrimSpace(r.Name) == "" {
+	// An absent name or model is the schema's to report (missing), and an
+	// empty one Precheck's: Check cannot tell them apart.
+	if r.Name != "" && strings.TrimSpace(r.Name) == "" {
 		errs.Add("/name", "must not be blank")
 	}
 	if strings.IndexFunc(r.ID, unicode.IsSpace) >= 0 {
@@ -62,8 +67,11 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 // checkModel refuses blank ids and malformed external ids. Unknown plain ids
 // pass: a workspace can offer models the document does not list.
 func checkModel(m string, errs *providers.FieldErrors) {
+	if m == "" {
+		return
+	}
 	if strings.TrimSpace(m) == "" {
-		errs.Add("/model", "must not be blank: use a managed id such as claude-sonnet-4-5, or external:{providerType}:{urlEncodedModelId}")
+		errs.Add("/model", "must not be blank: %s", modelAdvice)
 		return
 	}
 	if rest, ok := strings.CutPrefix(m, externalPrefix); ok {

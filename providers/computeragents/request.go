@@ -152,13 +152,25 @@ func labelProblem(label string) string {
 }
 
 // Precheck gives the document's label form of binary its own message (the
-// schema's "got string, want object" does not say what to send instead), and
-// an empty id the advice to leave it out. The tool asks it when schema
-// validation refuses the arguments.
+// schema's "got string, want object" does not say what to send instead), an
+// empty id the advice to leave it out, an empty name or model the word
+// Check gives one of spaces, and a missing model the ids to choose from.
+// The tool asks it when schema validation refuses the arguments.
 func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
 	var errs providers.FieldErrors
 	if providers.EmptyString(raw, "id") {
 		errs.Add("/id", "is empty: leave id out to let the server choose one")
+	}
+	if providers.EmptyString(raw, "name") {
+		errs.Add("/name", "must not be blank")
+	}
+	var given map[string]json.RawMessage
+	if json.Unmarshal(raw, &given) == nil {
+		if _, ok := given["model"]; !ok {
+			errs.Add("/model", "missing (required): %s", modelAdvice)
+		} else if providers.EmptyString(raw, "model") {
+			errs.Add("/model", "must not be blank: %s", modelAdvice)
+		}
 	}
 	var args struct {
 		Binary json.RawMessage `json:"binary"`

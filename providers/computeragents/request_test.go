@@ -204,6 +204,9 @@ func TestCheck(t *testing.T) {
 		{"external id with encodeURIComponent's unescaped marks", func(r *Request) { r.Model = "external:openai:gpt!1~(a)*'b'" }, nil, ""},
 		{"blank name", func(r *Request) { r.Name = "   " }, []string{"/name"}, "must not be blank"},
 		{"blank model", func(r *Request) { r.Model = " " }, []string{"/model"}, "must not be blank"},
+		// Empty is absent to Check: the schema says missing, Precheck blank.
+		{"empty name is the schema's", func(r *Request) { r.Name = "" }, nil, ""},
+		{"empty model is the schema's", func(r *Request) { r.Model = "" }, nil, ""},
 		{"model with space", func(r *Request) { r.Model = "claude sonnet" }, []string{"/model"}, "no whitespace"},
 		{"external without id", func(r *Request) { r.Model = "external:openai" }, []string{"/model"}, "external:{providerType}:{urlEncodedModelId}"},
 		{"external empty provider", func(r *Request) { r.Model = "external::gpt-4o" }, []string{"/model"}, "both parts non-empty"},
@@ -243,7 +246,7 @@ func TestCheck(t *testing.T) {
 			r.PermissionSet = &PermissionSet{Resources: &Resources{Agents: policy(Rule{}, Rule{Path: "/x", Access: "read_only"})}}
 		}, []string{"/permissionSet/resources/agents/rules/1/path"}, "take targetId"},
 		{"every problem at once", func(r *Request) {
-			r.Name, r.Model = "", "external:x"
+			r.Name, r.Model = " ", "external:x"
 			r.EnabledSkills = []string{""}
 			r.PermissionSet = &PermissionSet{Resources: &Resources{Directories: policy(Rule{TargetID: "d", Access: "all"})}}
 		}, []string{"/enabledSkills/0", "/model", "/name",

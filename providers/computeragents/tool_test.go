@@ -277,3 +277,25 @@ func TestToolMissingFieldIsListedOnce(t *testing.T) {
 		t.Errorf("want one problem, at /model, got: %s", text)
 	}
 }
+
+// An absent name or model is "missing (required)", as every other absent
+// field is; one given empty or as spaces is "must not be blank"; null counts
+// as absent.
+func TestToolMissingAndBlankAreToldApart(t *testing.T) {
+	for _, tc := range []struct{ args, name, model string }{
+		{`{}`, "- /name: missing (required)\n",
+			"- /model: missing (required): use a managed id such as claude-sonnet-4-5, or external:{providerType}:{urlEncodedModelId}\n"},
+		{`{"name":null,"model":null}`, "- /name: null counts as not given: missing (required)\n",
+			"- /model: null counts as not given: missing (required): use a managed id"},
+		{`{"name":"","model":""}`, "- /name: must not be blank\n",
+			"- /model: must not be blank: use a managed id such as claude-sonnet-4-5"},
+		{`{"name":"  ","model":" "}`, "- /name: must not be blank\n",
+			"- /model: must not be blank: use a managed id such as claude-sonnet-4-5"},
+	} {
+		res := callTool(t, "http://127.0.0.1:1", map[string]string{EnvAPIKey: testKey}, []byte(tc.args))
+		text := resultText(res)
+		if !res.IsError || !strings.Contains(text, tc.name) || !strings.Contains(text, tc.model) || strings.Count(text, "\n- ") != 2 {
+			t.Errorf("%s: want %q and %q, got:\n%s", tc.args, tc.name, tc.model, text)
+		}
+	}
+}

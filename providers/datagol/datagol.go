@@ -63,7 +63,9 @@ func (p *Provider) Describe() providers.Descriptor {
 // workbook, a CUSTOM one its server.
 func (p *Provider) Check(r *Request) providers.FieldErrors {
 	var errs providers.FieldErrors
-	if strings.TrimSpace(r.Name) == "" {
+	// An absent name is the schema's to report (missing), and an empty one
+	// Precheck's: Check cannot tell them apart.
+	if r.Name != "" && strings.TrimSpace(r.Name) == "" {
 		errs.Add("/name", "must not be blank")
 	}
 	if c := r.UIMetadata.Capabilities; c != nil && c.Models != nil {

@@ -16,12 +16,18 @@ import (
 // response shape never decodes into Request.
 
 // Precheck refuses response-shaped mcpConfigs items in raw tool arguments,
-// saying what to send instead. It returns nil when there are none or when raw
-// is not what it looks for (schema validation reports those problems). The
-// tool asks it when schema validation refuses the arguments, and shows its
-// problems instead of the schema's at and under the same fields.
+// saying what to send instead, and calls an empty name blank, as Check calls
+// one of spaces (an absent one stays the schema's "missing"). It returns nil
+// when there are none or when raw is not what it looks for (schema
+// validation reports those problems). The tool asks it when schema
+// validation refuses the arguments, and shows its problems instead of the
+// schema's at and under the same fields.
 func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
-	return responseShaped(raw)
+	errs := responseShaped(raw)
+	if providers.EmptyString(raw, "name") {
+		errs.Add("/name", "must not be blank")
+	}
+	return errs
 }
 
 // exampleItems is shown when an item's own servers cannot be rewritten.

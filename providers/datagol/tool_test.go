@@ -239,3 +239,20 @@ func TestToolIDOfWrongTypeIsNotAlsoMissing(t *testing.T) {
 		t.Errorf("a spurious error at url:\n%s", text)
 	}
 }
+
+// An absent name is "missing (required)", as every other absent field is;
+// one given empty or as spaces is "must not be blank"; null counts as absent.
+func TestToolMissingAndBlankNameAreToldApart(t *testing.T) {
+	rest := `"description":"d","prompt":"p","isPublished":false,"uiMetadata":{},"configs":{},"dry_run":true`
+	for args, want := range map[string]string{
+		`{` + rest + `}`:              "- /name: missing (required)\n",
+		`{"name":null,` + rest + `}`:  "- /name: null counts as not given: missing (required)\n",
+		`{"name":"",` + rest + `}`:    "- /name: must not be blank\n",
+		`{"name":" \t",` + rest + `}`: "- /name: must not be blank\n",
+	} {
+		text, isErr := callTool(t, []byte(args))
+		if !isErr || !strings.Contains(text, want) || strings.Count(text, "\n- ") != 1 {
+			t.Errorf("%s: want only %q, got:\n%s", args, want, text)
+		}
+	}
+}
