@@ -127,10 +127,10 @@ func (c *Config) Validate() error {
 	// A client's JSON config has no shell to expand ~, and its working
 	// directory is anyone's guess.
 	var err error
-	if c.Journal, err = expandHome(c.Journal); err != nil {
+	if c.Journal, err = providers.ExpandHome(c.Journal); err != nil {
 		errs = append(errs, fmt.Errorf("--journal %s: %v", c.Journal, err))
 	}
-	if c.LogFile, err = expandHome(c.LogFile); err != nil {
+	if c.LogFile, err = providers.ExpandHome(c.LogFile); err != nil {
 		errs = append(errs, fmt.Errorf("--log-file %s: %v", c.LogFile, err))
 	}
 	if c.LogFile != "" && c.Journal != "" && c.Journal != JournalOff && samePath(c.LogFile, c.Journal) {
@@ -143,19 +143,6 @@ func (c *Config) Validate() error {
 		c.ShutdownTimeout = c.Timeout + 5*time.Second
 	}
 	return errors.Join(errs...)
-}
-
-// expandHome replaces a leading ~ of path with the user's home directory.
-func expandHome(path string) (string, error) {
-	rest, ok := strings.CutPrefix(path, "~")
-	if !ok || rest != "" && rest[0] != '/' && rest[0] != filepath.Separator {
-		return path, nil // ~user and names that start with ~ are left as they are
-	}
-	home, err := os.UserHomeDir()
-	if err != nil {
-		return path, fmt.Errorf("cannot expand ~: %w", err)
-	}
-	return filepath.Join(home, rest), nil
 }
 
 // samePath reports whether a and b name the same file, existing or not.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -17,8 +18,15 @@ import (
 // "UTF-8 with BOM" writes EF BB BF, and PowerShell 5's `"key" > file` writes
 // UTF-16 with FF FE. Sent as read, either would make every call's key wrong,
 // with nothing in sight to say why; they are read as the text they mark.
+//
+// A leading ~ is the home directory: a client's JSON config has no shell to
+// expand it.
 func ReadSecretFile(path string) (string, error) {
-	b, err := os.ReadFile(path)
+	full, err := ExpandHome(path)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", path, err)
+	}
+	b, err := os.ReadFile(full)
 	if err != nil {
 		return "", err
 	}
@@ -63,4 +71,18 @@ func utf16Text(b []byte, order binary.ByteOrder) (string, error) {
 		i++ // a surrogate pair
 	}
 	return string(utf16.Decode(units)), nil
+}
+
+// ExpandHome replaces a leading ~ of path with the user's home directory.
+// ~user, and names that merely start with ~, are left as they are.
+func ExpandHome(path string) (string, error) {
+	rest, ok := strings.CutPrefix(path, "~")
+	if !ok || rest != "" && rest[0] != '/' && rest[0] != filepath.Separator {
+		return path, nil
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return path, fmt.Errorf("cannot expand ~: %w", err)
+	}
+	return filepath.Join(home, rest), nil
 }

@@ -88,3 +88,28 @@ func TestReadSecretFile(t *testing.T) {
 		}
 	}
 }
+
+// A client's JSON config has no shell: DATAGRID_API_KEY_FILE=~/keys/dg
+// names a file in the home directory, as it would typed in a shell.
+func TestSecretFileUnderHome(t *testing.T) {
+	home := t.TempDir()
+	t.Setenv("HOME", home)
+	t.Setenv("USERPROFILE", home) // Windows
+	if err := os.MkdirAll(filepath.Join(home, "keys"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(home, "keys", "dg"), []byte("k-home\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	creds, err := CredentialsFromEnv([]CredentialSpec{{Key: "api_key", Env: "X_KEY", Required: true}},
+		MapEnv(map[string]string{"X_KEY_FILE": "~/keys/dg"}))
+	if err != nil || creds.Get("api_key").Reveal() != "k-home" {
+		t.Errorf("~/keys/dg: key read %v, err %v", creds.Get("api_key").Reveal() == "k-home", err)
+	}
+	// Only a leading ~ on its own or before a separator is the home.
+	for _, path := range []string{"~keys/dg", "keys/~/dg"} {
+		if _, err := ReadSecretFile(path); err == nil {
+			t.Errorf("%s: read, want no such file", path)
+		}
+	}
+}
