@@ -647,14 +647,22 @@ func (j *Journal) Secret() ([]byte, error) {
 }
 
 // noteKeyFile keeps the key file's state for the next Secret when it was
-// found holding the secret (err nil) and did not change while it was read:
-// the same as before the read, and after it.
+// found holding the secret (err nil), did not change while it was read (the
+// same before the read and after it), and was last changed more than
+// racyKeyAge ago: a file made in its place later then has a later
+// modification time, however coarse the filesystem's clock (a file removed
+// and made again may get the same inode number).
 func (j *Journal) noteKeyFile(path string, before os.FileInfo, err error) {
 	j.keyFile = nil
-	if after, serr := os.Stat(path); err == nil && serr == nil && sameState(before, after) {
+	after, serr := os.Stat(path)
+	if err == nil && serr == nil && sameState(before, after) && time.Since(after.ModTime()) > racyKeyAge {
 		j.keyFile, j.keyPath = after, path
 	}
 }
+
+// racyKeyAge is more than the coarsest modification-time step of the
+// filesystems a journal may be on (FAT's is 2 s).
+const racyKeyAge = 3 * time.Second
 
 // sameState reports whether a and b are one file, unchanged in size and
 // modification time; false when either is nil.

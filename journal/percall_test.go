@@ -83,10 +83,12 @@ func waitFor(t *testing.T, cond func() bool) {
 }
 
 // Secret reads the key file again only when a stat finds it changed; a
-// change of either kind is still noticed: another file put in its place (with
-// the old modification time even), or the file rewritten.
+// change of any kind is still noticed: another file put in its place (with
+// the old modification time even), the file rewritten, or, while the file
+// is young enough that a coarse filesystem clock could give its successor
+// the same time, rewritten with its old time put back.
 func TestSecretNoticesAChangedKeyFile(t *testing.T) {
-	for _, how := range []string{"replaced", "rewritten"} {
+	for _, how := range []string{"replaced", "rewritten", "rewritten young, time put back"} {
 		t.Run(how, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "journal.jsonl")
 			j := openAt(t, path)
@@ -94,10 +96,16 @@ func TestSecretNoticesAChangedKeyFile(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := j.Secret(); err != nil { // the state kept
+			key := path + ".key"
+			if how != "rewritten young, time put back" {
+				old := time.Now().Add(-time.Hour)
+				if err := os.Chtimes(key, old, old); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := j.Secret(); err != nil { // the state kept, if old enough
 				t.Fatal(err)
 			}
-			key := path + ".key"
 			fi, err := os.Stat(key)
 			if err != nil {
 				t.Fatal(err)
@@ -116,11 +124,14 @@ func TestSecretNoticesAChangedKeyFile(t *testing.T) {
 					t.Fatal(err)
 				}
 			case "rewritten":
-				later := fi.ModTime().Add(time.Second)
 				if err := os.WriteFile(key, other, 0o600); err != nil {
 					t.Fatal(err)
 				}
-				if err := os.Chtimes(key, later, later); err != nil {
+			case "rewritten young, time put back":
+				if err := os.WriteFile(key, other, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chtimes(key, fi.ModTime(), fi.ModTime()); err != nil {
 					t.Fatal(err)
 				}
 			}
