@@ -120,13 +120,13 @@ func run(cfg config) error {
 		return err
 	}
 	b.agentmcp = server{name: "agentmcp", bin: filepath.Join(b.tmp, "agentmcp"), env: env, tool: "create_agent_datagrid",
-		args: []string{"--journal", "off", "--log-level", "warn"}}
+		args: []string{"--journal", "off"}}
 	// agentmcp as installed: the journal on (its default), on the
 	// filesystem of TMPDIR.
 	b.journal = b.agentmcp
 	b.journal.name = "agentmcp+journal"
 	b.journalPath = filepath.Join(b.tmp, "journal.jsonl")
-	b.journal.args = []string{"--journal", b.journalPath, "--log-level", "warn"}
+	b.journal.args = []string{"--journal", b.journalPath}
 	b.floor = server{name: "floor", bin: filepath.Join(b.tmp, "floor"), env: env, tool: "create_agent",
 		args: []string{"--vendor", b.vendorURL(), "--key", dummyKey, "--tool", "create_agent", "--idle-per-host", strconv.Itoa(cfg.floorIdlePerHost)}}
 	b.passthrough = server{name: "passthrough", bin: filepath.Join(b.tmp, "passthrough"), env: env, tool: "create_agent_datagrid",

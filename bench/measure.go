@@ -233,20 +233,48 @@ func (b *bench) newJournal() error {
 
 // sequentialRound adds the direct POST to callers, warms them all, then times
 // b.cfg.calls sequential calls of each and the servers' CPU time over them.
+// agentmcp with its journal is timed apart, beside a direct POST of its own
+// (under transport+journalPass): its fsyncs, interleaved call by call, would
+// slow the servers the targets compare, and shrink their ratio.
 func sequentialRound[P process](b *bench, m metrics, transport string, callers []caller, ps map[string]P) error {
-	callers = append(callers, caller{"direct", b.direct(b.args).callTool})
-	if err := warm(callers); err != nil {
-		return err
+	var compared, apart []caller
+	for _, c := range callers {
+		if c.name == b.journal.name {
+			apart = append(apart, c)
+		} else {
+			compared = append(compared, c)
+		}
 	}
-	cpu := cpuTimes(ps)
-	lat, err := sequential(b.cfg.calls, callers)
-	if err != nil {
-		return err
+	for i, pass := range [][]caller{compared, apart} {
+		if len(pass) == 0 {
+			continue
+		}
+		key := transport
+		if i == 1 {
+			key += journalPass
+		}
+		timed := map[string]P{}
+		for _, c := range pass {
+			timed[c.name] = ps[c.name]
+		}
+		pass = append(pass, caller{"direct", b.direct(b.args).callTool})
+		if err := warm(pass); err != nil {
+			return err
+		}
+		cpu := cpuTimes(timed)
+		lat, err := sequential(b.cfg.calls, pass)
+		if err != nil {
+			return err
+		}
+		record(m, key, lat)
+		perCall(m, key, timed, cpu, b.cfg.calls)
 	}
-	record(m, transport, lat)
-	perCall(m, transport, ps, cpu, b.cfg.calls)
 	return nil
 }
+
+// journalPass marks the figures of agentmcp+journal's sequential pass, and of
+// the direct POST timed beside it: "stdio+journal/direct/p50".
+const journalPass = "+journal"
 
 // http measures sequential calls, throughput and memory over streamable HTTP.
 func (b *bench) http(r int, m metrics) error {
