@@ -228,12 +228,12 @@ func parseConfig(args []string, lookup func(string) (string, bool), stderr io.Wr
 		return cfg, false, err
 	}
 	cfg.HTTPToken = providers.NewSecret(token)
-	if cfg.Providers = splitList(providerList); len(cfg.Providers) == 0 {
+	if cfg.Providers = app.SplitList(providerList); len(cfg.Providers) == 0 {
 		// Given, but naming none (an empty variable in a script): serving
 		// every vendor instead would enable the ones meant to stay off.
 		return cfg, false, fmt.Errorf("--providers names no provider; known: %s", strings.Join(app.Slugs(), ", "))
 	}
-	cfg.AllowedOrigins = splitList(origins)
+	cfg.AllowedOrigins = app.SplitList(origins)
 	for _, name := range httpOnlyFlags {
 		switch {
 		case given[name]:
@@ -277,14 +277,4 @@ func wantValue(f *flag.Flag) string {
 		return "want a whole number"
 	}
 	return ""
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

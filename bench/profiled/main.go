@@ -27,7 +27,7 @@ func main() {
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if cfg.Providers = splitList(*providerList); len(cfg.Providers) == 0 {
+	if cfg.Providers = app.SplitList(*providerList); len(cfg.Providers) == 0 {
 		fmt.Fprintln(os.Stderr, "profiled: --providers names no provider")
 		os.Exit(2)
 	}
@@ -71,14 +71,4 @@ func flags() (fs *flag.FlagSet, cfg *app.Config, providerList, cpuProfile *strin
 	providerList = fs.String("providers", strings.Join(app.Slugs(), ","), "comma-separated providers to serve")
 	cpuProfile = fs.String("cpuprofile", "cpu.pprof", "CPU profile file")
 	return fs, cfg, providerList, cpuProfile
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
