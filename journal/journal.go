@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -287,6 +288,49 @@ type Cursor struct {
 	// rotation) and is read from its start.
 	f    *os.File
 	mark []byte
+	// since is when the read that made the Cursor began, less
+	// rotationSlack, or File's modification time then if earlier: a file
+	// the journal was rotated to and written after that read was changed
+	// since then, by the filesystem's clock as by this process's.
+	since time.Time
+	// seen are the files read before File (rotated since), newest last:
+	// one is not read again.
+	seen []os.FileInfo
+}
+
+// maxSeen bounds a Cursor's seen.
+const maxSeen = 16
+
+// seeing is seen, and files, as a Cursor keeps them.
+func seeing(seen []os.FileInfo, files ...os.FileInfo) []os.FileInfo {
+	out := slices.Clone(seen)
+	for _, fi := range files {
+		if fi != nil {
+			out = append(out, fi)
+		}
+	}
+	return out[max(0, len(out)-maxSeen):]
+}
+
+// rotationSlack is how far before a read a rotated file's modification
+// time may lie and still be read after it: a filesystem's clock (a
+// network one's) may run behind this process's.
+const rotationSlack = time.Minute
+
+func earlier(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+// readSince is a Cursor's since for a read of f that began at began.
+func readSince(f *os.File, began time.Time) time.Time {
+	since := began.Add(-rotationSlack)
+	if fi, err := f.Stat(); err == nil {
+		since = earlier(since, fi.ModTime())
+	}
+	return since
 }
 
 // markBytes is how much of the file before its offset a Cursor keeps:
@@ -298,18 +342,39 @@ const markBytes = 256
 // (Time+DurationMS) at t or later, oldest first, read back from the end until
 // entries that ended before t, and the Cursor after the last whole line, for
 // After. An entry is written when its call ends, so the file is in order of
-// End, not of Time.
+// End, not of Time. Files the journal was rotated to (see rotated) that were
+// written at t or later are read back first, the same way: a server started
+// after a rotation knows the creates before it.
 func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	f, fi, err := j.open()
 	if err != nil {
 		return nil, Cursor{}, err
 	}
-	return j.tailOf(f, fi, fi.Size(), t, keep)
+	out, seen := j.tailRotated(t, keep, fi)
+	got, c, err := j.tailOf(f, fi, fi.Size(), t, keep)
+	if err != nil {
+		return nil, Cursor{}, err
+	}
+	c.seen = seen
+	return append(out, got...), c, nil
+}
+
+// tailRotated is Tail of the files the journal was rotated to that were
+// written at t or later, but skip's, oldest first, and the files read.
+func (j *Journal) tailRotated(t time.Time, keep func(Entry) bool, skip ...os.FileInfo) ([]Entry, []os.FileInfo) {
+	var out []Entry
+	read := j.eachRotated(t.Add(-rotationSlack), skip, func(f *os.File, fi os.FileInfo) error {
+		got, _, err := j.tailOf(f, fi, fi.Size(), t, keep)
+		out = append(out, got...)
+		return err
+	})
+	return out, read
 }
 
 // tailOf is Tail of the open file f, fi, read back from size; it closes f
 // on error.
 func (j *Journal) tailOf(f *os.File, fi os.FileInfo, size int64, t time.Time, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	since := readSince(f, time.Now())
 	// A line still being written (by another server) is left to After.
 	end, err := lastLineEnd(f, size)
 	var out []Entry
@@ -325,7 +390,7 @@ func (j *Journal) tailOf(f *os.File, fi os.FileInfo, size int64, t time.Time, ke
 		f.Close()
 		return nil, Cursor{}, err
 	}
-	return out, Cursor{File: fi, Offset: end, f: f, mark: mark}, nil
+	return out, Cursor{File: fi, Offset: end, f: f, mark: mark, since: since}, nil
 }
 
 // Hold returns a Cursor on the journal's file as it is now, kept open for
@@ -345,8 +410,9 @@ func (j *Journal) Hold() (Cursor, error) {
 
 // TailFrom is Tail, and After for tool, from held (see Hold), which it takes
 // over: while the journal's file is still the one held (or none was), it is
-// Tail; else the held file is read back as Tail reads, then the file at the
-// path from its start, as After reads on.
+// Tail; else the held file is read back as Tail reads, then the files it was
+// rotated to since t and the file at the path from their start, as After
+// reads on.
 func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	if held.f == nil {
 		return j.Tail(t, keep)
@@ -357,12 +423,20 @@ func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entr
 		size = now.Size()
 	}
 	if at, err := os.Stat(j.path); err == nil && os.SameFile(held.File, at) {
-		return j.tailOf(held.f, held.File, size, t, keep)
+		out, seen := j.tailRotated(t, keep, held.File)
+		got, c, err := j.tailOf(held.f, held.File, size, t, keep)
+		if err != nil {
+			return nil, Cursor{}, err
+		}
+		c.seen = seen
+		return append(out, got...), c, nil
 	}
 	out, c, err := j.tailOf(held.f, held.File, size, t, keep)
 	if err != nil {
 		return j.Tail(t, keep) // the held file lost, the path's is what there is
 	}
+	// Rotated to since t, not since this read: read whole, as After reads.
+	c.since = earlier(c.since, t.Add(-rotationSlack))
 	rest, next, err := j.After(c, tool, keep)
 	if err != nil {
 		return out, c, nil // the rest is read next time
@@ -376,8 +450,11 @@ func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entr
 // unparsed: a tool idle while others were busy reads a lot at once.
 // When the journal's file is no longer the one c is in (rotated, or removed
 // and maybe written again), the rest of that one is read first, as c keeps
-// it open, then the file at the path from its start; a journal not there has
-// nothing new but that rest. At most the last maxScanBytes of a file are read.
+// it open, then the files the journal was rotated to (see rotated) written
+// since c's read, whole, so that one rotated in and out again meanwhile is
+// not missed, then the file at the path from its start; a journal not there
+// has nothing new but those. At most the last maxScanBytes of a file are
+// read.
 func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	at, err := os.Stat(j.path)
 	switch {
@@ -393,17 +470,24 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 		return j.readOn(c, tool, keep)
 	}
 	var out []Entry
+	prev := c
 	if c.f != nil {
 		rest, next, err := j.readOn(c, tool, keep)
 		if err == nil && at == nil {
 			// Kept: other servers may write to it until one writes the
 			// journal at its path again.
-			return rest, next, nil
+			more, read := j.readRotated(prev.since, tool, keep, slices.Concat(prev.seen, []os.FileInfo{prev.File})...)
+			next.seen = seeing(prev.seen, read...)
+			return append(rest, more...), next, nil
 		}
 		c.f.Close()
 		out, c = rest, Cursor{} // one that cannot be read is given up
 	}
+	more, read := j.readRotated(prev.since, tool, keep, slices.Concat(prev.seen, []os.FileInfo{prev.File, at})...)
+	out = append(out, more...)
+	seen := seeing(prev.seen, append([]os.FileInfo{prev.File}, read...)...)
 	if at == nil {
+		c.seen = seen
 		return out, c, nil
 	}
 	f, fi, err := j.open()
@@ -416,7 +500,7 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 	if c.File != nil && !os.SameFile(c.File, fi) {
 		c = Cursor{}
 	}
-	c.File, c.f = fi, f
+	c.File, c.f, c.seen = fi, f, seen
 	kept, next, err := j.readOn(c, tool, keep)
 	if err != nil {
 		f.Close()
@@ -429,8 +513,100 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 	return append(out, kept...), next, nil
 }
 
+// readRotated is After for tool from the start of each file the journal
+// was rotated to that was written at since or later, but skip's, oldest
+// first, and the files read.
+func (j *Journal) readRotated(since time.Time, tool string, keep func(Entry) bool, skip ...os.FileInfo) ([]Entry, []os.FileInfo) {
+	if since.IsZero() {
+		return nil, nil // no read to count from
+	}
+	var out []Entry
+	read := j.eachRotated(since, skip, func(f *os.File, fi os.FileInfo) error {
+		got, _, err := j.readOn(Cursor{File: fi, f: f}, tool, keep)
+		out = append(out, got...)
+		return err
+	})
+	return out, read
+}
+
+// eachRotated calls read with each file the journal was rotated to that
+// was written at since or later, but skip's, open, oldest first, and
+// returns those read without error. One that cannot be opened, or was
+// replaced meanwhile, is passed over.
+func (j *Journal) eachRotated(since time.Time, skip []os.FileInfo, read func(*os.File, os.FileInfo) error) []os.FileInfo {
+	var done []os.FileInfo
+	for _, r := range j.rotated(since, skip...) {
+		f, err := openRead(r.path)
+		if err != nil {
+			continue
+		}
+		if fi, err := f.Stat(); err == nil && os.SameFile(fi, r.info) && read(f, fi) == nil {
+			done = append(done, fi)
+		}
+		f.Close()
+	}
+	return done
+}
+
+// maxRotated bounds how many rotated files one read takes in: the newest.
+const maxRotated = 8
+
+type rotatedFile struct {
+	path string
+	info os.FileInfo
+}
+
+// rotated returns the files the journal was rotated to, as logrotate
+// renames it aside, that were modified at since or later, but skip's,
+// oldest first: the regular files beside its real file named as it is and
+// then "." or "-" and more (journal.jsonl.1, journal.jsonl-20261203),
+// other than its key, that start with an entry (not compressed).
+func (j *Journal) rotated(since time.Time, skip ...os.FileInfo) []rotatedFile {
+	real := j.path
+	if p, err := filepath.EvalSymlinks(real); err == nil {
+		real = p
+	}
+	dir, base := filepath.Split(real)
+	names, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []rotatedFile
+	for _, d := range names {
+		name := d.Name()
+		rest, ok := strings.CutPrefix(name, base)
+		if !ok || rest == "" || (rest[0] != '.' && rest[0] != '-') || strings.HasPrefix(rest, ".key") {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		fi, err := os.Stat(path)
+		if err != nil || !fi.Mode().IsRegular() || fi.ModTime().Before(since) || fi.Size() == 0 ||
+			slices.ContainsFunc(skip, func(s os.FileInfo) bool { return s != nil && os.SameFile(s, fi) }) ||
+			!startsWithEntry(path) {
+			continue
+		}
+		out = append(out, rotatedFile{path, fi})
+	}
+	slices.SortStableFunc(out, func(a, b rotatedFile) int { return a.info.ModTime().Compare(b.info.ModTime()) })
+	return out[max(0, len(out)-maxRotated):]
+}
+
+// startsWithEntry reports whether the file at path starts as a journal
+// line does.
+func startsWithEntry(path string) bool {
+	f, err := openRead(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	b := make([]byte, len(`{"time":`))
+	_, err = io.ReadFull(f, b)
+	return err == nil && string(b) == `{"time":`
+}
+
 // readOn reads c's open file on from c's offset.
 func (j *Journal) readOn(c Cursor, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	began := time.Now()
 	fi, err := c.f.Stat()
 	if err != nil {
 		return nil, c, fmt.Errorf("journal: %w", err)
@@ -456,7 +632,8 @@ func (j *Journal) readOn(c Cursor, tool string, keep func(Entry) bool) ([]Entry,
 	last := bytes.LastIndexByte(data, '\n') // a line still being written is read next time
 	read := data[:last+1]
 	out := j.others(read, tool, keep)
-	next := Cursor{File: c.File, Offset: start + int64(len(read)), f: c.f, mark: c.mark}
+	next := Cursor{File: c.File, Offset: start + int64(len(read)), f: c.f, mark: c.mark,
+		since: earlier(began.Add(-rotationSlack), fi.ModTime()), seen: c.seen}
 	switch {
 	case len(read) >= markBytes:
 		next.mark = bytes.Clone(read[len(read)-markBytes:])

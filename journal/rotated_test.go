@@ -1,0 +1,190 @@
+package journal
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// A file the journal was rotated to and out of again between two reads (two
+// rotations) is read by the second, between the rest of the file the first
+// stopped in and the file at the path, and not again after that; so is one
+// named by date, and one rotated while the journal is not written again yet.
+func TestAfterReadsAFileRotatedInAndOut(t *testing.T) {
+	for _, c := range []struct {
+		name         string
+		first, again string // the names the first rotation, then the second, give the file read last
+		middle       string // the name the second gives the middle file
+		writtenAgain bool   // the journal is written at its path before the read
+	}{
+		{"numbered", ".1", ".2", ".1", true},
+		{"dated", "-20261201", "-20261201", "-20261202", true},
+		{"not written again yet", ".1", ".2", ".1", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			reader, writer := openAt(t, path), openAt(t, path)
+			record := recorder(t, writer)
+			record("agt_1")
+			_, cur, err := reader.Tail(time.Now().Add(-time.Minute), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			record("agt_2") // in the file read, after the read
+			rename(t, path, path+c.first)
+			record("agt_3") // in the middle file
+			if c.first != c.again {
+				rename(t, path+c.first, path+c.again)
+			}
+			rename(t, path, path+c.middle)
+			want := "[agt_2 agt_3]"
+			if c.writtenAgain {
+				record("agt_4")
+				want = "[agt_2 agt_3 agt_4]"
+			}
+			got, cur, err := reader.After(cur, "", nil)
+			if err != nil || fmt.Sprint(idsOf(got)) != want {
+				t.Fatalf("After two rotations = %v, %v; want %v", idsOf(got), err, want)
+			}
+			want = "[agt_5]"
+			if !c.writtenAgain {
+				record("agt_4")
+				want = "[agt_4 agt_5]"
+			}
+			record("agt_5")
+			if got, cur, err = reader.After(cur, "", nil); err != nil || fmt.Sprint(idsOf(got)) != want {
+				t.Fatalf("After that = %v, %v; want %v, no file read again", idsOf(got), err, want)
+			}
+			rename(t, path, path+".0") // a third rotation, within rotationSlack of the others
+			record("agt_6")
+			if got, _, err = reader.After(cur, "", nil); err != nil || fmt.Sprint(idsOf(got)) != "[agt_6]" {
+				t.Fatalf("After a third rotation = %v, %v; want [agt_6], no file read again", idsOf(got), err)
+			}
+		})
+	}
+}
+
+// Files beside the journal that are not its rotated files, or that were
+// last written before the read the Cursor is from, are not read on a
+// rotation, nor by Tail.
+func TestOnlyFilesRotatedSinceAreRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "journal.jsonl")
+	reader, writer := openAt(t, path), openAt(t, path)
+	if _, err := reader.Secret(); err != nil { // journal.jsonl.key
+		t.Fatal(err)
+	}
+	_, cur, err := reader.Tail(time.Now().Add(-time.Hour), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().Add(-48 * time.Hour)
+	writeEntries(t, path+".5", long, "agt_old") // rotated long before
+	writeEntries(t, path+".5.gz", time.Time{}, "agt_gzipped")
+	writeEntries(t, filepath.Join(dir, "journal-header-credentials.jsonl"), time.Time{}, "agt_other_journal")
+	writeEntries(t, filepath.Join(dir, "journal.jsonlx"), time.Time{}, "agt_other_name")
+	compress(t, path+".5.gz")
+	rename(t, path, path+".1")
+	recorder(t, writer)("agt_1")
+	got, _, err := reader.After(cur, "", nil)
+	if err != nil || fmt.Sprint(idsOf(got)) != "[agt_1]" {
+		t.Fatalf("After a rotation = %v, %v; want [agt_1]", idsOf(got), err)
+	}
+	if got, _, err = openAt(t, path).Tail(time.Now().Add(-time.Hour), nil); err != nil || fmt.Sprint(idsOf(got)) != "[agt_1]" {
+		t.Fatalf("Tail = %v, %v; want [agt_1]", idsOf(got), err)
+	}
+}
+
+// A server started after a rotation reads the window back from the file
+// rotated aside too, older first, as Tail reads: entries that ended before
+// the window are left out.
+func TestTailReadsFilesRotatedBeforeTheStart(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		t.Run(fmt.Sprintf("held: %v", held), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			writer := openAt(t, path)
+			old := createdNow("old", "agt_old", false)
+			old.Time = time.Now().Add(-2 * time.Hour)
+			if err := writer.Record(old); err != nil {
+				t.Fatal(err)
+			}
+			recorder(t, writer)("agt_1")
+			rename(t, path, path+".1")
+			recorder(t, writer)("agt_2")
+			reader := openAt(t, path)
+			since := time.Now().Add(-time.Hour)
+			var got []Entry
+			var cur Cursor
+			var err error
+			if held {
+				h, herr := reader.Hold()
+				if herr != nil {
+					t.Fatal(herr)
+				}
+				got, cur, err = reader.TailFrom(h, since, "", nil)
+			} else {
+				got, cur, err = reader.Tail(since, nil)
+			}
+			if err != nil || fmt.Sprint(idsOf(got)) != "[agt_1 agt_2]" {
+				t.Fatalf("read back = %v, %v; want [agt_1 agt_2]", idsOf(got), err)
+			}
+			recorder(t, writer)("agt_3")
+			rename(t, path, path+".2")
+			recorder(t, writer)("agt_4")
+			if got, _, err = reader.After(cur, "", nil); err != nil || fmt.Sprint(idsOf(got)) != "[agt_3 agt_4]" {
+				t.Fatalf("After a rotation = %v, %v; want [agt_3 agt_4], the file read back before not again", idsOf(got), err)
+			}
+		})
+	}
+}
+
+func rename(t *testing.T, from, to string) {
+	t.Helper()
+	if err := os.Rename(from, to); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// writeEntries writes created entries of ids to a new file at path, dated
+// (and modified) at, or now when at is zero.
+func writeEntries(t *testing.T, path string, at time.Time, ids ...string) {
+	t.Helper()
+	var b bytes.Buffer
+	for _, id := range ids {
+		e := createdNow(id, id, false)
+		if !at.IsZero() {
+			e.Time = at
+		}
+		line, _ := json.Marshal(e)
+		b.Write(append(line, '\n'))
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !at.IsZero() {
+		if err := os.Chtimes(path, at, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// compress gzips the file at path in place, as logrotate's compress does.
+func compress(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	w := gzip.NewWriter(&b)
+	w.Write(data)
+	w.Close()
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
