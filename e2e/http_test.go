@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -557,5 +559,45 @@ func TestHTTPRetryAfterARestartGetsTheSameAgent(t *testing.T) {
 	}
 	if n := v.count(); n != 1 {
 		t.Errorf("the vendor got %d creates for one agent asked for", n)
+	}
+}
+
+// Two servers on one journal, rotated twice (as logrotate renames it)
+// while the second made no create: a retry there of the first's create,
+// which only the middle file holds, gets that agent.
+func TestHTTPRetryBesideAfterTwoRotations(t *testing.T) {
+	v := newVendor(t)
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	environ := env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1")
+	first, beside := startHTTP(t, environ, "--journal", journalFile), startHTTP(t, environ, "--journal", journalFile)
+	c1, c2 := httpClient(t, first.url, nil), httpClient(t, beside.url, nil)
+	initialize(t, c1, mcp.ProtocolVersion20251125)
+	initialize(t, c2, mcp.ProtocolVersion20251125)
+	if res := callTool(t, c2, "create_agent_datagrid", map[string]any{"name": "Earlier"}); res.IsError { // reads the journal from here
+		t.Fatal(textOf(res))
+	}
+	rotate := func() {
+		t.Helper()
+		if err := os.Rename(journalFile+".1", journalFile+".2"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if err := os.Rename(journalFile, journalFile+".1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rotate()
+	args := map[string]any{"name": "Nightly report bot"}
+	made := callTool(t, c1, "create_agent_datagrid", args) // in the middle file
+	if made.IsError {
+		t.Fatal(textOf(made))
+	}
+	rotate()
+	before := v.count()
+	res := callTool(t, c2, "create_agent_datagrid", args)
+	if got := structured(t, res); res.IsError || got["agent_id"] != structured(t, made)["agent_id"] || got["already_created"] != true {
+		t.Fatalf("retry beside after two rotations: %v\n%s", got, textOf(res))
+	}
+	if n := v.count(); n != before {
+		t.Errorf("the vendor got %d creates for the retry, want none", n-before)
 	}
 }
