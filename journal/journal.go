@@ -258,7 +258,9 @@ func (j *Journal) flush(batch []*pendingLine) {
 const tailBytes = 1 << 20
 
 // Recent returns up to n of the newest entries, oldest first. Lines that do
-// not parse (a torn write) are skipped.
+// not parse (a torn write) are skipped. When the journal's file holds fewer,
+// the rest are read from the files it was rotated to (see rotated), newest
+// first: a create made just before a rotation is still among the newest.
 func (j *Journal) Recent(n int) ([]Entry, error) { return j.RecentWhere(n, nil) }
 
 // RecentWhere is Recent over the entries keep accepts (all when keep is nil).
@@ -269,6 +271,12 @@ func (j *Journal) RecentWhere(n int, keep func(Entry) bool) ([]Entry, error) {
 	}
 	defer f.Close()
 	out, err := readBack(f, fi.Size(), keep, func(kept int, _ time.Time) bool { return n > 0 && kept < n })
+	if err == nil && n > 0 && len(out) < n {
+		files := j.rotated(time.Time{}, fi)
+		for i := len(files) - 1; i >= 0 && len(out) < n; i-- {
+			out = append(recentOf(files[i], n-len(out), keep), out...)
+		}
+	}
 	if n > 0 && len(out) > n {
 		out = out[len(out)-n:]
 	}
@@ -546,6 +554,22 @@ func (j *Journal) eachRotated(since time.Time, skip []os.FileInfo, read func(*os
 		f.Close()
 	}
 	return done
+}
+
+// recentOf is up to n of the newest entries of the rotated file r that keep
+// accepts; none when it cannot be read.
+func recentOf(r rotatedFile, n int, keep func(Entry) bool) []Entry {
+	f, err := openRead(r.path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !os.SameFile(fi, r.info) {
+		return nil
+	}
+	out, _ := readBack(f, fi.Size(), keep, func(kept int, _ time.Time) bool { return kept < n })
+	return out[max(0, len(out)-n):]
 }
 
 // maxRotated bounds how many rotated files one read takes in: the newest.

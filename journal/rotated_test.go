@@ -188,3 +188,27 @@ func compress(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// Recent fills up from the files the journal was rotated to, newest first,
+// when the journal's file holds fewer entries than asked for.
+func TestRecentReadsOnIntoRotatedFiles(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	j := openAt(t, path)
+	record := recorder(t, j)
+	record("agt_0")
+	rename(t, path, path+".2")
+	record("agt_1")
+	record("agt_2")
+	rename(t, path, path+".1")
+	record("agt_3")
+	for n, want := range map[int]string{
+		1:  "[agt_3]",
+		2:  "[agt_2 agt_3]",
+		3:  "[agt_1 agt_2 agt_3]",
+		10: "[agt_0 agt_1 agt_2 agt_3]",
+	} {
+		if got, err := j.Recent(n); err != nil || fmt.Sprint(idsOf(got)) != want {
+			t.Errorf("Recent(%d) = %v, %v; want %v", n, idsOf(got), err, want)
+		}
+	}
+}
