@@ -5,6 +5,7 @@ package journal
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/json"
 	"errors"
@@ -15,6 +16,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -358,7 +360,7 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 	if err != nil {
 		return nil, Cursor{}, err
 	}
-	out, seen := j.tailRotated(t, keep, fi)
+	out, seen := j.tailFiles(j.rotated(t.Add(-rotationSlack), fi), t, keep)
 	got, c, err := j.tailOf(f, fi, fi.Size(), t, keep)
 	if err != nil {
 		return nil, Cursor{}, err
@@ -367,11 +369,11 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 	return append(out, got...), c, nil
 }
 
-// tailRotated is Tail of the files the journal was rotated to that were
-// written at t or later, but skip's, oldest first, and the files read.
-func (j *Journal) tailRotated(t time.Time, keep func(Entry) bool, skip ...os.FileInfo) ([]Entry, []os.FileInfo) {
+// tailFiles is Tail of each of files, the rotated files of the journal,
+// in turn, and the files read.
+func (j *Journal) tailFiles(files []rotatedFile, t time.Time, keep func(Entry) bool) ([]Entry, []os.FileInfo) {
 	var out []Entry
-	read := j.eachRotated(t.Add(-rotationSlack), skip, func(f *os.File, fi os.FileInfo) error {
+	read := eachRotated(files, func(f *os.File, fi os.FileInfo) error {
 		got, _, err := j.tailOf(f, fi, fi.Size(), t, keep)
 		out = append(out, got...)
 		return err
@@ -417,34 +419,45 @@ func (j *Journal) Hold() (Cursor, error) {
 }
 
 // TailFrom is Tail, and After for tool, from held (see Hold), which it takes
-// over: while the journal's file is still the one held (or none was), it is
-// Tail; else the held file is read back as Tail reads, then the files it was
-// rotated to since t and the file at the path from their start, as After
-// reads on.
+// over: the held file is read back as Tail reads, and so are the files the
+// journal was rotated to (see rotated) written at t or later, the held one
+// among them in the order they were written; when the journal's file is no
+// longer the one held, the file at the path is then read from its start,
+// as After reads on.
 func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	if held.f == nil {
 		return j.Tail(t, keep)
 	}
-	// held.File is the file as it was held: its size now is read.
-	size := held.File.Size()
-	if now, err := held.f.Stat(); err == nil {
-		size = now.Size()
+	// held.File is the file as it was held: its size and modification
+	// time now are read.
+	now, err := held.f.Stat()
+	if err != nil {
+		now = held.File
 	}
-	if at, err := os.Stat(j.path); err == nil && os.SameFile(held.File, at) {
-		out, seen := j.tailRotated(t, keep, held.File)
-		got, c, err := j.tailOf(held.f, held.File, size, t, keep)
-		if err != nil {
-			return nil, Cursor{}, err
+	at, err := os.Stat(j.path)
+	if err != nil {
+		at = nil
+	}
+	current := at != nil && os.SameFile(held.File, at)
+	files := j.rotated(t.Add(-rotationSlack), held.File, at)
+	split := len(files)
+	for i, r := range files {
+		if r.info.ModTime().After(now.ModTime()) {
+			split = i
+			break
 		}
-		c.seen = seen
-		return append(out, got...), c, nil
 	}
-	out, c, err := j.tailOf(held.f, held.File, size, t, keep)
+	before, seen := j.tailFiles(files[:split], t, keep)
+	got, c, err := j.tailOf(held.f, held.File, now.Size(), t, keep)
 	if err != nil {
 		return j.Tail(t, keep) // the held file lost, the path's is what there is
 	}
-	// Rotated to since t, not since this read: read whole, as After reads.
-	c.since = earlier(c.since, t.Add(-rotationSlack))
+	after, read := j.tailFiles(files[split:], t, keep)
+	out := slices.Concat(before, got, after)
+	c.seen = seeing(seen, read...)
+	if current {
+		return out, c, nil
+	}
 	rest, next, err := j.After(c, tool, keep)
 	if err != nil {
 		return out, c, nil // the rest is read next time
@@ -491,16 +504,23 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 		c.f.Close()
 		out, c = rest, Cursor{} // one that cannot be read is given up
 	}
-	more, read := j.readRotated(prev.since, tool, keep, slices.Concat(prev.seen, []os.FileInfo{prev.File, at})...)
+	var f *os.File
+	var fi os.FileInfo
+	if at != nil {
+		// Opened before the rotated files are listed: one rotated aside
+		// meanwhile is among them.
+		f, fi, err = j.open()
+	}
+	more, read := j.readRotated(prev.since, tool, keep, slices.Concat(prev.seen, []os.FileInfo{prev.File, fi})...)
 	out = append(out, more...)
 	seen := seeing(prev.seen, append([]os.FileInfo{prev.File}, read...)...)
 	if at == nil {
 		c.seen = seen
 		return out, c, nil
 	}
-	f, fi, err := j.open()
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || out != nil {
+			c.seen = seen
 			return out, c, nil // read next time
 		}
 		return nil, c, err
@@ -529,7 +549,7 @@ func (j *Journal) readRotated(since time.Time, tool string, keep func(Entry) boo
 		return nil, nil // no read to count from
 	}
 	var out []Entry
-	read := j.eachRotated(since, skip, func(f *os.File, fi os.FileInfo) error {
+	read := eachRotated(j.rotated(since, skip...), func(f *os.File, fi os.FileInfo) error {
 		got, _, err := j.readOn(Cursor{File: fi, f: f}, tool, keep)
 		out = append(out, got...)
 		return err
@@ -537,13 +557,12 @@ func (j *Journal) readRotated(since time.Time, tool string, keep func(Entry) boo
 	return out, read
 }
 
-// eachRotated calls read with each file the journal was rotated to that
-// was written at since or later, but skip's, open, oldest first, and
-// returns those read without error. One that cannot be opened, or was
-// replaced meanwhile, is passed over.
-func (j *Journal) eachRotated(since time.Time, skip []os.FileInfo, read func(*os.File, os.FileInfo) error) []os.FileInfo {
+// eachRotated calls read with each of files, the rotated files of the
+// journal, open, in turn, and returns those read without error. One that
+// cannot be opened, or was replaced since it was listed, is passed over.
+func eachRotated(files []rotatedFile, read func(*os.File, os.FileInfo) error) []os.FileInfo {
 	var done []os.FileInfo
-	for _, r := range j.rotated(since, skip...) {
+	for _, r := range files {
 		f, err := openRead(r.path)
 		if err != nil {
 			continue
@@ -559,16 +578,12 @@ func (j *Journal) eachRotated(since time.Time, skip []os.FileInfo, read func(*os
 // recentOf is up to n of the newest entries of the rotated file r that keep
 // accepts; none when it cannot be read.
 func recentOf(r rotatedFile, n int, keep func(Entry) bool) []Entry {
-	f, err := openRead(r.path)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !os.SameFile(fi, r.info) {
-		return nil
-	}
-	out, _ := readBack(f, fi.Size(), keep, func(kept int, _ time.Time) bool { return kept < n })
+	var out []Entry
+	eachRotated([]rotatedFile{r}, func(f *os.File, fi os.FileInfo) error {
+		var err error
+		out, err = readBack(f, fi.Size(), keep, func(kept int, _ time.Time) bool { return kept < n })
+		return err
+	})
 	return out[max(0, len(out)-n):]
 }
 
@@ -586,11 +601,7 @@ type rotatedFile struct {
 // then "." or "-" and more (journal.jsonl.1, journal.jsonl-20261203),
 // other than its key, that start with an entry (not compressed).
 func (j *Journal) rotated(since time.Time, skip ...os.FileInfo) []rotatedFile {
-	real := j.path
-	if p, err := filepath.EvalSymlinks(real); err == nil {
-		real = p
-	}
-	dir, base := filepath.Split(real)
+	dir, base := filepath.Split(realPath(j.path))
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		return nil
@@ -611,8 +622,41 @@ func (j *Journal) rotated(since time.Time, skip ...os.FileInfo) []rotatedFile {
 		}
 		out = append(out, rotatedFile{path, fi})
 	}
-	slices.SortStableFunc(out, func(a, b rotatedFile) int { return a.info.ModTime().Compare(b.info.ModTime()) })
+	slices.SortFunc(out, func(a, b rotatedFile) int {
+		if c := a.info.ModTime().Compare(b.info.ModTime()); c != 0 {
+			return c
+		}
+		// A coarse clock: logrotate's names tell the order. journal.jsonl.2
+		// is older than journal.jsonl.1, journal.jsonl-20261201 than
+		// journal.jsonl-20261202.
+		x, xerr := strconv.Atoi(strings.TrimPrefix(filepath.Base(a.path), base+"."))
+		y, yerr := strconv.Atoi(strings.TrimPrefix(filepath.Base(b.path), base+"."))
+		if xerr == nil && yerr == nil {
+			return cmp.Compare(y, x)
+		}
+		return strings.Compare(a.path, b.path)
+	})
 	return out[max(0, len(out)-maxRotated):]
+}
+
+// realPath is path with its symlinks resolved, also when the file a symlink
+// leads to was renamed aside (rotated) and none is there yet: its folder
+// then holds the rotated files.
+func realPath(path string) string {
+	for range 40 { // a loop of symlinks ends somewhere
+		if p, err := filepath.EvalSymlinks(path); err == nil {
+			return p
+		}
+		target, err := os.Readlink(path)
+		if err != nil {
+			return path
+		}
+		if !filepath.IsAbs(target) {
+			target = filepath.Join(filepath.Dir(path), target)
+		}
+		path = target
+	}
+	return path
 }
 
 // startsWithEntry reports whether the file at path starts as a journal

@@ -212,3 +212,128 @@ func TestRecentReadsOnIntoRotatedFiles(t *testing.T) {
 		}
 	}
 }
+
+// A server whose held file was rotated before its first read reads the
+// files rotated before the held one first, then the held one, then those
+// rotated after it, then the file at the path: in the order written.
+func TestTailFromReadsRotatedFilesInOrder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	writer := openAt(t, path)
+	record := recorder(t, writer)
+	record("agt_before")
+	rename(t, path, path+".1")
+	record("agt_held")
+	reader := openAt(t, path)
+	held, err := reader.Hold()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logrotate(t, path)
+	record("agt_after")
+	logrotate(t, path)
+	record("agt_path")
+	got, _, err := reader.TailFrom(held, time.Now().Add(-time.Hour), "", nil)
+	if want := "[agt_before agt_held agt_after agt_path]"; err != nil || fmt.Sprint(idsOf(got)) != want {
+		t.Fatalf("TailFrom = %v, %v; want %v", idsOf(got), err, want)
+	}
+}
+
+// A rotation while After reads does not hide the file that was at the path
+// when it began: that file is read as a rotated one.
+func TestAfterReadsAFileRotatedDuringTheRead(t *testing.T) {
+	path, reader, record, cur := followed(t)
+	record("agt_1")
+	rename(t, path, path+".1")
+	record("agt_2") // at the path when After begins
+	rotated := false
+	keep := func(e Entry) bool {
+		if !rotated { // while the rest of the first file is read
+			rotated = true
+			rename(t, path+".1", path+".2")
+			rename(t, path, path+".1")
+			record("agt_3")
+		}
+		return true
+	}
+	wantAfter(t, reader, cur, keep, "[agt_1 agt_2 agt_3]")
+}
+
+// A journal reached through a symlink is rotated beside the file the link
+// leads to; its rotated files are found there while the link leads nowhere
+// (rotated, and not written again yet).
+func TestRotatedFilesOfASymlinkedJournal(t *testing.T) {
+	real := filepath.Join(t.TempDir(), "journal.jsonl")
+	link := filepath.Join(t.TempDir(), "journal.jsonl")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	reader, writer := openAt(t, link), openAt(t, link)
+	record := recorder(t, writer)
+	_, cur, err := reader.Tail(time.Now().Add(-time.Minute), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record("agt_1")
+	rename(t, real, real+".1")
+	record("agt_2")
+	rename(t, real+".1", real+".2")
+	rename(t, real, real+".1") // the link leads nowhere
+	wantAfter(t, reader, cur, nil, "[agt_1 agt_2]")
+}
+
+// Rotated files modified within the same tick of a coarse clock are read
+// in the order logrotate's names give: journal.jsonl.2 before .1.
+func TestRotatedFilesOfTheSameMtimeInNameOrder(t *testing.T) {
+	path, reader, record, cur := followed(t)
+	rename(t, path, path+".1")
+	record("agt_1")
+	logrotate(t, path)
+	record("agt_2")
+	logrotate(t, path)
+	tick := time.Now().Truncate(time.Second)
+	for _, name := range []string{path + ".1", path + ".2", path + ".3"} {
+		if err := os.Chtimes(name, tick, tick); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record("agt_3")
+	wantAfter(t, reader, cur, nil, "[agt_1 agt_2 agt_3]")
+}
+
+// followed is a new journal, path, with a reader that has read it back to
+// cur, and record, which records an agent there as another server.
+func followed(t *testing.T) (path string, reader *Journal, record func(id string), cur Cursor) {
+	t.Helper()
+	path = filepath.Join(t.TempDir(), "journal.jsonl")
+	reader = openAt(t, path)
+	record = recorder(t, openAt(t, path))
+	_, cur, err := reader.Tail(time.Now().Add(-time.Minute), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path, reader, record, cur
+}
+
+// wantAfter checks the agents reader.After(cur) returns.
+func wantAfter(t *testing.T, reader *Journal, cur Cursor, keep func(Entry) bool, want string) {
+	t.Helper()
+	if got, _, err := reader.After(cur, "", keep); err != nil || fmt.Sprint(idsOf(got)) != want {
+		t.Fatalf("After = %v, %v; want %v", idsOf(got), err, want)
+	}
+}
+
+// logrotate rotates the journal at path as logrotate does: path.1 becomes
+// path.2 (and so on), path becomes path.1.
+func logrotate(t *testing.T, path string) {
+	t.Helper()
+	n := 1
+	for ; ; n++ {
+		if _, err := os.Lstat(fmt.Sprint(path, ".", n)); err != nil {
+			break
+		}
+	}
+	for ; n > 1; n-- {
+		rename(t, fmt.Sprint(path, ".", n-1), fmt.Sprint(path, ".", n))
+	}
+	rename(t, path, path+".1")
+}

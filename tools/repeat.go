@@ -262,12 +262,21 @@ func (r *repeats) apply(updates []journalUpdate) {
 			k = &journaledKey{}
 			r.restored[u.key] = k
 		}
+		// An entry read again, or out of order (a rotated file read after a
+		// newer one), is older than the key's outcome: it changes nothing,
+		// but that an outcome ends its own call.
+		stale := u.c != nil && k.outcome != nil && u.c.at.Before(k.outcome.at)
 		switch {
+		case u.sending && stale:
 		case u.sending:
 			if len(k.pending) == maxPending {
 				k.pending = slices.Delete(k.pending, 0, 1)
 			}
 			k.pending = append(k.pending, journaledCall{u.c, u.call})
+		case stale:
+			if u.call != "" {
+				k.pending = slices.DeleteFunc(k.pending, func(p journaledCall) bool { return p.call == u.call })
+			}
 		case u.c != nil:
 			// Newer than every call pending: none of them speaks again.
 			k.outcome, k.pending = u.c, nil

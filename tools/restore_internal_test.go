@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -416,5 +417,44 @@ func TestCallBegunDuringARead(t *testing.T) {
 	s.calls.Store(0)
 	if _, joined := r.do(context.Background(), repeatKey{7}, keyN(1), "create_agent_x", s.send, nil); !joined || s.calls.Load() != 0 {
 		t.Errorf("a repeat of a call another server is still sending was sent: joined %v, sent %d", joined, s.calls.Load())
+	}
+}
+
+// Entries read again, or after newer ones (a rotated file read late),
+// change nothing: the newer agent still answers, for its own window, and
+// a call's "sending" read after its outcome does not make it unknown.
+func TestEntriesReadLateChangeNothing(t *testing.T) {
+	fj := &fakeJournal{}
+	r, clk := following(fj)
+	start := clk.now()
+	sending := func(call string, at time.Time) journal.Entry {
+		e := journaled(1, at, journal.OutcomeSending)
+		e.Call, e.AgentID = call, ""
+		return e
+	}
+	created := func(call, id string, at time.Time) journal.Entry {
+		e := journaled(1, at, journal.OutcomeCreated)
+		e.Call, e.AgentID, e.DurationMS = call, id, 1000
+		return e
+	}
+	older := []journal.Entry{sending("c1", start.Add(-8*time.Minute)), created("c1", "agt_older", start.Add(-8*time.Minute))}
+	newer := []journal.Entry{sending("c2", start.Add(-time.Minute)), created("c2", "agt_newer", start.Add(-time.Minute))}
+	fj.entries = slices.Concat(older, newer, older) // the older ones again, last
+	s := &sender{made: true, id: "agt_new"}
+	res, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send, nil)
+	if id, already := alreadyCreatedID(res); !joined || !already || id != "agt_newer" {
+		t.Fatalf("repeat = joined %v, agent %q (already created %v); want agt_newer", joined, id, already)
+	}
+	clk.add(5 * time.Minute) // past agt_older's window, within agt_newer's
+	res, joined = r.do(context.Background(), repeatKey{7}, keyN(1), "create_agent_x", s.send, nil)
+	if id, _ := alreadyCreatedID(res); !joined || id != "agt_newer" || s.calls.Load() != 0 {
+		t.Errorf("repeat 5 minutes on = joined %v, agent %q, sent %d; want agt_newer, none sent", joined, id, s.calls.Load())
+	}
+
+	fj = &fakeJournal{entries: slices.Concat(newer, newer[:1])} // the call's "sending" again, after its outcome
+	r, _ = following(fj)
+	res, joined = r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send, nil)
+	if id, already := alreadyCreatedID(res); !joined || !already || id != "agt_newer" {
+		t.Errorf("repeat after a sending entry read again = joined %v, agent %q (already created %v), isError %v; want agt_newer", joined, id, already, res.IsError)
 	}
 }
