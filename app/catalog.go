@@ -24,8 +24,8 @@ type entry struct {
 
 // catalog lists every provider, in the order of Slugs and of --providers'
 // help (tools/list sorts by name). Adding a vendor is one line appended here
-// plus its package under providers/ (the README's Development section lists
-// the other steps).
+// (and its import) plus its package under providers/ (the README's
+// Development section lists the other steps).
 func catalog() []entry {
 	return []entry{
 		provider[alibabadms.Request]("alibaba_dms", alibabadms.New),
@@ -35,6 +35,12 @@ func catalog() []entry {
 		provider[computeragents.Request]("computer_agents", computeragents.New),
 	}
 }
+
+// ToolsListBudgetPerTool is what tools/list may cost every conversation, per
+// provider served by default (Slugs): input and output schemas, descriptions
+// and annotations included. A test holds the whole list to it, and the
+// bench reports it.
+const ToolsListBudgetPerTool = 4000
 
 // provider makes the catalog entry of a provider package: its constructor
 // reads settings from env, and the tool adapter does the rest.

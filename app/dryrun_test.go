@@ -43,7 +43,7 @@ func TestDryRunShowsWhatIsSent(t *testing.T) {
 			args := v.args
 			if v.idempotent {
 				// A dry run generates an id of its own, a real call another.
-				args = `{"id":"agent_0123456789abcdef0123456789abcdef",` + args[1:]
+				args = `{"id":"` + v.givenID + `",` + args[1:]
 			}
 			call := func(args string) *mcp.CallToolResult {
 				var req mcp.CallToolRequest

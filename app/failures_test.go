@@ -41,9 +41,13 @@ type vendorCase struct {
 	wantPath string // path of the create request
 	args     string // minimal valid arguments
 	name     string // the agent name in args
-	// idempotent: the provider generates an id in Prepare and every attempt
-	// carries it, so a request that may have been processed is sent again.
+	// idempotent: the provider generates an id in Prepare (its ClientID)
+	// and every attempt carries it, in the body's "id" field, so a request
+	// that may have been processed is sent again. idShape is the shape of a
+	// generated id, and givenID one of that shape a caller may give.
 	idempotent bool
+	idShape    *regexp.Regexp
+	givenID    string
 	okStatus   int
 	agentID    string              // id of the success answer ("" = the id the request carried)
 	success    func(string) string // success body for an agent id
@@ -94,6 +98,8 @@ var vendorCases = map[string]vendorCase{
 		args:       `{"name":"probe-everruns","system_prompt":"Be helpful."}`,
 		name:       "probe-everruns",
 		idempotent: true,
+		idShape:    regexp.MustCompile(`^agent_[0-9a-f]{32}$`),
+		givenID:    "agent_0123456789abcdef0123456789abcdef",
 		okStatus:   http.StatusCreated,
 		success: func(id string) string {
 			return `{"id":"` + id + `","name":"probe-everruns","system_prompt":"Be helpful.","status":"active"}`
@@ -432,6 +438,9 @@ func TestEverySlugHasAFailureCase(t *testing.T) {
 		if v.slug != slug {
 			t.Errorf("vendorCases[%q].slug = %q", slug, v.slug)
 		}
+		if v.idempotent && (v.idShape == nil || !v.idShape.MatchString(v.givenID)) {
+			t.Errorf("vendorCases[%q] is idempotent: give it idShape, the shape of the id its ClientID returns, and givenID, one of that shape", slug)
+		}
 	}
 	// Every base URL setting the providers declare is one the matrix sets.
 	vars, err := EnvVars()
@@ -447,8 +456,6 @@ func TestEverySlugHasAFailureCase(t *testing.T) {
 		}
 	}
 }
-
-var agentIDPattern = regexp.MustCompile(`^agent_[0-9a-f]{32}$`)
 
 func TestToolFailureModes(t *testing.T) {
 	for _, slug := range Slugs() {
@@ -569,7 +576,7 @@ func checkFailureMode(t *testing.T, v vendorCase, m failureMode, tool *tools.Too
 		}
 	}
 	if v.idempotent {
-		checkOneID(t, got)
+		checkOneID(t, v, got)
 	}
 
 	if m.check != nil {
@@ -677,7 +684,7 @@ func wantUnknown(t *testing.T, v vendorCase, tool *tools.Tool, got callOutcome, 
 
 // checkOneID wants every attempt of an idempotent create to carry the same
 // generated id, the one the journal holds.
-func checkOneID(t *testing.T, got callOutcome) {
+func checkOneID(t *testing.T, v vendorCase, got callOutcome) {
 	t.Helper()
 	ids := map[string]bool{}
 	for _, r := range got.requests {
@@ -687,14 +694,14 @@ func checkOneID(t *testing.T, got callOutcome) {
 		t.Fatalf("attempts carried different ids: %v", ids)
 	}
 	for id := range ids {
-		if !agentIDPattern.MatchString(id) {
+		if !v.idShape.MatchString(id) {
 			t.Errorf("id %q is not a generated agent id", id)
 		}
 		if got.entry.AgentID != id {
 			t.Errorf("journal agent id = %q, requests carried %q", got.entry.AgentID, id)
 		}
 	}
-	if len(got.requests) == 0 && !agentIDPattern.MatchString(got.entry.AgentID) {
+	if len(got.requests) == 0 && !v.idShape.MatchString(got.entry.AgentID) {
 		t.Errorf("journal agent id %q is not a generated agent id", got.entry.AgentID)
 	}
 }

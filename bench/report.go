@@ -18,11 +18,6 @@ import (
 	"github.com/agentmcp/agentmcp/tools"
 )
 
-// toolsListBudgetPerTool is the most tools/list may weigh, per provider
-// agentmcp serves by default (app.Slugs, listed or not): 20,000 bytes for
-// the five vendors, as much again for each one added.
-const toolsListBudgetPerTool = 4_000
-
 // target is one row of the summary: a figure of agentmcp, the reference it is
 // held against, and the bound on their ratio.
 type target struct {
@@ -49,7 +44,7 @@ func (b *bench) targets() []target {
 	// Every provider's share, whether or not its tool is listed: one missing
 	// from tools/list would otherwise shrink the budget with the list (and
 	// fails its tool check).
-	budget := float64(toolsListBudgetPerTool * len(app.Slugs()))
+	budget := float64(app.ToolsListBudgetPerTool * len(app.Slugs()))
 	return []target{
 		{"cold start to tools/list, stdio", "ms", "floor", key("cold/agentmcp"), key("cold/floor"), true, 1.25, true},
 		{"tools/call overhead over direct POST, stdio p50", "µs", "floor", overhead("stdio", "agentmcp"), overhead("stdio", "floor"), true, 1.3, true},

@@ -56,7 +56,7 @@ func TestUnlistedProviderFails(t *testing.T) {
 	b := &bench{toolsList: map[string]json.RawMessage{"agentmcp": raw}}
 	for _, tg := range b.targets() {
 		if tg.unit == "bytes" {
-			if got, want := tg.refValue(nil), float64(toolsListBudgetPerTool*len(slugs)); got != want {
+			if got, want := tg.refValue(nil), float64(app.ToolsListBudgetPerTool*len(slugs)); got != want {
 				t.Errorf("tools/list budget %.0f, want %.0f (every provider's share)", got, want)
 			}
 		}

@@ -64,6 +64,19 @@ type Provider[T any] interface {
 	Parse(resp *Incoming) (*Created, error)
 }
 
+// A provider may also have these methods, which the tool adapter looks for:
+//
+//   - Precheck(raw []byte) FieldErrors: asked when the schema refuses the
+//     arguments; its message for a field replaces the schema's there (for a
+//     shape models are known to send).
+//   - ClientID(req *T) string: the id an idempotent request carries (see
+//     Idempotent). An idempotent provider must have it: the journal and an
+//     unknown outcome name that id, and say that calling again with it
+//     cannot create a second agent.
+//   - GivenID(req *T) string: an id the caller chose that the vendor is
+//     asked to use but that does not make the create idempotent; results
+//     and the journal name it.
+
 // Attempt carries what may differ between attempts of one call.
 type Attempt struct {
 	Number int       // 1 for the first try

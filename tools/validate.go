@@ -23,7 +23,7 @@ import (
 
 // validator checks raw arguments against a tool's input schema and reports
 // every violation with its location and what is allowed. The schema is
-// compiled on first use: compiling all five costs more than the rest of
+// compiled on first use: compiling every tool's costs more than the rest of
 // start-up, and a client spawning the server waits for tools/list, not for that.
 type validator struct {
 	tool    string
