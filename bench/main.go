@@ -25,6 +25,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/agentmcp/agentmcp/app"
 	"github.com/agentmcp/agentmcp/bench/internal/poster"
 )
 
@@ -157,6 +158,10 @@ func run(cfg config) error {
 	b.report(os.Stdout, rounds, checks, load, time.Since(began))
 	if err := failures(rounds, checks); err != nil {
 		return err
+	}
+	// Not a timing: the tools/list budget is judged in a short run too.
+	if n, budget := len(b.toolsList["agentmcp"]), app.ToolsListBudgetPerTool*len(app.Slugs()); n > budget {
+		return fmt.Errorf("tools/list is %d bytes, over its budget of %d (go test -v -run TestToolsListBudget ./app lists each tool's)", n, budget)
 	}
 	if cfg.profileDir != "" {
 		fmt.Printf("\nCPU profiles in %s; read them with, e.g.:\n  go tool pprof -top %s\n  go tool pprof -top %s\n", cfg.profileDir,

@@ -141,8 +141,12 @@ func (b *bench) report(out io.Writer, rounds []metrics, checks [][2]string, load
 		if !t.timing {
 			per = nil
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%.2f×\t%s %.2f×\t%s\t%s\n", t.measure, t.unit, num(med(rounds, t.value)),
-			num(med(rounds, t.refValue)), t.ref, r, op, t.limit, result, strings.Join(per, " "))
+		ratio := fmt.Sprintf("%.2f", r)
+		if ratio == fmt.Sprintf("%.2f", t.limit) && r != t.limit {
+			ratio = fmt.Sprintf("%.4f", r) // either side of the limit, not read as it
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s %s\t%s×\t%s %.2f×\t%s\t%s\n", t.measure, t.unit, num(med(rounds, t.value)),
+			num(med(rounds, t.refValue)), t.ref, ratio, op, t.limit, result, strings.Join(per, " "))
 	}
 	tw.Flush()
 
