@@ -458,6 +458,11 @@ func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entr
 	if current {
 		return out, c, nil
 	}
+	// What was rotated before the window was left out above: not read
+	// whole by After either.
+	if from := t.Add(-rotationSlack); c.since.Before(from) {
+		c.since = from
+	}
 	rest, next, err := j.After(c, tool, keep)
 	if err != nil {
 		return out, c, nil // the rest is read next time

@@ -337,3 +337,26 @@ func logrotate(t *testing.T, path string) {
 	}
 	rename(t, path, path+".1")
 }
+
+// The first read back leaves out files rotated before the window, also
+// when the held file was last written before them.
+func TestTailFromLeavesOutFilesBeforeTheWindow(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	writer := openAt(t, path)
+	reader := openAt(t, path)
+	held, err := reader.Hold()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logrotate(t, path)
+	hours := func(n int) time.Time { return time.Now().Add(time.Duration(-n) * time.Hour) }
+	if err := os.Chtimes(path+".1", hours(3), hours(3)); err != nil { // the held file, idle for hours
+		t.Fatal(err)
+	}
+	writeEntries(t, path+".0", hours(2), "agt_old") // rotated aside two hours ago
+	recorder(t, writer)("agt_new")
+	got, _, err := reader.TailFrom(held, time.Now().Add(-10*time.Minute), "", nil)
+	if want := "[agt_new]"; err != nil || fmt.Sprint(idsOf(got)) != want {
+		t.Fatalf("TailFrom = %v, %v; want %v", idsOf(got), err, want)
+	}
+}
