@@ -267,12 +267,17 @@ func (j *Journal) Recent(n int) ([]Entry, error) { return j.RecentWhere(n, nil) 
 
 // RecentWhere is Recent over the entries keep accepts (all when keep is nil).
 func (j *Journal) RecentWhere(n int, keep func(Entry) bool) ([]Entry, error) {
+	var out []Entry
 	f, fi, err := j.open()
-	if err != nil {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		err = nil // rotated, and not written again yet: all is in the rotated files
+	case err != nil:
 		return nil, err
+	default:
+		defer f.Close()
+		out, err = readBack(f, fi.Size(), keep, func(kept int, _ time.Time) bool { return n > 0 && kept < n })
 	}
-	defer f.Close()
-	out, err := readBack(f, fi.Size(), keep, func(kept int, _ time.Time) bool { return n > 0 && kept < n })
 	if err == nil && n > 0 && len(out) < n {
 		files := j.rotated(time.Time{}, fi)
 		for i := len(files) - 1; i >= 0 && len(out) < n; i-- {
@@ -520,12 +525,12 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 	out = append(out, more...)
 	seen := seeing(prev.seen, append([]os.FileInfo{prev.File}, read...)...)
 	if at == nil {
-		c.seen = seen
+		c.seen, c.since = seen, prev.since
 		return out, c, nil
 	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) || out != nil {
-			c.seen = seen
+			c.seen, c.since = seen, prev.since
 			return out, c, nil // read next time
 		}
 		return nil, c, err
@@ -621,8 +626,7 @@ func (j *Journal) rotated(since time.Time, skip ...os.FileInfo) []rotatedFile {
 		path := filepath.Join(dir, name)
 		fi, err := os.Stat(path)
 		if err != nil || !fi.Mode().IsRegular() || fi.ModTime().Before(since) || fi.Size() == 0 ||
-			slices.ContainsFunc(skip, func(s os.FileInfo) bool { return s != nil && os.SameFile(s, fi) }) ||
-			!startsWithEntry(path) {
+			slices.ContainsFunc(skip, func(s os.FileInfo) bool { return s != nil && os.SameFile(s, fi) }) {
 			continue
 		}
 		out = append(out, rotatedFile{path, fi})
@@ -641,7 +645,15 @@ func (j *Journal) rotated(since time.Time, skip ...os.FileInfo) []rotatedFile {
 		}
 		return strings.Compare(a.path, b.path)
 	})
-	return out[max(0, len(out)-maxRotated):]
+	// The newest that start as a journal does (not compressed, say).
+	var newest []rotatedFile
+	for i := len(out) - 1; i >= 0 && len(newest) < maxRotated; i-- {
+		if startsWithEntry(out[i].path) {
+			newest = append(newest, out[i])
+		}
+	}
+	slices.Reverse(newest)
+	return newest
 }
 
 // realPath is path with its symlinks resolved, also when the file a symlink
@@ -977,10 +989,7 @@ func lexists(path string) bool {
 // secretPath is where the secret of the journal at path lives: beside its
 // real file, so that a journal reached through a symlink shares it.
 func secretPath(path string) string {
-	if real, err := filepath.EvalSymlinks(path); err == nil {
-		path = real
-	}
-	return path + ".key"
+	return realPath(path) + ".key"
 }
 
 // loadSecret reads the secret at path, made with makeSecret when missing.

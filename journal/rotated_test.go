@@ -211,6 +211,10 @@ func TestRecentReadsOnIntoRotatedFiles(t *testing.T) {
 			t.Errorf("Recent(%d) = %v, %v; want %v", n, idsOf(got), err, want)
 		}
 	}
+	logrotate(t, path) // and not written again yet
+	if got, err := j.Recent(10); err != nil || fmt.Sprint(idsOf(got)) != "[agt_0 agt_1 agt_2 agt_3]" {
+		t.Errorf("Recent with no file at the path = %v, %v; want them all", idsOf(got), err)
+	}
 }
 
 // A server whose held file was rotated before its first read reads the
@@ -358,5 +362,27 @@ func TestTailFromLeavesOutFilesBeforeTheWindow(t *testing.T) {
 	got, _, err := reader.TailFrom(held, time.Now().Add(-10*time.Minute), "", nil)
 	if want := "[agt_new]"; err != nil || fmt.Sprint(idsOf(got)) != want {
 		t.Fatalf("TailFrom = %v, %v; want %v", idsOf(got), err, want)
+	}
+}
+
+// A symlinked journal rotated aside, and not written again yet, leads
+// nowhere: its key is still the one beside the file it led to.
+func TestKeyOfASymlinkLeadingNowhere(t *testing.T) {
+	real := filepath.Join(t.TempDir(), "journal.jsonl")
+	link := filepath.Join(t.TempDir(), "journal.jsonl")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip("no symlinks here:", err)
+	}
+	first, second := openAt(t, link), openAt(t, link)
+	key, err := first.Secret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logrotate(t, real)
+	if got, err := second.Secret(); err != nil || !bytes.Equal(got, key) {
+		t.Errorf("key read while the link leads nowhere: same %v, %v", bytes.Equal(got, key), err)
+	}
+	if _, err := os.Lstat(link + ".key"); err == nil {
+		t.Errorf("a key was made beside the link")
 	}
 }

@@ -65,7 +65,19 @@ type repeats struct {
 // agent an earlier call made still exists.
 type journaledKey struct {
 	outcome *repeatCall
-	pending []journaledCall // oldest first
+	pending []journaledCall // in order of when sent, oldest first
+	ended   []string        // the calls whose outcome was read, newest last
+}
+
+// end notes that call's outcome was read.
+func (k *journaledKey) end(call string) {
+	if call == "" {
+		return
+	}
+	if len(k.ended) == maxPending {
+		k.ended = slices.Delete(k.ended, 0, 1)
+	}
+	k.ended = append(k.ended, call)
 }
 
 type journaledCall struct {
@@ -262,25 +274,30 @@ func (r *repeats) apply(updates []journalUpdate) {
 			k = &journaledKey{}
 			r.restored[u.key] = k
 		}
-		// An entry read again, or out of order (a rotated file read after a
-		// newer one), is older than the key's outcome: it changes nothing,
-		// but that an outcome ends its own call.
-		stale := u.c != nil && k.outcome != nil && u.c.at.Before(k.outcome.at)
+		// An entry may be read again, or after newer ones (a copy of the
+		// journal, a rotated file read late): an ended call's "sending" is
+		// not pending again, an outcome older than the key's does not
+		// replace it, and one silences only the calls sent before it.
 		switch {
-		case u.sending && stale:
+		case u.sending && slices.Contains(k.ended, u.call):
 		case u.sending:
 			if len(k.pending) == maxPending {
 				k.pending = slices.Delete(k.pending, 0, 1)
 			}
-			k.pending = append(k.pending, journaledCall{u.c, u.call})
-		case stale:
-			if u.call != "" {
-				k.pending = slices.DeleteFunc(k.pending, func(p journaledCall) bool { return p.call == u.call })
+			// In order of when sent: the newest speaks.
+			i := len(k.pending)
+			for i > 0 && k.pending[i-1].at.After(u.c.at) {
+				i--
 			}
+			k.pending = slices.Insert(k.pending, i, journaledCall{u.c, u.call})
 		case u.c != nil:
-			// Newer than every call pending: none of them speaks again.
-			k.outcome, k.pending = u.c, nil
+			k.end(u.call)
+			if k.outcome == nil || !u.c.at.Before(k.outcome.at) {
+				k.outcome = u.c
+			}
+			k.pending = slices.DeleteFunc(k.pending, func(p journaledCall) bool { return p.call == u.call || !p.at.After(u.c.at) })
 		default: // a failure: its call made nothing
+			k.end(u.call)
 			k.pending = slices.DeleteFunc(k.pending, func(p journaledCall) bool { return p.call == u.call })
 		}
 		if k.speaker() == nil {

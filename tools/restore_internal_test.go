@@ -458,3 +458,53 @@ func TestEntriesReadLateChangeNothing(t *testing.T) {
 		t.Errorf("repeat after a sending entry read again = joined %v, agent %q (already created %v), isError %v; want agt_newer", joined, id, already, res.IsError)
 	}
 }
+
+// A call sent after the key's outcome still speaks when that outcome is
+// read again (a copy of the journal beside it), and a call that waited for
+// an identical one on its server, dated when it arrived but sent after
+// another call's outcome, still answers for as long as it may run.
+func TestNewerCallsOutliveEntriesReadLate(t *testing.T) {
+	entry := func(call, outcome string, at time.Time, took time.Duration) journal.Entry {
+		e := journaled(1, at, outcome)
+		e.Call, e.DurationMS = call, took.Milliseconds()
+		if outcome != journal.OutcomeCreated {
+			e.AgentID = ""
+		}
+		return e
+	}
+	s := &sender{made: true, id: "agt_new"}
+
+	fj := &fakeJournal{}
+	r, clk := following(fj)
+	start := clk.now()
+	created := entry("x", journal.OutcomeCreated, start, 3*time.Second)
+	fj.entries = []journal.Entry{entry("x", journal.OutcomeSending, start, 0), created}
+	clk.add(time.Minute)
+	r.do(context.Background(), keyN(1<<20), keyN(1<<20), "create_agent_x", (&sender{made: true, id: "agt_other"}).send, nil) // reads x back
+	clk.add(10 * time.Minute)                                                                                                // x's window passed
+	fj.entries = append(fj.entries, entry("y", journal.OutcomeSending, clk.now(), 0), created)
+	clk.add(20 * time.Second)
+	if _, joined := r.do(context.Background(), keyN(1<<20+1), keyN(1), "create_agent_x", s.send, nil); !joined || s.calls.Load() != 0 {
+		t.Errorf("sent although y was sent 20 s ago with no outcome recorded, x's outcome read again after it")
+	}
+
+	// --dedupe-window 1m, --timeout 5m.
+	fj = &fakeJournal{}
+	r, clk = testRepeats(time.Minute)
+	a := testAdapter()
+	a.deps.Timeout, a.repeats = 5*time.Minute, r
+	r.follow = a.follower(fj)
+	start = clk.now()
+	fj.entries = []journal.Entry{
+		entry("x", journal.OutcomeSending, start, 0),
+		entry("l", journal.OutcomeSending, start, 0),
+		entry("x", journal.OutcomeCreated, start, 3*time.Second),
+		entry("l", journal.OutcomeFailed, start, 9*time.Second),
+		entry("w", journal.OutcomeSending, start.Add(time.Second), 0), // waited for l, written after x's outcome
+	}
+	clk.add(90 * time.Second) // x's window passed; w may still run
+	s = &sender{made: true, id: "agt_new"}
+	if _, joined := r.do(context.Background(), keyN(1<<20+2), keyN(1), "create_agent_x", s.send, nil); !joined || s.calls.Load() != 0 {
+		t.Errorf("sent while w, sent 89 s ago with a 5-minute timeout, may still run")
+	}
+}
