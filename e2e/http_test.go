@@ -601,3 +601,30 @@ func TestHTTPRetryBesideAfterTwoRotations(t *testing.T) {
 		t.Errorf("the vendor got %d creates for the retry, want none", n-before)
 	}
 }
+
+// Two agentmcp processes on one journal, each sent the same create at the
+// same moment, round after round: one agent a round.
+func TestHTTPIdenticalCallsOnTwoServersAtOnce(t *testing.T) {
+	v := newVendor(t)
+	journalFile := filepath.Join(t.TempDir(), "journal.jsonl")
+	environ := env(t, "DATAGRID_API_KEY="+canary, "DATAGRID_BASE_URL="+v.URL+"/v1")
+	var clients []*client.Client
+	for range 2 {
+		s := startHTTP(t, environ, "--journal", journalFile)
+		c := httpClient(t, s.url, nil)
+		initialize(t, c, mcp.ProtocolVersion20251125)
+		clients = append(clients, c)
+	}
+	for round := range 20 {
+		args := map[string]any{"name": fmt.Sprint("Nightly report bot ", round)}
+		before := v.count()
+		var wg sync.WaitGroup
+		for _, c := range clients {
+			wg.Go(func() { callTool(t, c, "create_agent_datagrid", args) })
+		}
+		wg.Wait()
+		if n := v.count() - before; n != 1 {
+			t.Fatalf("round %d: the vendor got %d creates for two identical calls at once", round, n)
+		}
+	}
+}

@@ -487,6 +487,17 @@ func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entr
 // has nothing new but those. At most the last maxScanBytes of a file are
 // read.
 func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	return j.after(c, selector{tool: tool}, keep)
+}
+
+// AfterCall is After, with this Journal's own entries of call among the
+// others, where they were written: what other servers wrote before this
+// server's entry of a call, and what after.
+func (j *Journal) AfterCall(c Cursor, tool, call string, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	return j.after(c, selector{tool: tool, call: call}, keep)
+}
+
+func (j *Journal) after(c Cursor, sel selector, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	at, err := os.Stat(j.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -498,16 +509,16 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 		return nil, c, fmt.Errorf("journal: %s is not a regular file", j.path)
 	}
 	if c.f != nil && at != nil && os.SameFile(c.File, at) {
-		return j.readOn(c, tool, keep)
+		return j.readOn(c, sel, keep)
 	}
 	var out []Entry
 	prev := c
 	if c.f != nil {
-		rest, next, err := j.readOn(c, tool, keep)
+		rest, next, err := j.readOn(c, sel, keep)
 		if err == nil && at == nil {
 			// Kept: other servers may write to it until one writes the
 			// journal at its path again.
-			more, read := j.readRotated(prev.since, tool, keep, slices.Concat(prev.seen, []os.FileInfo{prev.File})...)
+			more, read := j.readRotated(prev.since, sel, keep, slices.Concat(prev.seen, []os.FileInfo{prev.File})...)
 			next.seen = seeing(prev.seen, read...)
 			return append(rest, more...), next, nil
 		}
@@ -521,7 +532,7 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 		// meanwhile is among them.
 		f, fi, err = j.open()
 	}
-	more, read := j.readRotated(prev.since, tool, keep, slices.Concat(prev.seen, []os.FileInfo{prev.File, fi})...)
+	more, read := j.readRotated(prev.since, sel, keep, slices.Concat(prev.seen, []os.FileInfo{prev.File, fi})...)
 	out = append(out, more...)
 	seen := seeing(prev.seen, append([]os.FileInfo{prev.File}, read...)...)
 	if at == nil {
@@ -539,7 +550,7 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 		c = Cursor{}
 	}
 	c.File, c.f, c.seen = fi, f, seen
-	kept, next, err := j.readOn(c, tool, keep)
+	kept, next, err := j.readOn(c, sel, keep)
 	if err != nil {
 		f.Close()
 		c.f = nil
@@ -551,16 +562,16 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 	return append(out, kept...), next, nil
 }
 
-// readRotated is After for tool from the start of each file the journal
+// readRotated is After for sel from the start of each file the journal
 // was rotated to that was written at since or later, but skip's, oldest
 // first, and the files read.
-func (j *Journal) readRotated(since time.Time, tool string, keep func(Entry) bool, skip ...os.FileInfo) ([]Entry, []os.FileInfo) {
+func (j *Journal) readRotated(since time.Time, sel selector, keep func(Entry) bool, skip ...os.FileInfo) ([]Entry, []os.FileInfo) {
 	if since.IsZero() {
 		return nil, nil // no read to count from
 	}
 	var out []Entry
 	read := eachRotated(j.rotated(since, skip...), func(f *os.File, fi os.FileInfo) error {
-		got, _, err := j.readOn(Cursor{File: fi, f: f}, tool, keep)
+		got, _, err := j.readOn(Cursor{File: fi, f: f}, sel, keep)
 		out = append(out, got...)
 		return err
 	})
@@ -690,7 +701,7 @@ func startsWithEntry(path string) bool {
 }
 
 // readOn reads c's open file on from c's offset.
-func (j *Journal) readOn(c Cursor, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
+func (j *Journal) readOn(c Cursor, sel selector, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	began := time.Now()
 	fi, err := c.f.Stat()
 	if err != nil {
@@ -716,7 +727,7 @@ func (j *Journal) readOn(c Cursor, tool string, keep func(Entry) bool) ([]Entry,
 	}
 	last := bytes.LastIndexByte(data, '\n') // a line still being written is read next time
 	read := data[:last+1]
-	out := j.others(read, tool, keep)
+	out := j.others(read, sel, keep)
 	next := Cursor{File: c.File, Offset: start + int64(len(read)), f: c.f, mark: c.mark,
 		since: earlier(began.Add(-rotationSlack), fi.ModTime()), seen: c.seen}
 	switch {
@@ -733,24 +744,42 @@ func (j *Journal) readOn(c Cursor, tool string, keep func(Entry) bool) ([]Entry,
 	return out, next, nil
 }
 
-// others parses the lines of data of tool (any when "") that another server
-// wrote, and returns the entries keep accepts.
-func (j *Journal) others(data []byte, tool string, keep func(Entry) bool) []Entry {
+// selector picks the lines After reads: other servers' entries of tool (of
+// any when ""), and this server's own entries of call, if any, where they
+// were written.
+type selector struct {
+	tool, call string
+}
+
+// others parses the lines of data sel picks, and returns the entries keep
+// accepts (an own entry of sel.call, always).
+func (j *Journal) others(data []byte, sel selector, keep func(Entry) bool) []Entry {
 	var out []Entry
 	own := []byte(`"server":"` + j.server + `"`)
-	var of []byte
-	if tool != "" {
-		of, _ = json.Marshal(tool)
+	var of, call []byte
+	if sel.tool != "" {
+		of, _ = json.Marshal(sel.tool)
 		of = append([]byte(`"tool":`), of...)
 	}
-	ofTool := func(e Entry) bool { return (tool == "" || e.Tool == tool) && (keep == nil || keep(e)) }
+	if sel.call != "" {
+		call, _ = json.Marshal(sel.call)
+		call = append([]byte(`"call":`), call...)
+	}
+	ofTool := func(e Entry) bool { return (sel.tool == "" || e.Tool == sel.tool) && (keep == nil || keep(e)) }
+	mine := func(e Entry) bool { return e.Server == j.server && e.Call == sel.call }
 	for line := range bytes.Lines(data) {
 		// Of a line another write was fused to, the last entry counts, as
 		// in parse; a string in JSON holds no bare quote, so own and of are
 		// the fields.
 		last := line[max(0, bytes.LastIndex(line, []byte(`{"time":`))):]
-		if !bytes.Contains(last, own) && (of == nil || bytes.Contains(last, of)) {
-			kept, _ := parse(line, ofTool)
+		switch {
+		case !bytes.Contains(last, own):
+			if of == nil || bytes.Contains(last, of) {
+				kept, _ := parse(line, ofTool)
+				out = append(out, kept...)
+			}
+		case call != nil && bytes.Contains(last, call):
+			kept, _ := parse(line, mine)
 			out = append(out, kept...)
 		}
 	}

@@ -386,3 +386,33 @@ func TestKeyOfASymlinkLeadingNowhere(t *testing.T) {
 		t.Errorf("a key was made beside the link")
 	}
 }
+
+// AfterCall returns this server's own entry of a call among the others',
+// where it was written.
+func TestAfterCallPlacesOwnEntry(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	mine, other := openAt(t, path), openAt(t, path)
+	_, cur, err := mine.Tail(time.Now().Add(-time.Minute), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	record := func(j *Journal, call, id string) {
+		t.Helper()
+		e := createdNow(id, id, false)
+		e.Call = call
+		if err := j.Record(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(other, "o1", "agt_before")
+	record(mine, "m0", "agt_mine_other_call")
+	record(mine, "m1", "agt_mine")
+	record(other, "o2", "agt_after")
+	got, _, err := mine.AfterCall(cur, "", "m1", nil)
+	if want := "[agt_before agt_mine agt_after]"; err != nil || fmt.Sprint(idsOf(got)) != want {
+		t.Fatalf("AfterCall = %v, %v; want %v", idsOf(got), err, want)
+	}
+	if got, _, err := mine.After(cur, "", nil); err != nil || fmt.Sprint(idsOf(got)) != "[agt_before agt_after]" {
+		t.Fatalf("After = %v, %v; want only the other server's", idsOf(got), err)
+	}
+}

@@ -4,8 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/agentmcp/agentmcp/journal"
+	"github.com/agentmcp/agentmcp/tools"
 )
 
 // A retry reaching a server beside the one that made the agent gets that
@@ -108,5 +113,103 @@ func TestRetryOnAServerBesideAfterTwoRotations(t *testing.T) {
 				t.Errorf("retry: isError %v, vendor requests %d -> %d (want no second agent)\n%.400s", res.IsError, before, first.vendor.count(), text)
 			}
 		})
+	}
+}
+
+// besideAtTheSameMoment is a journal on which another server writes an
+// entry of a call identical to this server's first create at the same
+// moment as this server's "sending" entry of it: just before, or just
+// after.
+type besideAtTheSameMoment struct {
+	*journal.Journal
+	t       *testing.T
+	path    string
+	outcome string // of the other server's entry
+	before  bool
+	done    bool
+}
+
+func (b *besideAtTheSameMoment) Record(e journal.Entry) error {
+	if e.Outcome != journal.OutcomeSending || b.done {
+		return b.Journal.Record(e)
+	}
+	b.done = true
+	other := e
+	other.Server, other.Call, other.Outcome, other.AgentID, other.Time = "beside", "call-beside", b.outcome, "", time.Now().UTC()
+	if b.outcome == journal.OutcomeCreated {
+		other.AgentID = "agt_beside"
+	}
+	if b.before {
+		appendEntries(b.t, b.path, other)
+	}
+	err := b.Journal.Record(e)
+	if !b.before {
+		appendEntries(b.t, b.path, other)
+	}
+	return err
+}
+
+// Two identical calls that reach two servers at the same moment both pass
+// their check; the journal's order tells which is sent. Here the other
+// server's entry lands just before or just after this one's "sending"
+// entry: before, this one sends nothing and answers with that call (in
+// progress: outcome unknown; created: that agent); after, this one is sent.
+func TestIdenticalCallsAtTheSameMomentOnTwoServers(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		outcome  string
+		before   bool
+		sent     bool
+		contains string
+	}{
+		{"the other's sent first", journal.OutcomeSending, true, false, "no outcome was recorded"},
+		{"the other's created first", journal.OutcomeCreated, true, false, "agt_beside"},
+		{"this one's sent first", journal.OutcomeSending, false, true, "Created"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "journal.jsonl")
+			j, err := journal.Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { j.Close() })
+			beside := &besideAtTheSameMoment{Journal: j, t: t, path: path, outcome: c.outcome, before: c.before}
+			f := setup(t, withDedupe(10*time.Minute), func(d *tools.Deps, _ map[string]string) { d.Journal = beside })
+			res, text := f.call(t, map[string]any{"name": "Analyst"})
+			if sent := f.vendor.count() == 1; sent != c.sent || !strings.Contains(text, c.contains) {
+				t.Fatalf("sent %v, want %v; isError %v; want the result to contain %q:\n%.500s", sent, c.sent, res.IsError, c.contains, text)
+			}
+			if !c.sent {
+				entries, err := j.Recent(10)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if last := entries[len(entries)-1]; last.Server != j.Server() || last.Outcome != journal.OutcomeNotSent {
+					t.Errorf("this call's last entry = %+v, want not_sent", last)
+				}
+			}
+		})
+	}
+}
+
+// Identical calls sent to two servers on one journal at once make one
+// agent, round after round, whichever server's entry the journal holds
+// first.
+func TestIdenticalCallsOnTwoServersAtOnceMakeOneAgent(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	var url string
+	first := setup(t, withDedupe(10*time.Minute), withJournal(t, path), captureURL(&url))
+	second := setup(t, withDedupe(10*time.Minute), withJournal(t, path), useURL(url))
+	for round := range 40 {
+		args := map[string]any{"name": fmt.Sprint("Analyst ", round)}
+		before := first.vendor.count()
+		var wg sync.WaitGroup
+		for _, f := range []*fixture{first, second} {
+			wg.Go(func() { f.call(t, args) })
+		}
+		wg.Wait()
+		if n := first.vendor.count() - before; n != 1 {
+			t.Fatalf("round %d: %d agents made for two identical calls at once", round, n)
+		}
 	}
 }

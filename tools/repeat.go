@@ -47,7 +47,7 @@ type repeats struct {
 	// reports false while the journal cannot be read; the next call tries
 	// again. Calls follow one at a time, under followMu; a read begun after
 	// a call arrived (follows counts them) answers for it too.
-	follow   func() ([]journalUpdate, bool)
+	follow   func(call string) (updates []journalUpdate, before int, ok bool)
 	followMu sync.Mutex
 	follows  atomic.Uint64
 	// What the journal says of each journal key, which counts the server's
@@ -212,29 +212,39 @@ func (r *repeats) do(ctx context.Context, key, journaled repeatKey, name string,
 			}
 		}
 		waited()
-		now := r.now()
-		ago := max(now.Sub(c.at).Round(time.Second), time.Second) // when ended
-		switch {
-		case c.made != nil && c.made.maybe:
-			if !ended {
-				return repeatFailed(c.res), true
-			}
-			return repeatUnknown(c.made, ago, c.at.Add(r.keepOf(c)).Sub(now)), true
-		case c.made != nil:
-			when := "in progress when this one arrived, created this agent"
-			if ended {
-				when = fmt.Sprintf("made %s ago, created this agent", ago)
-			}
-			if c.made.restored {
-				when = fmt.Sprintf("made %s ago by another server on this journal (running beside this one, or before it), created this agent (as the journal records)", ago)
-			}
-			return repeatCreated(c.made, when), true
-		case c.shared:
-			return repeatFailed(c.res), true
+		if res := r.answer(c, ended); res != nil {
+			return res, true
 		}
 		// The identical call was cancelled by its own client, and created
 		// nothing: this one goes ahead.
 	}
+}
+
+// answer is the outcome of c, an identical call this one waited for, for
+// this one; nil when this one is to be sent (c's client cancelled it, and
+// it created nothing).
+func (r *repeats) answer(c *repeatCall, ended bool) *mcp.CallToolResult {
+	now := r.now()
+	ago := max(now.Sub(c.at).Round(time.Second), time.Second) // when ended
+	switch {
+	case c.made != nil && c.made.maybe:
+		if !ended {
+			return repeatFailed(c.res)
+		}
+		return repeatUnknown(c.made, ago, c.at.Add(r.keepOf(c)).Sub(now))
+	case c.made != nil:
+		when := "in progress when this one arrived, created this agent"
+		if ended {
+			when = fmt.Sprintf("made %s ago, created this agent", ago)
+		}
+		if c.made.restored {
+			when = fmt.Sprintf("made %s ago by another server on this journal (running beside this one, or before it), created this agent (as the journal records)", ago)
+		}
+		return repeatCreated(c.made, when)
+	case c.shared:
+		return repeatFailed(c.res)
+	}
+	return nil
 }
 
 // followJournal takes in what other servers recorded in the journal since
@@ -251,13 +261,47 @@ func (r *repeats) followJournal() {
 		return // a read begun since this call arrived covers it
 	}
 	r.follows.Add(1)
-	updates, ok := r.follow()
+	updates, _, ok := r.follow("")
 	if !ok {
 		return
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.apply(updates)
+}
+
+// sentFirst is the call identical to one of this server's (journaled) that
+// another server wrote to the journal before this one's "sending" entry of
+// call, and that was not known when this one was let through: two
+// identical calls that reach two servers at the same moment both pass
+// their check, and the journal's order then tells which goes ahead. nil
+// when none did (or the journal cannot tell).
+func (r *repeats) sentFirst(journaled repeatKey, call string) *repeatCall {
+	if r.follow == nil {
+		return nil
+	}
+	r.followMu.Lock()
+	defer r.followMu.Unlock()
+	r.follows.Add(1)
+	updates, before, ok := r.follow(call)
+	if !ok {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if before < 0 {
+		r.apply(updates)
+		return nil
+	}
+	r.apply(updates[:before])
+	var first *repeatCall
+	if k := r.restored[journaled]; k != nil {
+		if c := k.speaker(); r.now().Sub(c.at) < r.keepOf(c) {
+			first = c
+		}
+	}
+	r.apply(updates[before:])
+	return first
 }
 
 // apply takes in updates, oldest first.

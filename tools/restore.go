@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -19,6 +20,7 @@ type JournalReader interface {
 	Hold() (journal.Cursor, error)
 	TailFrom(held journal.Cursor, t time.Time, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
 	After(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
+	AfterCall(c journal.Cursor, tool, call string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
 	Secret() ([]byte, error)
 }
 
@@ -42,16 +44,19 @@ type journalUpdate struct {
 // dated after the read counts from the read (another server's clock may run
 // ahead; left out, it would never be read again). Only one read back dated
 // a window or more ahead (a clock since set back by that much) is left out.
-// ok is false while jr cannot be read: the next call tries again. It is
-// called under repeats.followMu.
-func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate, ok bool) {
+// ok is false while jr cannot be read: the next call tries again. Given the
+// id of a call of this server's, once its "sending" entry is written, it
+// also says how many of the updates were written before that entry
+// (before; -1 when the entry was not among what it read). It is called
+// under repeats.followMu.
+func (a *adapter[T]) follower(jr JournalReader) func(call string) (updates []journalUpdate, before int, ok bool) {
 	// Held from the start: the journal is read back on this tool's first
 	// create, and a file rotated before then holds what other servers made.
 	held, _ := jr.Hold() // the zero Cursor on error: read back from the path
 	var cursor journal.Cursor
 	var read bool // the window was read back
 	var warned atomic.Bool
-	return func() ([]journalUpdate, bool) {
+	return func(call string) ([]journalUpdate, int, bool) {
 		now := a.repeats.now()
 		keep := func(e journal.Entry) bool {
 			return e.Tool == a.name && e.Repeat != "" && !e.DryRun && (read || e.Time.Sub(now) < a.repeats.window)
@@ -59,9 +64,12 @@ func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate,
 		var entries []journal.Entry
 		var next journal.Cursor
 		var err error
-		if read {
+		switch {
+		case read && call != "":
+			entries, next, err = jr.AfterCall(cursor, a.name, call, keep)
+		case read:
 			entries, next, err = jr.After(cursor, a.name, keep)
-		} else {
+		default:
 			// A call sent longer ago than the window may still run.
 			entries, next, err = jr.TailFrom(held, now.Add(-max(a.repeats.window, a.pendingFor())), a.name, keep)
 			held = journal.Cursor{} // taken over
@@ -70,10 +78,19 @@ func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate,
 			if !warned.Swap(true) {
 				a.log.Warn().Err(err).Msg("journal unreadable (tried again on every create): identical calls other servers made are not recognised yet")
 			}
-			return nil, false
+			return nil, -1, false
 		}
 		cursor, read = next, true
-		return a.journalUpdates(entries, a.repeats.now()), true
+		now = a.repeats.now()
+		if call != "" {
+			// This call's own entries mark where it was written.
+			if i := slices.IndexFunc(entries, func(e journal.Entry) bool { return e.Call == call }); i >= 0 {
+				rest := slices.DeleteFunc(slices.Clone(entries[i:]), func(e journal.Entry) bool { return e.Call == call })
+				first := a.journalUpdates(entries[:i], now)
+				return append(first, a.journalUpdates(rest, now)...), len(first), true
+			}
+		}
+		return a.journalUpdates(entries, now), -1, true
 	}
 }
 

@@ -62,6 +62,11 @@ func (f *fakeJournal) After(c journal.Cursor, tool string, keep func(journal.Ent
 
 func (f *fakeJournal) Secret() ([]byte, error) { return []byte("secret"), nil }
 
+// AfterCall is After: the fake holds only other servers' entries.
+func (f *fakeJournal) AfterCall(c journal.Cursor, tool, _ string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+	return f.After(c, tool, keep)
+}
+
 func testAdapter() *adapter[struct{}] {
 	return &adapter[struct{}]{name: "create_agent_x", log: zerolog.Nop(),
 		desc: providers.Descriptor{Slug: "x", Name: "X", VerifyHint: "GET /agents"}}

@@ -376,6 +376,7 @@ func (a *adapter[T]) handle(ctx context.Context, req mcp.CallToolRequest) (*mcp.
 			// account.
 			journaled = journalKeyOf(secret, a.journalScope, args, a.desc.Credentials, creds)
 			c.entry.Repeat = hex.EncodeToString(journaled[:])
+			c.journaled = &journaled
 		}
 	}
 	waiting := func() func() {
@@ -423,8 +424,12 @@ type checked[T any] struct {
 	idGiven bool
 	creds   providers.Credentials
 	entry   journal.Entry // what the journal gets, outcome aside
-	start   time.Time     // the call's arrival, with its monotonic reading
-	log     zerolog.Logger
+	// journaled is the call's journal key, when the journal holds one:
+	// another server's identical call written before this one's is sent
+	// instead of it.
+	journaled *repeatKey
+	start     time.Time // the call's arrival, with its monotonic reading
+	log       zerolog.Logger
 }
 
 // send makes the vendor call of c, journaled, and returns its result,
@@ -464,6 +469,19 @@ func (a *adapter[T]) send(ctx context.Context, c *checked[T], budgetFrom time.Ti
 		// trace of an agent that may exist.
 		return a.notSent(entry, start, log, fmt.Sprintf("the journal could not be written (%v), so nothing was sent. Free disk space or fix --journal, "+
 			"or restart the server with --journal off to create agents without it", err)), ctx.Err() == nil, nil
+	}
+	if c.journaled != nil {
+		// Two identical calls that reached two servers at the same moment
+		// both passed their check: the one whose "sending" entry the
+		// journal holds first is sent, and this one answers with it.
+		if first := a.repeats.sentFirst(*c.journaled, entry.Call); first != nil {
+			if res := a.repeats.answer(first, true); res != nil {
+				a.notSent(entry, start, log, "an identical call (same arguments) reached another server on this journal at the same moment and was sent; this one sent nothing")
+				progress.finish()
+				log.Info().Bool("error", res.IsError).Msg("identical call sent by another server at the same moment: answered with its outcome, nothing sent")
+				return res, true, first.made
+			}
+		}
 	}
 	// Checked after the journal write (an fsync), right before sending; the
 	// client checks again before every attempt.
