@@ -96,6 +96,9 @@ type UnknownOutcomeError struct {
 	GivenID    string // an id the request asked for that does not make a retry safe
 	VerifyHint string
 	Cause      error
+	// Answered leaves out the warning against calling again: an identical
+	// call is answered with this outcome, not sent.
+	Answered bool
 }
 
 func (e *UnknownOutcomeError) Error() string {
@@ -119,9 +122,12 @@ func (e *UnknownOutcomeError) Error() string {
 	case e.GivenID != "":
 		look = fmt.Sprintf("First check whether an agent with id %s (the id the request asked for) exists: %s", e.GivenID, e.VerifyHint)
 	}
-	return fmt.Sprintf("outcome unknown: %s may have created the agent %q, but no confirmation arrived (%v). "+
-		"Do not simply call the tool again: that could create a second agent. %s",
-		e.Provider, name, e.Cause, look)
+	warn := "Do not simply call the tool again: that could create a second agent. "
+	if e.Answered {
+		warn = ""
+	}
+	return fmt.Sprintf("outcome unknown: %s may have created the agent %q, but no confirmation arrived (%v). %s%s",
+		e.Provider, name, e.Cause, warn, look)
 }
 
 func (e *UnknownOutcomeError) Unwrap() error { return e.Cause }

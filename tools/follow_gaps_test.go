@@ -179,6 +179,10 @@ func TestIdenticalCallsAtTheSameMomentOnTwoServers(t *testing.T) {
 			if sent := f.vendor.count() == 1; sent != c.sent || !strings.Contains(text, c.contains) {
 				t.Fatalf("sent %v, want %v; isError %v; want the result to contain %q:\n%.500s", sent, c.sent, res.IsError, c.contains, text)
 			}
+			// Calling again is answered, not sent: the answer must not warn against it.
+			if strings.Contains(text, "Do not simply call") {
+				t.Errorf("the answer warns against calling again, which it also advises:\n%s", text)
+			}
 			if !c.sent {
 				entries, err := j.Recent(10)
 				if err != nil {

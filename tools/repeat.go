@@ -128,6 +128,7 @@ type created struct {
 	summary  string
 	maybe    bool
 	restored bool // read from the journal: made by another server, or before this one started
+	running  bool // read from the journal: a call sent, with no outcome recorded yet
 }
 
 func (c *created) size() int { return len(c.result) + len(c.summary) }
@@ -490,6 +491,12 @@ func repeatCreated(c *created, when string) *mcp.CallToolResult {
 func repeatUnknown(c *created, ago, left time.Duration) *mcp.CallToolResult {
 	// Rounded up: a call made at the time stated is not refused.
 	left = max(left.Truncate(time.Second)+time.Second, time.Second)
+	if c.running {
+		note := fmt.Sprintf("Not sent again: an identical call (same arguments) was sent %s ago, and the agent may exist, so sending this one could make a second. "+
+			"Calling again with the same arguments sends nothing while that call runs; once it has ended (within the server's --timeout), calling again gets the agent it made, or, if it made none, is sent. "+
+			"If no outcome is recorded by then (its server stopped), check as it says below first; if no agent was made, call again in %s (when this is forgotten), or change an argument, such as the name. ", ago, left)
+		return mcp.NewToolResultError(note + c.summary)
+	}
 	note := fmt.Sprintf("Not sent again: an identical call (same arguments), made %s ago, ended with the outcome below, and the agent may exist, "+
 		"so sending it again could make a second one. Check as it says first. If no agent was made, call again in %s (when this outcome is forgotten), "+
 		"or change an argument, such as the name. ", ago, left)

@@ -169,7 +169,7 @@ func (a *adapter[T]) restoredUnknown(e journal.Entry) *created {
 		// Worded as the call's own unknown outcome would have been. The id
 		// a sending entry names is the one the request asked for.
 		text = a.name + ": " + (&providers.UnknownOutcomeError{Provider: a.desc.Name, AgentName: e.AgentName, GivenID: e.AgentID, VerifyHint: a.desc.VerifyHint,
-			Cause: errors.New("the call was sent and no outcome was recorded: the server that sent it stopped mid-call, or is still running it")}).Error()
+			Cause: errors.New("the call was sent and no outcome was recorded: the server that sent it stopped mid-call, or is still running it"), Answered: true}).Error()
 	}
-	return &created{summary: text, maybe: true, restored: true}
+	return &created{summary: text, maybe: true, restored: true, running: e.Outcome == journal.OutcomeSending}
 }
