@@ -490,11 +490,11 @@ func (j *Journal) After(c Cursor, tool string, keep func(Entry) bool) ([]Entry, 
 	return j.after(c, selector{tool: tool}, keep)
 }
 
-// AfterCall is After, with this Journal's own entries of call among the
-// others, where they were written: what other servers wrote before this
-// server's entry of a call, and what after.
-func (j *Journal) AfterCall(c Cursor, tool, call string, keep func(Entry) bool) ([]Entry, Cursor, error) {
-	return j.after(c, selector{tool: tool, call: call}, keep)
+// AfterSends is After, with this Journal's own "sending" entries of tool
+// among the others', where they were written: what other servers wrote
+// before this server sent a call, and what after.
+func (j *Journal) AfterSends(c Cursor, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	return j.after(c, selector{tool: tool, sends: true}, keep)
 }
 
 func (j *Journal) after(c Cursor, sel selector, keep func(Entry) bool) ([]Entry, Cursor, error) {
@@ -745,28 +745,28 @@ func (j *Journal) readOn(c Cursor, sel selector, keep func(Entry) bool) ([]Entry
 }
 
 // selector picks the lines After reads: other servers' entries of tool (of
-// any when ""), and this server's own entries of call, if any, where they
-// were written.
+// any when ""), and, with sends, this server's own "sending" entries of it,
+// where they were written.
 type selector struct {
-	tool, call string
+	tool  string
+	sends bool
 }
 
 // others parses the lines of data sel picks, and returns the entries keep
-// accepts (an own entry of sel.call, always).
+// accepts (own "sending" entries, always).
 func (j *Journal) others(data []byte, sel selector, keep func(Entry) bool) []Entry {
 	var out []Entry
 	own := []byte(`"server":"` + j.server + `"`)
-	var of, call []byte
+	sending := []byte(`"outcome":"` + OutcomeSending + `"`)
+	var of []byte
 	if sel.tool != "" {
 		of, _ = json.Marshal(sel.tool)
 		of = append([]byte(`"tool":`), of...)
 	}
-	if sel.call != "" {
-		call, _ = json.Marshal(sel.call)
-		call = append([]byte(`"call":`), call...)
-	}
 	ofTool := func(e Entry) bool { return (sel.tool == "" || e.Tool == sel.tool) && (keep == nil || keep(e)) }
-	mine := func(e Entry) bool { return e.Server == j.server && e.Call == sel.call }
+	mine := func(e Entry) bool {
+		return e.Server == j.server && e.Outcome == OutcomeSending && (sel.tool == "" || e.Tool == sel.tool)
+	}
 	for line := range bytes.Lines(data) {
 		// Of a line another write was fused to, the last entry counts, as
 		// in parse; a string in JSON holds no bare quote, so own and of are
@@ -778,7 +778,7 @@ func (j *Journal) others(data []byte, sel selector, keep func(Entry) bool) []Ent
 				kept, _ := parse(line, ofTool)
 				out = append(out, kept...)
 			}
-		case call != nil && bytes.Contains(last, call):
+		case sel.sends && bytes.Contains(last, sending) && (of == nil || bytes.Contains(last, of)):
 			kept, _ := parse(line, mine)
 			out = append(out, kept...)
 		}

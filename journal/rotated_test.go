@@ -387,30 +387,30 @@ func TestKeyOfASymlinkLeadingNowhere(t *testing.T) {
 	}
 }
 
-// AfterCall returns this server's own entry of a call among the others',
-// where it was written.
-func TestAfterCallPlacesOwnEntry(t *testing.T) {
+// AfterSends returns this server's own "sending" entries among the other
+// servers' entries, where they were written.
+func TestAfterSendsPlacesOwnEntries(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.jsonl")
 	mine, other := openAt(t, path), openAt(t, path)
 	_, cur, err := mine.Tail(time.Now().Add(-time.Minute), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	record := func(j *Journal, call, id string) {
+	record := func(j *Journal, outcome, id string) {
 		t.Helper()
 		e := createdNow(id, id, false)
-		e.Call = call
+		e.Outcome = outcome
 		if err := j.Record(e); err != nil {
 			t.Fatal(err)
 		}
 	}
-	record(other, "o1", "agt_before")
-	record(mine, "m0", "agt_mine_other_call")
-	record(mine, "m1", "agt_mine")
-	record(other, "o2", "agt_after")
-	got, _, err := mine.AfterCall(cur, "", "m1", nil)
-	if want := "[agt_before agt_mine agt_after]"; err != nil || fmt.Sprint(idsOf(got)) != want {
-		t.Fatalf("AfterCall = %v, %v; want %v", idsOf(got), err, want)
+	record(other, OutcomeCreated, "agt_before")
+	record(mine, OutcomeCreated, "agt_mine_created")
+	record(mine, OutcomeSending, "agt_mine_sending")
+	record(other, OutcomeSending, "agt_after")
+	got, _, err := mine.AfterSends(cur, "", nil)
+	if want := "[agt_before agt_mine_sending agt_after]"; err != nil || fmt.Sprint(idsOf(got)) != want {
+		t.Fatalf("AfterSends = %v, %v; want %v", idsOf(got), err, want)
 	}
 	if got, _, err := mine.After(cur, "", nil); err != nil || fmt.Sprint(idsOf(got)) != "[agt_before agt_after]" {
 		t.Fatalf("After = %v, %v; want only the other server's", idsOf(got), err)

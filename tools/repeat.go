@@ -47,7 +47,7 @@ type repeats struct {
 	// reports false while the journal cannot be read; the next call tries
 	// again. Calls follow one at a time, under followMu; a read begun after
 	// a call arrived (follows counts them) answers for it too.
-	follow   func(call string) (updates []journalUpdate, before int, ok bool)
+	follow   func() (updates []journalUpdate, ok bool)
 	followMu sync.Mutex
 	follows  atomic.Uint64
 	// What the journal says of each journal key, which counts the server's
@@ -55,6 +55,20 @@ type repeats struct {
 	// account. Guarded by mu.
 	restored map[repeatKey]*journaledKey
 	prunedAt time.Time // when restored last let go of what passed the window
+	// sends are this server's calls whose "sending" entry is, or is about
+	// to be, in the journal, by call id: the first read that comes to it
+	// notes the identical call of another server's it found before it
+	// (see sentFirst). Guarded by mu.
+	sends map[string]*sendCheck
+}
+
+// sendCheck is what a read of the journal found before a call's "sending"
+// entry: seen once a read came to it, and first, the identical call of
+// another server's then in the journal, if any.
+type sendCheck struct {
+	key   repeatKey
+	seen  bool
+	first *repeatCall
 }
 
 // journaledKey is what the journal says of one journal key: the newest
@@ -262,7 +276,7 @@ func (r *repeats) followJournal() {
 		return // a read begun since this call arrived covers it
 	}
 	r.follows.Add(1)
-	updates, _, ok := r.follow("")
+	updates, ok := r.follow()
 	if !ok {
 		return
 	}
@@ -271,43 +285,70 @@ func (r *repeats) followJournal() {
 	r.apply(updates)
 }
 
-// sentFirst is the call identical to one of this server's (journaled) that
-// another server wrote to the journal before this one's "sending" entry of
-// call, and that was not known when this one was let through: two
-// identical calls that reach two servers at the same moment both pass
-// their check, and the journal's order then tells which goes ahead. nil
-// when none did (or the journal cannot tell).
-func (r *repeats) sentFirst(journaled repeatKey, call string) *repeatCall {
-	if r.follow == nil {
+// expectSend notes that call, of journal key journaled, is about to write
+// its "sending" entry: see sentFirst. dropSend lets go of it.
+func (r *repeats) expectSend(call string, journaled repeatKey) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.sends == nil {
+		r.sends = map[string]*sendCheck{}
+	}
+	r.sends[call] = &sendCheck{key: journaled}
+}
+
+func (r *repeats) dropSend(call string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.sends, call)
+}
+
+// sentFirst is, once call's "sending" entry is written, the identical call
+// that another server wrote to the journal before it, and that was not
+// known when call was let through: two identical calls that reach two
+// servers at the same moment both pass their check, and the journal's
+// order then tells which goes ahead. Whichever read of the journal comes to
+// the entry first tells; when none has yet, sentFirst reads. nil when none
+// came first (or the journal cannot tell).
+func (r *repeats) sentFirst(call string) *repeatCall {
+	r.mu.Lock()
+	sc := r.sends[call]
+	r.mu.Unlock()
+	if sc == nil || r.follow == nil {
 		return nil
 	}
 	r.followMu.Lock()
-	defer r.followMu.Unlock()
-	r.follows.Add(1)
-	updates, before, ok := r.follow(call)
-	if !ok {
-		return nil
-	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	if before < 0 {
-		r.apply(updates)
-		return nil
-	}
-	r.apply(updates[:before])
-	var first *repeatCall
-	if k := r.restored[journaled]; k != nil {
-		if c := k.speaker(); r.now().Sub(c.at) < r.keepOf(c) {
-			first = c
+	seen := sc.seen
+	r.mu.Unlock()
+	if !seen {
+		r.follows.Add(1)
+		if updates, ok := r.follow(); ok {
+			r.mu.Lock()
+			r.apply(updates)
+			r.mu.Unlock()
 		}
 	}
-	r.apply(updates[before:])
-	return first
+	r.followMu.Unlock()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.sends, call)
+	return sc.first
 }
 
 // apply takes in updates, oldest first.
 func (r *repeats) apply(updates []journalUpdate) {
 	for _, u := range updates {
+		if u.mark != "" {
+			if sc := r.sends[u.mark]; sc != nil && !sc.seen {
+				sc.seen = true
+				if k := r.restored[sc.key]; k != nil {
+					if c := k.speaker(); r.now().Sub(c.at) < r.keepOf(c) {
+						sc.first = c
+					}
+				}
+			}
+			continue
+		}
 		k := r.restored[u.key]
 		if k == nil {
 			if u.c == nil {

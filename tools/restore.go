@@ -4,7 +4,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"slices"
 	"sync/atomic"
 	"time"
 
@@ -20,7 +19,8 @@ type JournalReader interface {
 	Hold() (journal.Cursor, error)
 	TailFrom(held journal.Cursor, t time.Time, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
 	After(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
-	AfterCall(c journal.Cursor, tool, call string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
+	AfterSends(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error)
+	Server() string
 	Secret() ([]byte, error)
 }
 
@@ -32,6 +32,7 @@ const maxRestored = 16 * maxRemembered
 // journalUpdate is an entry another server wrote of this tool: a call sent,
 // or its outcome.
 type journalUpdate struct {
+	mark    string    // this server's call whose "sending" entry is here (then nothing else is set)
 	key     repeatKey // the entry's journal key
 	call    string    // pairs a call's "sending" entry with its outcome; "" when none does
 	sending bool
@@ -44,19 +45,17 @@ type journalUpdate struct {
 // dated after the read counts from the read (another server's clock may run
 // ahead; left out, it would never be read again). Only one read back dated
 // a window or more ahead (a clock since set back by that much) is left out.
-// ok is false while jr cannot be read: the next call tries again. Given the
-// id of a call of this server's, once its "sending" entry is written, it
-// also says how many of the updates were written before that entry
-// (before; -1 when the entry was not among what it read). It is called
-// under repeats.followMu.
-func (a *adapter[T]) follower(jr JournalReader) func(call string) (updates []journalUpdate, before int, ok bool) {
+// ok is false while jr cannot be read: the next call tries again. This
+// server's own "sending" entries come as marks, where they were written
+// (see repeats.sentFirst). It is called under repeats.followMu.
+func (a *adapter[T]) follower(jr JournalReader) func() (updates []journalUpdate, ok bool) {
 	// Held from the start: the journal is read back on this tool's first
 	// create, and a file rotated before then holds what other servers made.
 	held, _ := jr.Hold() // the zero Cursor on error: read back from the path
 	var cursor journal.Cursor
 	var read bool // the window was read back
 	var warned atomic.Bool
-	return func(call string) ([]journalUpdate, int, bool) {
+	return func() ([]journalUpdate, bool) {
 		now := a.repeats.now()
 		keep := func(e journal.Entry) bool {
 			return e.Tool == a.name && e.Repeat != "" && !e.DryRun && (read || e.Time.Sub(now) < a.repeats.window)
@@ -64,12 +63,9 @@ func (a *adapter[T]) follower(jr JournalReader) func(call string) (updates []jou
 		var entries []journal.Entry
 		var next journal.Cursor
 		var err error
-		switch {
-		case read && call != "":
-			entries, next, err = jr.AfterCall(cursor, a.name, call, keep)
-		case read:
-			entries, next, err = jr.After(cursor, a.name, keep)
-		default:
+		if read {
+			entries, next, err = jr.AfterSends(cursor, a.name, keep)
+		} else {
 			// A call sent longer ago than the window may still run.
 			entries, next, err = jr.TailFrom(held, now.Add(-max(a.repeats.window, a.pendingFor())), a.name, keep)
 			held = journal.Cursor{} // taken over
@@ -78,19 +74,10 @@ func (a *adapter[T]) follower(jr JournalReader) func(call string) (updates []jou
 			if !warned.Swap(true) {
 				a.log.Warn().Err(err).Msg("journal unreadable (tried again on every create): identical calls other servers made are not recognised yet")
 			}
-			return nil, -1, false
+			return nil, false
 		}
 		cursor, read = next, true
-		now = a.repeats.now()
-		if call != "" {
-			// This call's own entries mark where it was written.
-			if i := slices.IndexFunc(entries, func(e journal.Entry) bool { return e.Call == call }); i >= 0 {
-				rest := slices.DeleteFunc(slices.Clone(entries[i:]), func(e journal.Entry) bool { return e.Call == call })
-				first := a.journalUpdates(entries[:i], now)
-				return append(first, a.journalUpdates(rest, now)...), len(first), true
-			}
-		}
-		return a.journalUpdates(entries, now), -1, true
+		return a.journalUpdates(entries, jr.Server(), a.repeats.now()), true
 	}
 }
 
@@ -102,9 +89,13 @@ func (a *adapter[T]) pendingFor() time.Duration {
 }
 
 // journalUpdates are entries, read by now, as the repeats take them.
-func (a *adapter[T]) journalUpdates(entries []journal.Entry, now time.Time) []journalUpdate {
+func (a *adapter[T]) journalUpdates(entries []journal.Entry, self string, now time.Time) []journalUpdate {
 	out := make([]journalUpdate, 0, len(entries))
 	for _, e := range entries {
+		if e.Server == self {
+			out = append(out, journalUpdate{mark: e.Call})
+			continue
+		}
 		u := journalUpdate{call: e.Call, sending: e.Outcome == journal.OutcomeSending}
 		b, err := hex.DecodeString(e.Repeat)
 		if err != nil || len(b) != len(u.key) {

@@ -62,10 +62,12 @@ func (f *fakeJournal) After(c journal.Cursor, tool string, keep func(journal.Ent
 
 func (f *fakeJournal) Secret() ([]byte, error) { return []byte("secret"), nil }
 
-// AfterCall is After: the fake holds only other servers' entries.
-func (f *fakeJournal) AfterCall(c journal.Cursor, tool, _ string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+// AfterSends is After: the fake's own entries are never read.
+func (f *fakeJournal) AfterSends(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
 	return f.After(c, tool, keep)
 }
+
+func (f *fakeJournal) Server() string { return "this-server" }
 
 func testAdapter() *adapter[struct{}] {
 	return &adapter[struct{}]{name: "create_agent_x", log: zerolog.Nop(),
@@ -390,6 +392,10 @@ func TestAFollowedEntryDatedAWindowAheadCounts(t *testing.T) {
 type racingJournal struct {
 	*fakeJournal
 	during func() // run once, by the next After
+}
+
+func (r *racingJournal) AfterSends(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+	return r.After(c, tool, keep)
 }
 
 func (r *racingJournal) After(c journal.Cursor, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {

@@ -458,6 +458,10 @@ func (a *adapter[T]) send(ctx context.Context, c *checked[T], budgetFrom time.Ti
 	if a.deps.Journal != nil {
 		entry.Call = rand.Text() // pairs this entry with its outcome
 	}
+	if c.journaled != nil {
+		a.repeats.expectSend(entry.Call, *c.journaled)
+		defer a.repeats.dropSend(entry.Call)
+	}
 	sending := entry
 	sending.Outcome = journal.OutcomeSending
 	sending.AgentID = cmp.Or(entry.AgentID, given)
@@ -474,12 +478,14 @@ func (a *adapter[T]) send(ctx context.Context, c *checked[T], budgetFrom time.Ti
 		// Two identical calls that reached two servers at the same moment
 		// both passed their check: the one whose "sending" entry the
 		// journal holds first is sent, and this one answers with it.
-		if first := a.repeats.sentFirst(*c.journaled, entry.Call); first != nil {
+		if first := a.repeats.sentFirst(entry.Call); first != nil {
 			if res := a.repeats.answer(first, true); res != nil {
-				a.notSent(entry, start, log, "an identical call (same arguments) reached another server on this journal at the same moment and was sent; this one sent nothing")
+				a.notSent(entry, start, log, "an identical call (same arguments) reached another server on this journal at the same moment and was being sent; this one sent nothing")
 				progress.finish()
 				log.Info().Bool("error", res.IsError).Msg("identical call sent by another server at the same moment: answered with its outcome, nothing sent")
-				return res, true, first.made
+				// Not this call's outcome to keep: identical calls here
+				// follow the journal to that call's own.
+				return res, false, nil
 			}
 		}
 	}
