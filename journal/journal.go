@@ -361,12 +361,17 @@ const markBytes = 256
 // written at t or later are read back first, the same way: a server started
 // after a rotation knows the creates before it.
 func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	return j.tail(t, selector{}, keep)
+}
+
+// tail is Tail of what sel picks.
+func (j *Journal) tail(t time.Time, sel selector, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	f, fi, err := j.open()
 	if err != nil {
 		return nil, Cursor{}, err
 	}
-	out, seen := j.tailFiles(j.rotated(t.Add(-rotationSlack), fi), t, keep)
-	got, c, err := j.tailOf(f, fi, fi.Size(), t, keep)
+	out, seen := j.tailFiles(j.rotated(t.Add(-rotationSlack), fi), t, sel, keep)
+	got, c, err := j.tailOf(f, fi, fi.Size(), t, sel, keep)
 	if err != nil {
 		return nil, Cursor{}, err
 	}
@@ -376,10 +381,10 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 
 // tailFiles is Tail of each of files, the rotated files of the journal,
 // in turn, and the files read.
-func (j *Journal) tailFiles(files []rotatedFile, t time.Time, keep func(Entry) bool) ([]Entry, []os.FileInfo) {
+func (j *Journal) tailFiles(files []rotatedFile, t time.Time, sel selector, keep func(Entry) bool) ([]Entry, []os.FileInfo) {
 	var out []Entry
 	read := eachRotated(files, func(f *os.File, fi os.FileInfo) error {
-		got, _, err := j.tailOf(f, fi, fi.Size(), t, keep)
+		got, _, err := j.tailOf(f, fi, fi.Size(), t, sel, keep)
 		out = append(out, got...)
 		return err
 	})
@@ -388,13 +393,19 @@ func (j *Journal) tailFiles(files []rotatedFile, t time.Time, keep func(Entry) b
 
 // tailOf is Tail of the open file f, fi, read back from size; it closes f
 // on error.
-func (j *Journal) tailOf(f *os.File, fi os.FileInfo, size int64, t time.Time, keep func(Entry) bool) ([]Entry, Cursor, error) {
+func (j *Journal) tailOf(f *os.File, fi os.FileInfo, size int64, t time.Time, sel selector, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	pick := func(e Entry) bool {
+		if e.Server == j.server {
+			return sel.sends && e.Outcome == OutcomeSending && (sel.tool == "" || e.Tool == sel.tool)
+		}
+		return keep == nil || keep(e)
+	}
 	since := readSince(f, time.Now())
 	// A line still being written (by another server) is left to After.
 	end, err := lastLineEnd(f, size)
 	var out []Entry
 	if err == nil {
-		out, err = readBack(f, end, func(e Entry) bool { return e.Server != j.server && !e.End().Before(t) && (keep == nil || keep(e)) },
+		out, err = readBack(f, end, func(e Entry) bool { return !e.End().Before(t) && pick(e) },
 			func(_ int, oldest time.Time) bool { return oldest.IsZero() || !oldest.Before(t) })
 	}
 	var mark []byte
@@ -428,10 +439,14 @@ func (j *Journal) Hold() (Cursor, error) {
 // journal was rotated to (see rotated) written at t or later, the held one
 // among them in the order they were written; when the journal's file is no
 // longer the one held, the file at the path is then read from its start,
-// as After reads on.
+// as After reads on. This Journal's own "sending" entries of tool come back
+// among the others', as from AfterSends.
 func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	// This server's own "sending" entries come back too, as from
+	// AfterSends.
+	sel := selector{tool: tool, sends: true}
 	if held.f == nil {
-		return j.Tail(t, keep)
+		return j.tail(t, sel, keep)
 	}
 	// held.File is the file as it was held: its size and modification
 	// time now are read.
@@ -452,12 +467,12 @@ func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entr
 			break
 		}
 	}
-	before, seen := j.tailFiles(files[:split], t, keep)
-	got, c, err := j.tailOf(held.f, held.File, now.Size(), t, keep)
+	before, seen := j.tailFiles(files[:split], t, sel, keep)
+	got, c, err := j.tailOf(held.f, held.File, now.Size(), t, sel, keep)
 	if err != nil {
-		return j.Tail(t, keep) // the held file lost, the path's is what there is
+		return j.tail(t, sel, keep) // the held file lost, the path's is what there is
 	}
-	after, read := j.tailFiles(files[split:], t, keep)
+	after, read := j.tailFiles(files[split:], t, sel, keep)
 	out := slices.Concat(before, got, after)
 	c.seen = seeing(seen, read...)
 	if current {
@@ -468,7 +483,7 @@ func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entr
 	if from := t.Add(-rotationSlack); c.since.Before(from) {
 		c.since = from
 	}
-	rest, next, err := j.After(c, tool, keep)
+	rest, next, err := j.after(c, sel, keep)
 	if err != nil {
 		return out, c, nil // the rest is read next time
 	}

@@ -1,6 +1,7 @@
 package tools_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -127,6 +128,17 @@ type besideAtTheSameMoment struct {
 	outcome string // of the other server's entry
 	before  bool
 	done    bool
+	// failTail makes the first read back of the journal fail, as a full
+	// file table would.
+	failTail bool
+}
+
+func (b *besideAtTheSameMoment) TailFrom(held journal.Cursor, t time.Time, tool string, keep func(journal.Entry) bool) ([]journal.Entry, journal.Cursor, error) {
+	if b.failTail {
+		b.failTail = false
+		return nil, journal.Cursor{}, errors.New("too many open files")
+	}
+	return b.Journal.TailFrom(held, t, tool, keep)
 }
 
 func (b *besideAtTheSameMoment) Record(e journal.Entry) error {
@@ -159,12 +171,15 @@ func TestIdenticalCallsAtTheSameMomentOnTwoServers(t *testing.T) {
 		name     string
 		outcome  string
 		before   bool
+		failTail bool
 		sent     bool
 		contains string
 	}{
-		{"the other's sent first", journal.OutcomeSending, true, false, "no outcome was recorded"},
-		{"the other's created first", journal.OutcomeCreated, true, false, "agt_beside"},
-		{"this one's sent first", journal.OutcomeSending, false, true, "Created"},
+		{"the other's sent first", journal.OutcomeSending, true, false, false, "no outcome was recorded"},
+		{"the other's created first", journal.OutcomeCreated, true, false, false, "agt_beside"},
+		{"this one's sent first", journal.OutcomeSending, false, false, true, "Created"},
+		// The entry is then first read by a read back of the window.
+		{"the other's sent first, the journal unreadable at first", journal.OutcomeSending, true, true, false, "no outcome was recorded"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "journal.jsonl")
@@ -173,7 +188,7 @@ func TestIdenticalCallsAtTheSameMomentOnTwoServers(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { j.Close() })
-			beside := &besideAtTheSameMoment{Journal: j, t: t, path: path, outcome: c.outcome, before: c.before}
+			beside := &besideAtTheSameMoment{Journal: j, t: t, path: path, outcome: c.outcome, before: c.before, failTail: c.failTail}
 			f := setup(t, withDedupe(10*time.Minute), func(d *tools.Deps, _ map[string]string) { d.Journal = beside })
 			res, text := f.call(t, map[string]any{"name": "Analyst"})
 			if sent := f.vendor.count() == 1; sent != c.sent || !strings.Contains(text, c.contains) {
