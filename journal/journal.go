@@ -366,7 +366,14 @@ func (j *Journal) Tail(t time.Time, keep func(Entry) bool) ([]Entry, Cursor, err
 
 // tail is Tail of what sel picks.
 func (j *Journal) tail(t time.Time, sel selector, keep func(Entry) bool) ([]Entry, Cursor, error) {
+	began := time.Now()
 	f, fi, err := j.open()
+	if errors.Is(err, fs.ErrNotExist) {
+		// Rotated, and not written again yet: all is in the rotated files,
+		// and After reads on from there.
+		out, seen := j.tailFiles(j.rotated(t.Add(-rotationSlack)), t, sel, keep)
+		return out, Cursor{since: began.Add(-rotationSlack), seen: seen}, nil
+	}
 	if err != nil {
 		return nil, Cursor{}, err
 	}

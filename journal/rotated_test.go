@@ -416,3 +416,19 @@ func TestAfterSendsPlacesOwnEntries(t *testing.T) {
 		t.Fatalf("After = %v, %v; want only the other server's", idsOf(got), err)
 	}
 }
+
+// A journal rotated and not written again yet is read back from its
+// rotated files, and followed from there.
+func TestTailWithNoFileAtThePath(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "journal.jsonl")
+	writer, reader := openAt(t, path), openAt(t, path)
+	record := recorder(t, writer)
+	record("agt_1")
+	logrotate(t, path)
+	got, cur, err := reader.Tail(time.Now().Add(-time.Hour), nil)
+	if err != nil || fmt.Sprint(idsOf(got)) != "[agt_1]" {
+		t.Fatalf("Tail = %v, %v; want [agt_1]", idsOf(got), err)
+	}
+	record("agt_2")
+	wantAfter(t, reader, cur, nil, "[agt_2]")
+}

@@ -45,8 +45,9 @@ type repeats struct {
 	// tool's calls (nil: there is no journal to read): on the first call
 	// the window's entries, then on each call those written since. It
 	// reports false while the journal cannot be read; the next call tries
-	// again. Calls follow one at a time, under followMu; a read begun after
-	// a call arrived (follows counts them) answers for it too.
+	// again. This server's own "sending" entries come as marks (see
+	// sentFirst). Calls follow one at a time, under followMu; a read begun
+	// after a call arrived (follows counts them) answers for it too.
 	follow   func() (updates []journalUpdate, ok bool)
 	followMu sync.Mutex
 	follows  atomic.Uint64
@@ -60,6 +61,27 @@ type repeats struct {
 	// notes the identical call of another server's it found before it
 	// (see sentFirst). Guarded by mu.
 	sends map[string]*sendCheck
+	// ended are the calls of other servers whose outcome was read, kept
+	// apart from their keys (a failure's key is let go of): a call's
+	// "sending" entry read again after it (a copy of the journal beside
+	// it) is not pending again. Guarded by mu.
+	ended map[string]bool
+}
+
+// maxEnded bounds repeats.ended: past it, it starts again (a "sending"
+// entry read again after that counts as pending: an outcome unknown, not
+// a second agent).
+const maxEnded = 4 * maxRestored
+
+// noteEnded notes that call's outcome was read.
+func (r *repeats) noteEnded(call string) {
+	if call == "" {
+		return
+	}
+	if r.ended == nil || len(r.ended) >= maxEnded {
+		r.ended = map[string]bool{}
+	}
+	r.ended[call] = true
 }
 
 // sendCheck is what a read of the journal found before a call's "sending"
@@ -80,18 +102,6 @@ type sendCheck struct {
 type journaledKey struct {
 	outcome *repeatCall
 	pending []journaledCall // in order of when sent, oldest first
-	ended   []string        // the calls whose outcome was read, newest last
-}
-
-// end notes that call's outcome was read.
-func (k *journaledKey) end(call string) {
-	if call == "" {
-		return
-	}
-	if len(k.ended) == maxPending {
-		k.ended = slices.Delete(k.ended, 0, 1)
-	}
-	k.ended = append(k.ended, call)
 }
 
 type journaledCall struct {
@@ -349,6 +359,9 @@ func (r *repeats) apply(updates []journalUpdate) {
 			}
 			continue
 		}
+		if !u.sending {
+			r.noteEnded(u.call)
+		}
 		k := r.restored[u.key]
 		if k == nil {
 			if u.c == nil {
@@ -365,7 +378,7 @@ func (r *repeats) apply(updates []journalUpdate) {
 		// not pending again, an outcome older than the key's does not
 		// replace it, and one silences only the calls sent before it.
 		switch {
-		case u.sending && slices.Contains(k.ended, u.call):
+		case u.sending && r.ended[u.call]:
 		case u.sending:
 			if len(k.pending) == maxPending {
 				k.pending = slices.Delete(k.pending, 0, 1)
@@ -377,13 +390,11 @@ func (r *repeats) apply(updates []journalUpdate) {
 			}
 			k.pending = slices.Insert(k.pending, i, journaledCall{u.c, u.call})
 		case u.c != nil:
-			k.end(u.call)
 			if k.outcome == nil || !u.c.at.Before(k.outcome.at) {
 				k.outcome = u.c
 			}
 			k.pending = slices.DeleteFunc(k.pending, func(p journaledCall) bool { return p.call == u.call || !p.at.After(u.c.at) })
 		default: // a failure: its call made nothing
-			k.end(u.call)
 			k.pending = slices.DeleteFunc(k.pending, func(p journaledCall) bool { return p.call == u.call })
 		}
 		if k.speaker() == nil {

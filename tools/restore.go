@@ -30,7 +30,8 @@ type JournalReader interface {
 const maxRestored = 16 * maxRemembered
 
 // journalUpdate is an entry another server wrote of this tool: a call sent,
-// or its outcome.
+// or its outcome; or a mark, where this server's own "sending" entry of a
+// call is.
 type journalUpdate struct {
 	mark    string    // this server's call whose "sending" entry is here (then nothing else is set)
 	key     repeatKey // the entry's journal key
@@ -88,7 +89,8 @@ func (a *adapter[T]) pendingFor() time.Duration {
 	return a.timeout() + a.deps.DrainTimeout
 }
 
-// journalUpdates are entries, read by now, as the repeats take them.
+// journalUpdates are entries, read by now, as the repeats take them: those
+// of server self (this one) as marks.
 func (a *adapter[T]) journalUpdates(entries []journal.Entry, self string, now time.Time) []journalUpdate {
 	out := make([]journalUpdate, 0, len(entries))
 	for _, e := range entries {

@@ -468,6 +468,13 @@ func TestEntriesReadLateChangeNothing(t *testing.T) {
 	if id, already := alreadyCreatedID(res); !joined || !already || id != "agt_newer" {
 		t.Errorf("repeat after a sending entry read again = joined %v, agent %q (already created %v), isError %v; want agt_newer", joined, id, already, res.IsError)
 	}
+	failed := newer[1]
+	failed.Outcome, failed.AgentID = journal.OutcomeFailed, ""
+	fj = &fakeJournal{entries: []journal.Entry{newer[0], failed, newer[0]}} // a failure's "sending" again
+	r, _ = following(fj)
+	if _, joined := r.do(context.Background(), repeatKey{8}, keyN(1), "create_agent_x", s.send, nil); joined || s.calls.Load() != 1 {
+		t.Errorf("repeat after a failed call's sending entry read again: joined %v, sent %d; want it sent", joined, s.calls.Load())
+	}
 }
 
 // A call sent after the key's outcome still speaks when that outcome is

@@ -480,7 +480,7 @@ func (a *adapter[T]) send(ctx context.Context, c *checked[T], budgetFrom time.Ti
 		// journal holds first is sent, and this one answers with it.
 		if first := a.repeats.sentFirst(entry.Call); first != nil {
 			if res := a.repeats.answer(first, true); res != nil {
-				a.notSent(entry, start, log, "an identical call (same arguments) reached another server on this journal at the same moment and was being sent; this one sent nothing")
+				a.notSent(entry, start, log, "an identical call (same arguments) reached another server on this journal at the same moment, and the journal holds that one first; this one sent nothing")
 				progress.finish()
 				log.Info().Bool("error", res.IsError).Msg("identical call sent by another server at the same moment: answered with its outcome, nothing sent")
 				// Not this call's outcome to keep: identical calls here
