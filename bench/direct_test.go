@@ -53,11 +53,8 @@ func TestDirectIsTheFloorsPOST(t *testing.T) {
 	b := &bench{directClient: poster.NewClient(100), vendor: &fakeVendor{srv: vendor}}
 	floor := poster.Handler(b.vendorURL(), dummyKey, 100)
 	for _, slug := range app.Slugs() {
-		args, err := loadArgs("..", slug)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if args == nil {
+		args, ok := exampleArgs(t, slug)
+		if !ok {
 			continue
 		}
 		t.Run(slug, func(t *testing.T) {
@@ -115,11 +112,8 @@ func mergeKeys(hs ...http.Header) map[string]bool {
 // marked for numbering, whatever the provider calls the field.
 func TestEveryCallNamed(t *testing.T) {
 	for _, slug := range app.Slugs() {
-		args, err := loadArgs("..", slug)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if args == nil {
+		args, ok := exampleArgs(t, slug)
+		if !ok {
 			continue
 		}
 		if p := callParams("create_agent_"+slug, args); !bytes.Contains(p, []byte(nameMark)) {

@@ -196,12 +196,8 @@ func callRequest(tb testing.TB, name string, args map[string]any) mcp.CallToolRe
 func BenchmarkHandler(b *testing.B) {
 	ts, vendors := replayTools(b)
 	for _, t := range ts {
-		args, err := loadArgs("..", t.Slug)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if args == nil {
-			b.Logf("%s: no examples/arguments/%s.json, skipped", t.Slug, t.Slug)
+		args, ok := exampleArgs(b, t.Slug)
+		if !ok {
 			continue
 		}
 		b.Run(t.Slug, func(b *testing.B) {
@@ -316,12 +312,8 @@ func BenchmarkBuildTools(b *testing.B) {
 func TestFakeVendorAnswersEveryTool(t *testing.T) {
 	_, env := testVendor(t)
 	for _, tool := range buildTools(t, env, nil) {
-		args, err := loadArgs("..", tool.Slug)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if args == nil {
-			t.Logf("%s: no example arguments, skipped", tool.Slug)
+		args, ok := exampleArgs(t, tool.Slug)
+		if !ok {
 			continue
 		}
 		res, err := tool.Handler(context.Background(), callRequest(t, tool.Tool.Name, args))
@@ -354,11 +346,8 @@ func TestDefaultArgumentsAreValid(t *testing.T) {
 func TestHotPathCallsAreSent(t *testing.T) {
 	ts, vendors := replayTools(t)
 	for _, tool := range ts {
-		args, err := loadArgs("..", tool.Slug)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if args == nil {
+		args, ok := exampleArgs(t, tool.Slug)
+		if !ok {
 			continue
 		}
 		cs, v := newCalls(t, tool.Tool.Name, args), vendors[tool.Slug]
@@ -382,4 +371,18 @@ func TestHotPathCallsAreSent(t *testing.T) {
 			t.Errorf("%s: a repeat was sent (%d sent), not answered from memory: the dedupe window is off", tool.Slug, v.sent.Load())
 		}
 	}
+}
+
+// exampleArgs is loadArgs of slug from the repository's examples, for a
+// test or benchmark; false, with a log line, when the provider has none.
+func exampleArgs(tb testing.TB, slug string) (map[string]any, bool) {
+	tb.Helper()
+	args, err := loadArgs("..", slug)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if args == nil {
+		tb.Logf("%s: no examples/arguments/%s.json, skipped", slug, slug)
+	}
+	return args, args != nil
 }

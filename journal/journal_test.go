@@ -887,14 +887,7 @@ func TestAfterReadsTheRestOfARotatedFile(t *testing.T) {
 		{"written again after it", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "journal.jsonl")
-			reader, writer := openAt(t, path), openAt(t, path)
-			record := recorder(t, writer)
-			record("agt_1")
-			_, cur, err := reader.Tail(time.Now().Add(-time.Minute), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, reader, record, cur := followed(t, "agt_1")
 			record("agt_2") // not read before the rotation
 			if err := os.Rename(path, path+".1"); err != nil {
 				t.Fatal(err)

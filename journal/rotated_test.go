@@ -27,14 +27,7 @@ func TestAfterReadsAFileRotatedInAndOut(t *testing.T) {
 		{"not written again yet", ".1", ".2", ".1", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "journal.jsonl")
-			reader, writer := openAt(t, path), openAt(t, path)
-			record := recorder(t, writer)
-			record("agt_1")
-			_, cur, err := reader.Tail(time.Now().Add(-time.Minute), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
+			path, reader, record, cur := followed(t, "agt_1")
 			record("agt_2") // in the file read, after the read
 			rename(t, path, path+c.first)
 			record("agt_3") // in the middle file
@@ -305,12 +298,16 @@ func TestRotatedFilesOfTheSameMtimeInNameOrder(t *testing.T) {
 }
 
 // followed is a new journal, path, with a reader that has read it back to
-// cur, and record, which records an agent there as another server.
-func followed(t *testing.T) (path string, reader *Journal, record func(id string), cur Cursor) {
+// cur, and record, which records an agent there as another server: first
+// the agents before, ahead of the read.
+func followed(t *testing.T, before ...string) (path string, reader *Journal, record func(id string), cur Cursor) {
 	t.Helper()
 	path = filepath.Join(t.TempDir(), "journal.jsonl")
 	reader = openAt(t, path)
 	record = recorder(t, openAt(t, path))
+	for _, id := range before {
+		record(id)
+	}
 	_, cur, err := reader.Tail(time.Now().Add(-time.Minute), nil)
 	if err != nil {
 		t.Fatal(err)
