@@ -339,10 +339,11 @@ func earlier(a, b time.Time) time.Time {
 	return a
 }
 
-// readSince is a Cursor's since for a read of f that began at began.
-func readSince(f *os.File, began time.Time) time.Time {
+// readSince is a Cursor's since for a read that began at began, of a file
+// found as fi (nil: not found).
+func readSince(began time.Time, fi os.FileInfo) time.Time {
 	since := began.Add(-rotationSlack)
-	if fi, err := f.Stat(); err == nil {
+	if fi != nil {
 		since = earlier(since, fi.ModTime())
 	}
 	return since
@@ -403,11 +404,13 @@ func (j *Journal) tailFiles(files []rotatedFile, t time.Time, sel selector, keep
 func (j *Journal) tailOf(f *os.File, fi os.FileInfo, size int64, t time.Time, sel selector, keep func(Entry) bool) ([]Entry, Cursor, error) {
 	pick := func(e Entry) bool {
 		if e.Server == j.server {
-			return sel.sends && e.Outcome == OutcomeSending && (sel.tool == "" || e.Tool == sel.tool)
+			return sel.ownSend(e)
 		}
 		return keep == nil || keep(e)
 	}
-	since := readSince(f, time.Now())
+	began := time.Now()
+	now, _ := f.Stat() // nil on error
+	since := readSince(began, now)
 	// A line still being written (by another server) is left to After.
 	end, err := lastLineEnd(f, size)
 	var out []Entry
@@ -449,8 +452,6 @@ func (j *Journal) Hold() (Cursor, error) {
 // as After reads on. This Journal's own "sending" entries of tool come back
 // among the others', as from AfterSends.
 func (j *Journal) TailFrom(held Cursor, t time.Time, tool string, keep func(Entry) bool) ([]Entry, Cursor, error) {
-	// This server's own "sending" entries come back too, as from
-	// AfterSends.
 	sel := selector{tool: tool, sends: true}
 	if held.f == nil {
 		return j.tail(t, sel, keep)
@@ -751,7 +752,7 @@ func (j *Journal) readOn(c Cursor, sel selector, keep func(Entry) bool) ([]Entry
 	read := data[:last+1]
 	out := j.others(read, sel, keep)
 	next := Cursor{File: c.File, Offset: start + int64(len(read)), f: c.f, mark: c.mark,
-		since: earlier(began.Add(-rotationSlack), fi.ModTime()), seen: c.seen}
+		since: readSince(began, fi), seen: c.seen}
 	switch {
 	case len(read) >= markBytes:
 		next.mark = bytes.Clone(read[len(read)-markBytes:])
@@ -774,6 +775,11 @@ type selector struct {
 	sends bool
 }
 
+// ownSend reports whether sel picks e, an entry of this server's.
+func (sel selector) ownSend(e Entry) bool {
+	return sel.sends && e.Outcome == OutcomeSending && (sel.tool == "" || e.Tool == sel.tool)
+}
+
 // others parses the lines of data sel picks, and returns the entries keep
 // accepts (own "sending" entries, always).
 func (j *Journal) others(data []byte, sel selector, keep func(Entry) bool) []Entry {
@@ -786,9 +792,7 @@ func (j *Journal) others(data []byte, sel selector, keep func(Entry) bool) []Ent
 		of = append([]byte(`"tool":`), of...)
 	}
 	ofTool := func(e Entry) bool { return (sel.tool == "" || e.Tool == sel.tool) && (keep == nil || keep(e)) }
-	mine := func(e Entry) bool {
-		return e.Server == j.server && e.Outcome == OutcomeSending && (sel.tool == "" || e.Tool == sel.tool)
-	}
+	mine := func(e Entry) bool { return e.Server == j.server && sel.ownSend(e) }
 	for line := range bytes.Lines(data) {
 		// Of a line another write was fused to, the last entry counts, as
 		// in parse; a string in JSON holds no bare quote, so own and of are

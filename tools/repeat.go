@@ -350,12 +350,7 @@ func (r *repeats) apply(updates []journalUpdate) {
 	for _, u := range updates {
 		if u.mark != "" {
 			if sc := r.sends[u.mark]; sc != nil && !sc.seen {
-				sc.seen = true
-				if k := r.restored[sc.key]; k != nil {
-					if c := k.speaker(); r.now().Sub(c.at) < r.keepOf(c) {
-						sc.first = c
-					}
-				}
+				sc.seen, sc.first = true, r.journaled(sc.key)
 			}
 			continue
 		}
@@ -436,6 +431,17 @@ func (r *repeats) prune() {
 	}
 }
 
+// journaled is the call of another server's that answers a call of
+// journal key key now, as far as the journal tells; nil when none does.
+func (r *repeats) journaled(key repeatKey) *repeatCall {
+	if k := r.restored[key]; k != nil {
+		if c := k.speaker(); r.now().Sub(c.at) < r.keepOf(c) {
+			return c
+		}
+	}
+	return nil
+}
+
 // keepOf is how long after it ended c answers identical calls.
 func (r *repeats) keepOf(c *repeatCall) time.Duration {
 	return max(r.window, c.keep)
@@ -459,10 +465,8 @@ func (r *repeats) begin(key, journaled repeatKey) (c *repeatCall, lead, ended bo
 	if r.restored != nil && r.now().Sub(r.prunedAt) >= r.window {
 		r.prune()
 	}
-	if k, ok := r.restored[journaled]; ok {
-		if c := k.speaker(); r.now().Sub(c.at) < r.keepOf(c) {
-			return c, false, true
-		}
+	if c := r.journaled(journaled); c != nil {
+		return c, false, true
 	}
 	c = &repeatCall{done: make(chan struct{})}
 	r.calls[key] = c
