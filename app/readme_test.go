@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"io/fs"
 	"maps"
@@ -8,8 +9,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/rs/zerolog"
+
+	"github.com/agentmcp/agentmcp/providers"
+	"github.com/agentmcp/agentmcp/tools"
 )
 
 // backticked matches a `code span` of the README; m[1] is its text.
@@ -18,14 +27,20 @@ var backticked = regexp.MustCompile("`([^`]+)`")
 // envLike matches an environment variable's name.
 var envLike = regexp.MustCompile(`^[A-Z][A-Z0-9]*(_[A-Z0-9]+)+$`)
 
-// TestReadmeToolTable fails when the README's tool table differs from the
-// tools the server registers: names, required arguments, credentials, settings.
-func TestReadmeToolTable(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+// readReadme returns the README's text.
+func readReadme(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := string(readme)
+	return string(b)
+}
+
+// TestReadmeToolTable fails when the README's tool table differs from the
+// tools the server registers: names, required arguments, credentials, settings.
+func TestReadmeToolTable(t *testing.T) {
+	text := readReadme(t)
 	start, end := strings.Index(text, "<!-- tools:start"), strings.Index(text, "<!-- tools:end -->")
 	if start < 0 || end < start {
 		t.Fatal("README has no tools:start / tools:end table")
@@ -127,11 +142,7 @@ func TestReadmeToolTable(t *testing.T) {
 // test or test file that does not exist, or a test outside the package named
 // before it (`e2e` `TestStdio` must be in e2e/).
 func TestReadmeGuaranteeTests(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(readme)
+	text := readReadme(t)
 	start := strings.Index(text, "\n## Reliability and security")
 	if start < 0 {
 		t.Fatal("README has no Reliability and security section")
@@ -143,7 +154,7 @@ func TestReadmeGuaranteeTests(t *testing.T) {
 	// Every test function, by name, with the folders that define it.
 	defined := map[string]map[string]bool{}
 	testFunc := regexp.MustCompile(`(?m)^func ((?:Test|Fuzz|Benchmark)\w+)\(`)
-	err = filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
+	err := filepath.WalkDir("..", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -211,11 +222,7 @@ func TestReadmeGuaranteeTests(t *testing.T) {
 // operator of a shared server learns the header names only there) and, for a
 // required key, its variable in the Claude Code line that sets every vendor's.
 func TestReadmeNamesEveryCredential(t *testing.T) {
-	b, err := os.ReadFile("../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	readme := string(b)
+	readme := readReadme(t)
 	_, bullet, ok := strings.Cut(readme, "**Per-request credentials.**")
 	if !ok {
 		t.Fatal("README has no **Per-request credentials.** bullet")
@@ -244,5 +251,136 @@ func TestReadmeNamesEveryCredential(t *testing.T) {
 				t.Errorf("%s: the README's claude mcp add line lacks --env %s=\"$%s\"", d.Slug, c.Env, c.Env)
 			}
 		}
+	}
+}
+
+// TestReadmeVendorRequests fails when a row of the README's "What each vendor
+// receives" table no longer describes the request a dry run shows with the
+// default settings: its method and URL, and every header that says something
+// about the vendor (a key, an action, a setting), not the ones every request
+// or every signature carries. Optional settings with no default that are not
+// endpoints are set, so the headers they add are shown too.
+func TestReadmeVendorRequests(t *testing.T) {
+	_, table, ok := strings.Cut(readReadme(t), "What each vendor receives:\n\n")
+	if !ok {
+		t.Fatal(`README has no "What each vendor receives:" table`)
+	}
+	table, _, _ = strings.Cut(table, "\n\n")
+	rows := map[string]string{}
+	for line := range strings.Lines(table) {
+		cells := strings.SplitN(line, "|", 4)
+		if len(cells) == 4 && !strings.Contains(cells[1], "---") && strings.TrimSpace(cells[1]) != "Tool" {
+			rows[strings.TrimSpace(cells[1])] = cells[2]
+		}
+	}
+	vars, err := EnvVars()
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, defaults := map[string]string{}, map[string]string{}
+	for _, v := range vars {
+		switch {
+		case v.Secret:
+			env[v.Name] = failureKey
+		case v.Default != "":
+			defaults[v.Name] = v.Default
+		case !strings.HasSuffix(v.Name, "_URL") && !strings.HasSuffix(v.Name, "_ENDPOINT"):
+			env[v.Name] = "readme-probe"
+		}
+	}
+	// Headers every request carries, and those of a signature's mechanics.
+	routine := map[string]bool{"Accept": true, "Content-Type": true, "User-Agent": true, "Content-Length": true,
+		"X-Acs-Content-Sha256": true, "X-Acs-Date": true, "X-Acs-Signature-Nonce": true}
+	expand := regexp.MustCompile(`\{([A-Z0-9_]+):-([^}]*)\}`)
+	for _, slug := range Slugs() {
+		row, ok := rows[slug]
+		if !ok {
+			t.Errorf("README's What each vendor receives table has no row for %s", slug)
+			continue
+		}
+		delete(rows, slug)
+		v, ok := vendorCases[slug]
+		if !ok {
+			continue // reported by TestEverySlugHasAFailureCase
+		}
+		e := providers.MapEnv(env)
+		ts, err := BuildTools([]string{slug}, e, tools.Deps{Client: providers.NewClient("agentmcp/test"), Env: e, Timeout: 10 * time.Second, Logger: zerolog.Nop()})
+		if err != nil || len(ts) != 1 {
+			t.Fatalf("%s: BuildTools: %d tools, %v", slug, len(ts), err)
+		}
+		var req mcp.CallToolRequest
+		req.Params.Name = tools.Prefix + slug
+		req.Params.RawArguments = json.RawMessage(`{"dry_run":true,` + v.args[1:])
+		res, err := ts[0].Handler(context.Background(), req)
+		if err != nil || res.IsError {
+			t.Fatalf("%s: dry run: %v %+v", slug, err, res)
+		}
+		var dry struct {
+			Request struct {
+				Method, URL string
+				Headers     map[string]string
+			}
+		}
+		sc, _ := json.Marshal(res.StructuredContent)
+		if err := json.Unmarshal(sc, &dry); err != nil {
+			t.Fatal(err)
+		}
+		got := dry.Request
+		// The first code span is "METHOD {VAR:-default}/path", where a
+		// <placeholder> stands for what the call fills in.
+		spans := backticked.FindAllStringSubmatch(row, -1)
+		if len(spans) == 0 || !strings.HasPrefix(spans[0][1], got.Method+" ") {
+			t.Errorf("%s: the row does not open with `%s {base}/path`: %s", slug, got.Method, row)
+			continue
+		}
+		url := expand.ReplaceAllStringFunc(strings.TrimPrefix(spans[0][1], got.Method+" "), func(s string) string {
+			return expand.FindStringSubmatch(s)[2]
+		})
+		url = strings.ReplaceAll(url, "<region>", defaults["ALIBABA_CLOUD_REGION_ID"])
+		if before, _, cut := strings.Cut(url, "<"); cut {
+			if !strings.HasPrefix(got.URL, before) {
+				t.Errorf("%s: README says %s, a dry run sends to %s", slug, spans[0][1], got.URL)
+			}
+		} else if got.URL != url {
+			t.Errorf("%s: README says %s, a dry run sends to %s", slug, spans[0][1], got.URL)
+		}
+		lower := strings.ToLower(row)
+		for name, value := range got.Headers {
+			if routine[name] {
+				continue
+			}
+			want := "`" + name // a header the row names
+			switch scheme, _, _ := strings.Cut(value, " "); {
+			case name == "Authorization" && value == "[REDACTED]":
+				want = "`Authorization: <key>`"
+			case name == "Authorization" && value == scheme+" [REDACTED]":
+				want = "`Authorization: " + scheme + " <key>`"
+			case name == "Authorization":
+				want = "`" + scheme + "`" // a signature, named by its algorithm
+			case value == "[REDACTED]":
+				want = "`" + name + ": <key>`"
+			}
+			if !strings.Contains(lower, strings.ToLower(want)) {
+				t.Errorf("%s: the row does not show %s (a dry run sends %s: %s)", slug, strings.Trim(want, "`"), name, value)
+			}
+		}
+	}
+	for slug := range rows {
+		t.Errorf("README's What each vendor receives table lists %s, which is no provider", slug)
+	}
+}
+
+// TestReadmeVendorCount: the README's opening sentence counts the vendors the
+// server serves.
+func TestReadmeVendorCount(t *testing.T) {
+	words := []string{"no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"}
+	n := len(Slugs())
+	want := strconv.Itoa(n)
+	if n < len(words) {
+		want = words[n]
+	}
+	opening, _, _ := strings.Cut(readReadme(t), "\n\n```")
+	if !regexp.MustCompile(`create AI agents on\s+` + want + `\s+vendor platforms`).MatchString(opening) {
+		t.Errorf("README's opening sentence should say the server creates AI agents on %s vendor platforms", want)
 	}
 }
