@@ -288,6 +288,21 @@ type response struct {
 // leaves it nil.
 type object map[string]any
 
+// get returns the value under key, or else under a key that differs from it
+// only in case, the way the fields around Data are read: an id written
+// customAgentId must not be lost.
+func (o object) get(key string) any {
+	if v, ok := o[key]; ok {
+		return v
+	}
+	for k, v := range o {
+		if strings.EqualFold(k, key) {
+			return v
+		}
+	}
+	return nil
+}
+
 func (o *object) UnmarshalJSON(b []byte) error {
 	var m map[string]any
 	if providers.DecodeObject(b, &m) == nil {
@@ -332,7 +347,7 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if reqID == "" {
 		reqID = resp.Header.Get("x-acs-request-id")
 	}
-	id := providers.AgentIDOf(body.Data["CustomAgentId"])
+	id := providers.AgentIDOf(body.Data.get("CustomAgentId"))
 	if body.Success.set && !body.Success.ok {
 		code, msg := firstOf(string(body.ErrorCode), string(body.Code)), firstOf(string(body.ErrorMessage), string(body.Message))
 		ve := &providers.VendorError{Provider: name, Code: code, Message: msg, RequestID: reqID, Retry: providers.Final}
@@ -346,7 +361,7 @@ func (p *Provider) Parse(resp *providers.Incoming) (*providers.Created, error) {
 	if id == "" {
 		return nil, fmt.Errorf("alibabadms: response has no Data.CustomAgentId")
 	}
-	status, _ := body.Data["Status"].(string)
+	status, _ := body.Data.get("Status").(string)
 	return &providers.Created{AgentID: id, Agent: body.Data, RequestID: reqID, Status: status}, nil
 }
 

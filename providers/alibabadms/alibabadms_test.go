@@ -949,6 +949,8 @@ func TestParseKeepsTheIDDespiteOddTypes(t *testing.T) {
 		`{"RequestId":12345,"Success":"true","Data":{"CustomAgentId":"ca-1"}}`:                          "12345",
 		`{"RequestId":"r","Success":true,"ErrorCode":0,"Message":null,"Data":{"CustomAgentId":"ca-1"}}`: "r",
 		`{"Success":true,"Data":{"CustomAgentId":"ca-1","Status":"ACTIVE"},"Recommend":{"x":1}}`:        "",
+		// Keys in another case, as the fields around Data are read.
+		`{"requestId":"r","success":true,"data":{"customAgentId":"ca-1"}}`: "r",
 	} {
 		c, err := p.Parse(&providers.Incoming{Status: 200, Header: http.Header{}, Body: []byte(body)})
 		if err != nil || c.AgentID != "ca-1" || c.RequestID != wantReqID {

@@ -131,13 +131,27 @@ func (p *Provider) Check(r *Request) providers.FieldErrors {
 }
 
 // Precheck gives an empty id its own advice: the schema's pattern alone
-// reads as a demand to make one up. The tool asks it when schema validation
+// reads as a demand to make one up. A capability given as its bare id, the
+// form older Everruns documents showed, is told the object to write instead
+// of the schema's "want object". The tool asks it when schema validation
 // refuses the arguments.
 func (p *Provider) Precheck(raw []byte) providers.FieldErrors {
+	var errs providers.FieldErrors
 	if providers.EmptyString(raw, "id") {
-		return providers.FieldErrors{{Field: "/id", Message: "is empty: leave id out to have one generated, or give agent_ followed by 32 lowercase hex digits"}}
+		errs.Add("/id", "is empty: leave id out to have one generated, or give agent_ followed by 32 lowercase hex digits")
 	}
-	return nil
+	var args struct {
+		Capabilities []json.RawMessage `json:"capabilities"`
+	}
+	_ = json.Unmarshal(raw, &args) // a wrong type is the schema's to report
+	for i, item := range args.Capabilities {
+		var ref string
+		if len(item) > 0 && item[0] == '"' && json.Unmarshal(item, &ref) == nil && ref != "" {
+			obj, _ := providers.JSONBody(map[string]string{"ref": ref})
+			errs.Add(fmt.Sprintf("/capabilities/%d", i), "write the capability as %s, not as a bare id (add \"config\" for its settings)", obj)
+		}
+	}
+	return errs
 }
 
 // idProblem explains why id is not agent_ + 32 lowercase hex digits, or

@@ -274,3 +274,23 @@ func TestToolRefusesAModelName(t *testing.T) {
 		t.Fatalf("a model id is refused:\n%s", text)
 	}
 }
+
+// TestToolTellsTheCapabilityObject: a capability given as its bare id is told
+// the object to write; one written as an object, and a bare id elsewhere than
+// capabilities, are not.
+func TestToolTellsTheCapabilityObject(t *testing.T) {
+	tool := newTool(t, map[string]string{EnvAPIKey: testKey}, nil)
+	for _, tc := range []struct{ caps, want, not string }{
+		{`["current_time",{"ref":"web_fetch"}]`, `/capabilities/0: write the capability as {"ref":"current_time"}, not as a bare id`, "/capabilities/1"},
+		{`[{"ref":"web_fetch"},"mcp:1f0e"]`, `/capabilities/1: write the capability as {"ref":"mcp:1f0e"}`, "/capabilities/0"},
+		{`[7]`, `/capabilities/0: got number, want object`, "write the capability"},
+	} {
+		res, text := callTool(t, tool, `{"name":"n","system_prompt":"p","capabilities":`+tc.caps+`,"dry_run":true}`)
+		if !res.IsError || !strings.Contains(text, tc.want) || strings.Contains(text, tc.not) {
+			t.Errorf("capabilities %s: want %q and not %q in:\n%s", tc.caps, tc.want, tc.not, text)
+		}
+	}
+	if res, text := callTool(t, tool, `{"name":"n","system_prompt":"p","capabilities":[{"ref":"current_time"}],"dry_run":true}`); res.IsError {
+		t.Errorf("a capability object is refused:\n%s", text)
+	}
+}
